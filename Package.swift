@@ -1,0 +1,82 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "firebreak",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "firebreak", targets: ["firebreak"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CDiscount",
+            pkgConfig: "libmarkdown",
+            providers: [.apt(["libmarkdown2-dev"])]
+        ),
+        .target(
+            name: "Runbooks",
+            dependencies: ["CDiscount", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Store",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Workflows",
+            dependencies: [
+                "Runbooks", "Store",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "firebreak",
+            dependencies: [
+                "Runbooks", "Store", "Workflows",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FirebreakTesting",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess")
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RunbooksTests",
+            dependencies: ["Runbooks", "FirebreakTesting"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "FirebreakTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WorkflowsTests",
+            dependencies: ["Workflows", "Runbooks", "Store", "FirebreakTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FirebreakCLITests",
+            dependencies: ["firebreak", "Store", "FirebreakTesting"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,86 @@
+import CDiscount
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Renders Markdown to HTML through Discount, keeping fenced code blocks.
+public enum HTMLRenderer {
+    private static let flags = mkd_flag_t(MKD_FENCEDCODE) | mkd_flag_t(MKD_TOC) | mkd_flag_t(MKD_IDANCHOR)
+        | mkd_flag_t(MKD_AUTOLINK)
+
+    /// The HTML fragment for `markdown`.
+    public static func fragment(_ markdown: String) -> String {
+        render(markdown).body
+    }
+
+    /// A complete HTML page with a title, a table of contents and the rendered body.
+    public static func page(title: String, markdown: String) -> String {
+        let (body, toc) = render(markdown)
+        return """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <title>\(escape(title))</title>
+            <style>
+            body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
+            pre { background: #f5f5f5; padding: .75rem; overflow-x: auto; }
+            table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: .25rem .5rem; }
+            nav.toc { border-left: 3px solid #ddd; padding-left: 1rem; }
+            </style>
+            </head>
+            <body>
+            <nav class="toc">
+            \(toc)</nav>
+            <main>
+            \(body)
+            </main>
+            </body>
+            </html>
+
+            """
+    }
+
+    private static func render(_ markdown: String) -> (body: String, toc: String) {
+        var utf8 = Array(markdown.utf8)
+        utf8.append(0)
+        return utf8.withUnsafeBufferPointer { buffer -> (String, String) in
+            let text = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            guard let document = mkd_string(text, Int32(buffer.count - 1), flags) else { return ("", "") }
+            defer { mkd_cleanup(document) }
+            guard mkd_compile(document, flags) != 0 else { return ("", "") }
+            var output: UnsafeMutablePointer<CChar>?
+            let length = mkd_document(document, &output)
+            var body = ""
+            if length > 0, let output {
+                body = String(decoding: UnsafeRawBufferPointer(start: output, count: Int(length)), as: UTF8.self)
+            }
+            var tocPointer: UnsafeMutablePointer<CChar>?
+            let tocLength = mkd_toc(document, &tocPointer)
+            var toc = ""
+            if tocLength > 0, let tocPointer {
+                toc = String(decoding: UnsafeRawBufferPointer(start: tocPointer, count: Int(tocLength)), as: UTF8.self)
+                free(tocPointer)
+            }
+            return (body, toc)
+        }
+    }
+
+    /// Escapes `&`, `<`, `>` and `"` for HTML.
+    public static func escape(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}

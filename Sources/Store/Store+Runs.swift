@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+
+/// A run with its steps and their attempts.
+public struct RunDetail: Sendable, Equatable {
+    /// The run.
+    public var run: RunRecord
+    /// Steps in runbook order.
+    public var steps: [StepRecord]
+    /// Attempts by step index, in order.
+    public var attempts: [Int: [AttemptRecord]]
+}
+
+extension Store {
+    /// Inserts a new run and all of its pending steps in one transaction.
+    ///
+    /// - Returns: The run with its id.
+    public func createRun(_ run: RunRecord, steps: [StepRecord]) throws -> RunRecord {
+        try write { db in
+            var run = run
+            try run.insert(db)
+            for var step in steps {
+                step.runID = run.id!
+                try step.insert(db)
+            }
+            return run
+        }
+    }
+
+    /// Commits one transition: any of the run, a step and an attempt, atomically.
+    public func commit(run: RunRecord? = nil, step: StepRecord? = nil, attempt: AttemptRecord? = nil) throws {
+        try write { db in
+            try run?.update(db)
+            try step?.update(db)
+            try attempt?.save(db)
+        }
+    }
+
+    /// Commits several step changes and the run in one transaction.
+    public func commit(run: RunRecord, steps: [StepRecord]) throws {
+        try write { db in
+            try run.update(db)
+            for step in steps { try step.update(db) }
+        }
+    }
+
+    /// The run with its steps and attempts.
+    /// - Throws: ``StoreError`` `.notFound` when there is no such run.
+    public func runDetail(id: Int64) throws -> RunDetail {
+        try read { db in
+            guard let run = try RunRecord.fetchOne(db, key: id) else {
+                throw StoreError(.notFound, "no run \(RunRecord.displayID(id)); list runs with 'firebreak runs list'")
+            }
+            let steps = try StepRecord.filter(Column("run_id") == id).order(Column("idx")).fetchAll(db)
+            let attempts = try AttemptRecord.filter(Column("run_id") == id)
+                .order(Column("step_idx"), Column("number")).fetchAll(db)
+            return RunDetail(run: run, steps: steps, attempts: Dictionary(grouping: attempts, by: \.stepIndex))
+        }
+    }
+
+    /// Runs, newest first.
+    public func runs(incidentID: String? = nil, limit: Int = 50) throws -> [RunRecord] {
+        try read { db in
+            var request = RunRecord.order(Column("id").desc).limit(limit)
+            if let incidentID { request = request.filter(Column("incident_id") == incidentID) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// Records who approved a waiting or pending step.
+    /// - Throws: ``StoreError`` `.notFound` for an unknown run or step, `.conflict` when the step is finished.
+    public func approve(runID: Int64, stepName: String, by approver: String, at date: Date) throws -> StepRecord {
+        try write { db in
+            guard try RunRecord.fetchOne(db, key: runID) != nil else {
+                throw StoreError(.notFound, "no run \(RunRecord.displayID(runID)); list runs with 'firebreak runs list'")
+            }
+            let steps = try StepRecord.filter(Column("run_id") == runID).order(Column("idx")).fetchAll(db)
+            guard var step = steps.first(where: { $0.name == stepName }) else {
+                throw StoreError(.notFound,
+                                 "run \(RunRecord.displayID(runID)) has no step '\(stepName)'; its steps are: \(steps.map(\.name).joined(separator: ", "))")
+            }
+            guard !step.status.isFinal else {
+                throw StoreError(.conflict, "step '\(stepName)' already ended \(step.status.rawValue); nothing to approve")
+            }
+            step.approvedBy = approver
+            step.approvedAt = date
+            try step.update(db)
+            return step
+        }
+    }
+}
