@@ -89,3 +89,14 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Marks a running run `waiting` (after Ctrl-C at a prompt); the step at its cursor stays pending.
+    public func pauseRun(id: Int64) throws {
+        try write { db in
+            guard var run = try RunRecord.fetchOne(db, key: id), run.status == .running else { return }
+            run.status = .waiting
+            try run.update(db)
+        }
+    }
+}

@@ -1,10 +1,10 @@
 /// Values that `when` references resolve against.
 public protocol ExpressionContext {
     /// The value of a dotted reference, or `nil` when it does not exist.
-    func value(for path: [String]) -> Expression.Value?
+    func value(for path: [String]) -> WhenExpression.Value?
 }
 
-extension Expression {
+extension WhenExpression {
     /// Evaluates the expression; a reference the context does not know is `missing`.
     public func evaluate(in context: some ExpressionContext) -> Value {
         switch self {
@@ -61,14 +61,14 @@ extension Expression {
 /// A dictionary-backed context: keys are dotted paths such as `params.target`.
 public struct DictionaryContext: ExpressionContext, Sendable {
     /// Values by dotted path.
-    public var values: [String: Expression.Value]
+    public var values: [String: WhenExpression.Value]
 
     /// Creates a context.
-    public init(_ values: [String: Expression.Value] = [:]) {
+    public init(_ values: [String: WhenExpression.Value] = [:]) {
         self.values = values
     }
 
-    public func value(for path: [String]) -> Expression.Value? {
+    public func value(for path: [String]) -> WhenExpression.Value? {
         values[path.joined(separator: ".")]
     }
 }

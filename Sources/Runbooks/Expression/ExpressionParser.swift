@@ -1,4 +1,4 @@
-/// Parses `when` expressions into an ``Expression``.
+/// Parses `when` expressions into an ``WhenExpression``.
 public struct ExpressionParser {
     private enum Token: Equatable {
         case string(String)
@@ -17,7 +17,7 @@ public struct ExpressionParser {
     /// let expr = try ExpressionParser.parse(#"params.target == "staging" || incident.severity == "P0""#)
     /// ```
     /// - Throws: ``ExpressionError`` with the 1-based column of the problem.
-    public static func parse(_ text: String) throws(ExpressionError) -> Expression {
+    public static func parse(_ text: String) throws(ExpressionError) -> WhenExpression {
         var parser = ExpressionParser()
         parser.tokens = try tokenize(text)
         let expression = try parser.parseOr()
@@ -31,7 +31,7 @@ public struct ExpressionParser {
     private static func describe(_ token: Token) -> String {
         switch token {
         case .string(let value): "string \"\(value)\""
-        case .number(let value): "number \(Expression.Value.number(value))"
+        case .number(let value): "number \(WhenExpression.Value.number(value))"
         case .identifier(let value): "'\(value)'"
         case .symbol(let value): "'\(value)'"
         case .end: "end of expression"
@@ -125,7 +125,7 @@ public struct ExpressionParser {
         return result
     }
 
-    private mutating func parseOr() throws(ExpressionError) -> Expression {
+    private mutating func parseOr() throws(ExpressionError) -> WhenExpression {
         var lhs = try parseAnd()
         while tokens[position].token == .symbol("||") {
             position += 1
@@ -134,7 +134,7 @@ public struct ExpressionParser {
         return lhs
     }
 
-    private mutating func parseAnd() throws(ExpressionError) -> Expression {
+    private mutating func parseAnd() throws(ExpressionError) -> WhenExpression {
         var lhs = try parseUnary()
         while tokens[position].token == .symbol("&&") {
             position += 1
@@ -143,7 +143,7 @@ public struct ExpressionParser {
         return lhs
     }
 
-    private mutating func parseUnary() throws(ExpressionError) -> Expression {
+    private mutating func parseUnary() throws(ExpressionError) -> WhenExpression {
         if tokens[position].token == .symbol("!") {
             position += 1
             return .not(try parseUnary())
@@ -151,7 +151,7 @@ public struct ExpressionParser {
         return try parseComparison()
     }
 
-    private mutating func parseComparison() throws(ExpressionError) -> Expression {
+    private mutating func parseComparison() throws(ExpressionError) -> WhenExpression {
         let lhs = try parsePrimary()
         if case .symbol(let symbol) = tokens[position].token, let op = ComparisonOperator(rawValue: symbol) {
             position += 1
@@ -166,7 +166,7 @@ public struct ExpressionParser {
         return lhs
     }
 
-    private mutating func parsePrimary() throws(ExpressionError) -> Expression {
+    private mutating func parsePrimary() throws(ExpressionError) -> WhenExpression {
         let (token, column) = tokens[position]
         switch token {
         case .string(let value):

@@ -124,7 +124,7 @@ public struct RunbookLinter: Sendable {
     }
 
     private func checkReference(
-        _ reference: Expression.Reference, runbook: Runbook, names: [String: Int], stepIndex: Int
+        _ reference: WhenExpression.Reference, runbook: Runbook, names: [String: Int], stepIndex: Int
     ) -> String? {
         let path = reference.path
         switch path[0] {

@@ -118,7 +118,7 @@ public struct StepAttributes: Sendable, Equatable {
     /// Store the last non-empty output line under this output name.
     public var capture: String?
     /// Run only when this expression is true.
-    public var when: Expression?
+    public var when: WhenExpression?
     /// Source text of `when`, for display.
     public var whenSource: String?
     /// Skipped in the normal flow; reached only through `goto`.

@@ -8,13 +8,13 @@
 /// compare := primary ( ( "==" | "!=" | "<" | "<=" | ">" | ">=" ) primary )?
 /// primary := STRING | NUMBER | "true" | "false" | reference | "(" or ")"
 /// ```
-public indirect enum Expression: Sendable, Equatable {
+public indirect enum WhenExpression: Sendable, Equatable {
     case literal(Value)
     case reference(Reference)
-    case not(Expression)
-    case and(Expression, Expression)
-    case or(Expression, Expression)
-    case compare(ComparisonOperator, Expression, Expression)
+    case not(WhenExpression)
+    case and(WhenExpression, WhenExpression)
+    case or(WhenExpression, WhenExpression)
+    case compare(ComparisonOperator, WhenExpression, WhenExpression)
 
     /// Every reference in the expression, in source order.
     public var references: [Reference] {

@@ -1,0 +1,267 @@
+import Foundation
+import Runbooks
+import Store
+
+enum GateResult {
+    case proceed
+    case done
+    case stop
+}
+
+enum AttemptsResult {
+    case succeeded
+    case skipped
+    case stopped
+    case failed(String)
+}
+
+extension Executor {
+    /// Applies human gates: interactive questions, `confirm`, manual steps and interrupted steps.
+    func passGate(_ index: Int, state: inout ExecutionState) async throws -> GateResult {
+        let step = state.runbook.steps[index]
+        var record = state.steps[index]
+        let gate: GateReason? =
+            if record.status == .waiting && record.reason == GateReason.interrupted.waitingReason { .interrupted }
+            else if case .manual = step.kind { .manual }
+            else if step.attributes.confirm { .confirmation }
+            else { nil }
+        if let gate, let approver = record.approvedBy {
+            if gate == .manual {
+                try completeManual(index, note: "done; approved by \(approver)", state: &state)
+                return .done
+            }
+            return .proceed
+        }
+        guard let responder else {
+            guard let gate else { return .proceed }
+            try wait(index, reason: gate.waitingReason, state: &state)
+            return .stop
+        }
+        let decision = await responder.decide(
+            before: step, index: index, total: state.steps.count, reason: gate ?? .ordinary)
+        switch decision {
+        case .run:
+            if gate == .manual {
+                try completeManual(index, note: "done by responder", state: &state)
+                return .done
+            }
+            return .proceed
+        case .skip:
+            try skip(index, reason: "skipped by responder", state: &state)
+            return .done
+        case .abort:
+            record.status = .skipped
+            record.reason = "run aborted by responder"
+            state.steps[index] = record
+            try finish(&state, status: .aborted, error: "aborted by responder at step '\(step.name)'",
+                       skippingFrom: index, reason: "run aborted by responder")
+            return .stop
+        case .pause:
+            try wait(index, reason: gate?.waitingReason ?? GateReason.ordinary.waitingReason, state: &state)
+            return .stop
+        }
+    }
+
+    private func completeManual(_ index: Int, note: String, state: inout ExecutionState) throws {
+        let now = Date()
+        state.steps[index].status = .succeeded
+        state.steps[index].reason = note
+        state.steps[index].startedAt = state.steps[index].startedAt ?? now
+        state.steps[index].finishedAt = now
+        state.steps[index].durationMs = 0
+        state.run.cursor = index + 1
+        try store.commit(run: state.run, step: state.steps[index])
+        state.context.steps = state.steps
+    }
+
+    /// Leaves the run waiting at this step.
+    func wait(_ index: Int, reason: String, state: inout ExecutionState) throws {
+        state.steps[index].status = .waiting
+        state.steps[index].reason = reason
+        state.run.status = .waiting
+        state.run.cursor = index
+        try store.commit(run: state.run, step: state.steps[index])
+    }
+
+    /// Runs a step's attempts with retries, backoff, and the responder's choices after failure.
+    func runAttempts(_ index: Int, state: inout ExecutionState) async throws -> AttemptsResult {
+        let step = state.runbook.steps[index]
+        let policy = BackoffPolicy(step.attributes)
+        var allowed = step.attributes.attempts + state.steps[index].attempts
+        var generator = SystemRandomNumberGenerator()
+        var tried = 0
+        while true {
+            let number = state.steps[index].attempts + 1
+            tried += 1
+            let startedAt = Date()
+            state.steps[index].status = .running
+            state.steps[index].attempts = number
+            state.steps[index].startedAt = state.steps[index].startedAt ?? startedAt
+            state.steps[index].reason = nil
+            state.run.cursor = index
+            var attempt = AttemptRecord(runID: state.run.id!, stepIndex: index, number: number, status: .running,
+                                        startedAt: startedAt)
+            try store.commit(run: state.run, step: state.steps[index], attempt: attempt)
+            observer?.stepStarted(step, index: index, total: state.steps.count, attempt: number)
+
+            let outcome = await perform(step, index: index, attempt: number, state: state)
+
+            let finishedAt = Date()
+            attempt.status = outcome.status
+            attempt.exitCode = outcome.exitCode
+            attempt.finishedAt = finishedAt
+            attempt.durationMs = outcome.duration.milliseconds
+            attempt.output = outcome.output
+            state.attempts[index, default: []].append(attempt)
+            state.steps[index].exitCode = outcome.exitCode
+            observer?.attemptFinished(step, attempt: number, outcome: outcome)
+
+            if outcome.status == .succeeded {
+                var outputs = state.context.outputs[index] ?? [:]
+                outputs.merge(outcome.outputs) { _, new in new }
+                state.context.outputs[index] = outputs
+                let redactor = state.context.redactor(processEnvironment: configuration.processEnvironment)
+                state.steps[index].outputs = JSON.encode(outputs.mapValues { redactor.redact($0) })
+                state.steps[index].status = .succeeded
+                state.steps[index].finishedAt = finishedAt
+                state.steps[index].durationMs = Int64(finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
+                state.run.cursor = index + 1
+                try store.commit(run: state.run, step: state.steps[index], attempt: attempt)
+                state.context.steps = state.steps
+                return .succeeded
+            }
+
+            let reason = outcome.reason ?? "failed"
+            state.steps[index].reason = reason
+            if let signal = outcome.interruptedBy, responder == nil {
+                state.steps[index].status = .waiting
+                state.steps[index].reason = "interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); resume to run it again"
+                state.run.status = .waiting
+                try store.commit(run: state.run, step: state.steps[index], attempt: attempt)
+                return .stopped
+            }
+            if number < allowed && outcome.interruptedBy == nil {
+                try store.commit(step: state.steps[index], attempt: attempt)
+                let delay = policy.wait(beforeAttempt: tried + 1, using: &generator)
+                observer?.retrying(step, nextAttempt: number + 1, after: delay)
+                try? await configuration.sleep(delay)
+                continue
+            }
+            if let responder {
+                try store.commit(step: state.steps[index], attempt: attempt)
+                switch await responder.decide(afterFailure: step, attempt: number, outcome: outcome) {
+                case .retry:
+                    allowed = max(allowed, number + 1)
+                    continue
+                case .skip:
+                    try skip(index, reason: "\(reason); skipped by responder", state: &state)
+                    return .skipped
+                case .abort:
+                    state.steps[index].status = outcome.status
+                    state.steps[index].finishedAt = finishedAt
+                    state.context.steps = state.steps
+                    try finish(&state, status: .aborted, error: "aborted by responder after step '\(step.name)' \(reason)",
+                               skippingFrom: index + 1, reason: "run aborted by responder")
+                    return .stopped
+                case .pause:
+                    try wait(index, reason: "\(reason); paused by responder", state: &state)
+                    return .stopped
+                }
+            }
+            state.steps[index].status = outcome.status
+            state.steps[index].finishedAt = finishedAt
+            state.steps[index].durationMs = Int64(finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
+            state.run.cursor = index + 1
+            try store.commit(run: state.run, step: state.steps[index], attempt: attempt)
+            state.context.steps = state.steps
+            return .failed(reason)
+        }
+    }
+
+    /// Performs one attempt of a shell or module step.
+    func perform(_ step: Step, index: Int, attempt: Int, state: ExecutionState) async -> StepOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        switch step.kind {
+        case .manual:
+            return StepOutcome(status: .succeeded)
+        case .module(let name, let body):
+            guard let module = configuration.modules[name] else {
+                return StepOutcome(status: .failed, output: "module '\(name)' is not available in this build",
+                                   reason: "failed: module '\(name)' is not available", duration: clock.now - start)
+            }
+            do {
+                let rendered = try state.context.render(body)
+                var outcome = await module.run(
+                    body: rendered,
+                    context: ModuleContext(runID: state.displayID, stepName: step.name,
+                                           directory: state.directory.path, store: store))
+                outcome.duration = clock.now - start
+                return outcome
+            } catch {
+                return StepOutcome(status: .failed, output: "\(error)", reason: "failed: \(error)",
+                                   duration: clock.now - start)
+            }
+        case .shell(let language, let script):
+            return await performShell(step, language: language, script: script, index: index, attempt: attempt,
+                                      state: state)
+        }
+    }
+
+    private func performShell(
+        _ step: Step, language: ShellLanguage, script: String, index: Int, attempt: Int, state: ExecutionState
+    ) async -> StepOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let manager = FileManager.default
+        let outputFile = state.directory.appendingPathComponent("\(index)-\(attempt).out")
+        _ = manager.createFile(atPath: outputFile.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        defer { try? manager.removeItem(at: outputFile) }
+        let base = URL(fileURLWithPath: state.run.runbookPath).deletingLastPathComponent()
+        let workingDirectory = step.attributes.cwd.map {
+            $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).path
+        } ?? base.path
+        let redactor = state.context.redactor(processEnvironment: configuration.processEnvironment)
+        let live: (@Sendable (String) -> Void)? =
+            if let observer, observer.wantsLiveOutput { { observer.output($0) } } else { nil }
+        let result: ProcessOutcome
+        do {
+            result = try await configuration.runner.run(
+                language: language, script: script,
+                environment: state.context.environment(
+                    runID: state.displayID, step: step, attempt: attempt, outputFile: outputFile.path),
+                workingDirectory: workingDirectory, timeout: step.attributes.timeout ?? state.runbook.timeout,
+                redactor: redactor, interrupts: interrupts, live: live)
+        } catch {
+            return StepOutcome(status: .failed, output: "\(error)", reason: "could not start: \(error)",
+                               duration: clock.now - start)
+        }
+        var outcome = StepOutcome(status: .succeeded, exitCode: result.exitCode, output: result.output,
+                                  duration: clock.now - start, interruptedBy: result.interruptedBy)
+        if let text = try? String(contentsOf: outputFile, encoding: .utf8) {
+            for line in text.split(separator: "\n") {
+                guard let equals = line.firstIndex(of: "="), equals != line.startIndex else { continue }
+                outcome.outputs[String(line[..<equals])] = String(line[line.index(after: equals)...])
+            }
+        }
+        if let capture = step.attributes.capture {
+            let lastLine = result.output.split(separator: "\n").last { !$0.allSatisfy(\.isWhitespace) }
+            outcome.outputs[capture] = lastLine.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+        }
+        if let signal = result.interruptedBy {
+            outcome.status = .failed
+            outcome.reason = "interrupted by \(signal == SIGINT ? "Ctrl-C (SIGINT)" : "SIGTERM")"
+        } else if result.timedOut {
+            let limit = step.attributes.timeout ?? state.runbook.timeout ?? .zero
+            outcome.status = .timedOut
+            outcome.reason = "timed out after \(DurationParser.format(limit))"
+        } else if let code = result.exitCode, code != 0 {
+            outcome.status = .failed
+            outcome.reason = "failed with exit code \(code)"
+        } else if let signal = result.signal {
+            outcome.status = .failed
+            outcome.reason = "killed by signal \(signal)"
+        }
+        return outcome
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+import Logging
+import Runbooks
+import Store
+
+/// Settings of the executor.
+public struct ExecutorConfiguration: Sendable {
+    /// Runs shell steps.
+    public var runner: ShellRunner
+    /// `<data-dir>/runs`: per-run scratch files and locks.
+    public var runsDirectory: URL
+    /// The environment shell steps inherit.
+    public var processEnvironment: [String: String]
+    /// Modules that module steps call, by name.
+    public var modules: [String: any StepModule]
+    /// Waits between retries; injectable so tests need not sleep.
+    public var sleep: @Sendable (Duration) async throws -> Void
+
+    /// Creates a configuration.
+    public init(
+        runsDirectory: URL, runner: ShellRunner = ShellRunner(),
+        processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+        modules: [any StepModule] = [],
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
+        self.runsDirectory = runsDirectory
+        self.runner = runner
+        self.processEnvironment = processEnvironment
+        self.modules = Dictionary(modules.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.sleep = sleep
+    }
+}
+
+/// Runs runbooks as durable runs: every transition is committed before the engine acts on it.
+public final class Executor: Sendable {
+    let store: Store
+    let configuration: ExecutorConfiguration
+    let responder: (any Responder)?
+    let observer: (any RunObserver)?
+    let interrupts: InterruptSource?
+    let logger: Logger
+
+    /// Creates an executor. With no `responder` the run is automatic: gates put it in `waiting`.
+    public init(
+        store: Store, configuration: ExecutorConfiguration, responder: (any Responder)? = nil,
+        observer: (any RunObserver)? = nil, interrupts: InterruptSource? = nil, logger: Logger
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.responder = responder
+        self.observer = observer
+        self.interrupts = interrupts
+        self.logger = logger
+    }
+
+    /// Records a new run with all its steps pending; nothing runs yet.
+    ///
+    /// - Parameters:
+    ///   - runbook: A runbook that linted clean.
+    ///   - source: Its exact text, stored so that a resume runs the same steps.
+    ///   - params: Resolved param values; secret values are stored redacted.
+    public func createRun(
+        runbook: Runbook, source: String, path: String, params: [String: String], incidentID: String? = nil
+    ) throws -> RunRecord {
+        var stored = params
+        for param in runbook.params where param.isSecret && stored[param.name] != nil {
+            stored[param.name] = Redactor.mask
+        }
+        let run = RunRecord(
+            runbookID: runbook.id, runbookPath: path, title: runbook.title, source: source, status: .pending,
+            mode: responder == nil ? "automatic" : "interactive", params: JSON.encode(stored),
+            incidentID: incidentID, startedAt: Date())
+        let steps = runbook.steps.enumerated().map { index, step in
+            StepRecord(runID: 0, index: index, name: step.name, kind: step.kind.label)
+        }
+        return try store.createRun(run, steps: steps)
+    }
+
+    /// The param values to continue a run with: stored values plus re-supplied secrets.
+    /// - Throws: ``WorkflowError`` `.invalidInput` when a secret param needs its value again.
+    public func params(for run: RunRecord, runbook: Runbook, supplied: [String: String]) throws -> [String: String] {
+        var values = JSON.decode(run.params)
+        for param in runbook.params where param.isSecret && values[param.name] == Redactor.mask {
+            if let value = supplied[param.name]
+                ?? configuration.processEnvironment["FIREBREAK_PARAM_\(param.environmentName)"]
+            {
+                values[param.name] = value
+            } else {
+                throw WorkflowError(.invalidInput,
+                                    "secret param '\(param.name)' is not stored; pass it again with --param \(param.name)=VALUE or set FIREBREAK_PARAM_\(param.environmentName)")
+            }
+        }
+        return values
+    }
+
+    /// Executes (or resumes) a run until it ends or waits for a human.
+    ///
+    /// - Parameters:
+    ///   - runID: The run's row id.
+    ///   - params: Full param values (see ``params(for:runbook:supplied:)``).
+    /// - Returns: The run as it ended or paused.
+    /// - Throws: ``WorkflowError`` when the run cannot continue (finished, locked, runbook changed).
+    public func execute(runID: Int64, params: [String: String]) async throws -> RunRecord {
+        let displayID = RunRecord.displayID(runID)
+        let directory = configuration.runsDirectory.appendingPathComponent(displayID)
+        let lock = try RunLock.acquire(directory: directory, runID: displayID)
+        defer { lock.release() }
+        var detail = try store.runDetail(id: runID)
+        if detail.run.status.isFinal {
+            throw WorkflowError(.conflict,
+                                "run \(displayID) already ended \(detail.run.status.rawValue); start a new one with 'firebreak run \(detail.run.runbookID)'")
+        }
+        let parsed = RunbookParser.parse(detail.run.source, defaultID: detail.run.runbookID)
+        guard !parsed.hasErrors, parsed.runbook.steps.count == detail.steps.count else {
+            throw WorkflowError(.invalidRunbook, "run \(displayID) stores a runbook that no longer parses; it cannot continue")
+        }
+        var state = ExecutionState(
+            run: detail.run, steps: detail.steps, attempts: detail.attempts,
+            context: RunContext(
+                params: params, runbook: parsed.runbook, steps: detail.steps,
+                outputs: Dictionary(uniqueKeysWithValues: detail.steps.map { ($0.index, JSON.decode($0.outputs)) }),
+                processEnvironment: configuration.processEnvironment),
+            directory: directory)
+        if let incident = detail.run.incidentID { state.context.incident["id"] = incident }
+        try recoverInterruptedSteps(&state)
+        state.run.status = .running
+        state.run.error = state.run.recovering ? state.run.error : nil
+        try store.commit(run: state.run)
+        detail.run = state.run
+        logger.info("run started", metadata: ["run.id": "\(displayID)", "runbook.id": "\(parsed.runbook.id)"])
+        observer?.runStarted(state.run, runbook: parsed.runbook)
+        try await drive(&state)
+        observer?.runFinished(state.run)
+        logger.info("run \(state.run.status.rawValue)", metadata: ["run.id": "\(displayID)"])
+        return state.run
+    }
+
+    /// Marks steps that were running when a previous process died, and kills what they left behind.
+    private func recoverInterruptedSteps(_ state: inout ExecutionState) throws {
+        let interrupted = state.steps.indices.filter { state.steps[$0].status == .running }
+        guard !interrupted.isEmpty else { return }
+        OrphanReaper.reap(runID: state.displayID)
+        for index in interrupted {
+            let step = state.runbook.steps[index]
+            var record = state.steps[index]
+            var attempt = state.attempts[index]?.last
+            attempt?.status = .failed
+            attempt?.finishedAt = Date()
+            if attempt?.output.isEmpty ?? false { attempt?.output = "[interrupted: the process running this step died]" }
+            if step.attributes.idempotent {
+                record.status = .pending
+                record.reason = "interrupted; re-running because the step is idempotent"
+            } else {
+                record.status = .waiting
+                record.reason = GateReason.interrupted.waitingReason
+                record.approvedBy = nil
+                record.approvedAt = nil
+            }
+            try store.commit(step: record, attempt: attempt)
+            state.steps[index] = record
+            logger.warning("step was interrupted", metadata: ["run.id": "\(state.displayID)", "step.name": "\(step.name)"])
+        }
+    }
+
+    /// The main loop over steps, from the run's cursor.
+    private func drive(_ state: inout ExecutionState) async throws {
+        var index = state.run.cursor
+        while index < state.steps.count {
+            let step = state.runbook.steps[index]
+            if state.steps[index].status.isFinal {
+                index += 1
+                continue
+            }
+            if step.attributes.rollback && !state.run.recovering {
+                try skip(index, reason: "rollback step; runs only when a failure jumps to it", state: &state)
+                index += 1
+                continue
+            }
+            if let condition = step.attributes.when, !condition.isTrue(in: state.context) {
+                try skip(index, reason: "when is false: \(step.attributes.whenSource ?? "")", state: &state)
+                index += 1
+                continue
+            }
+            switch try await passGate(index, state: &state) {
+            case .proceed: break
+            case .done:
+                index += 1
+                continue
+            case .stop: return
+            }
+            switch try await runAttempts(index, state: &state) {
+            case .succeeded, .skipped:
+                index += 1
+            case .stopped:
+                return
+            case .failed(let reason):
+                let failure = "step '\(step.name)' \(reason)"
+                switch step.attributes.onFailure {
+                case .abort:
+                    try finish(&state, status: .failed, error: failure, skippingFrom: index + 1,
+                               reason: "run failed at step '\(step.name)'")
+                    return
+                case .continue:
+                    index += 1
+                case .goto(let target):
+                    let targetIndex = state.runbook.index(ofStep: target) ?? state.steps.count
+                    state.run.recovering = true
+                    state.run.error = failure
+                    state.run.cursor = targetIndex
+                    var changed: [StepRecord] = []
+                    for later in (index + 1)..<max(targetIndex, index + 1) where !state.steps[later].status.isFinal {
+                        state.steps[later].status = .skipped
+                        state.steps[later].reason = "jumped to '\(target)' after '\(step.name)' failed"
+                        changed.append(state.steps[later])
+                    }
+                    try store.commit(run: state.run, steps: changed)
+                    index = targetIndex
+                }
+            }
+        }
+        if state.run.recovering {
+            try finish(&state, status: .failed, error: state.run.error, skippingFrom: state.steps.count, reason: "")
+        } else {
+            try finish(&state, status: .succeeded, error: nil, skippingFrom: state.steps.count, reason: "")
+        }
+    }
+
+    /// Ends the run, skipping every unfinished step from `skippingFrom`, in one transaction.
+    func finish(_ state: inout ExecutionState, status: RunStatus, error: String?, skippingFrom start: Int, reason: String) throws {
+        var changed: [StepRecord] = []
+        for index in start..<max(start, state.steps.count) where !state.steps[index].status.isFinal {
+            state.steps[index].status = .skipped
+            state.steps[index].reason = reason
+            changed.append(state.steps[index])
+        }
+        state.run.status = status
+        state.run.error = error
+        state.run.finishedAt = Date()
+        state.run.cursor = state.steps.count
+        try store.commit(run: state.run, steps: changed)
+    }
+
+    func skip(_ index: Int, reason: String, state: inout ExecutionState) throws {
+        state.steps[index].status = .skipped
+        state.steps[index].reason = reason
+        state.run.cursor = index + 1
+        try store.commit(run: state.run, step: state.steps[index])
+        state.context.steps = state.steps
+        observer?.stepSkipped(state.runbook.steps[index], reason: reason)
+    }
+}
+
+/// The in-memory mirror of a run while it executes; every change is committed before acting.
+struct ExecutionState {
+    var run: RunRecord
+    var steps: [StepRecord]
+    var attempts: [Int: [AttemptRecord]]
+    var context: RunContext
+    var directory: URL
+
+    var runbook: Runbook { context.runbook }
+    var displayID: String { run.displayID }
+}
+
+/// Small JSON helpers for string maps stored in text columns.
+enum JSON {
+    static func encode(_ values: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(values) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
+    }
+}

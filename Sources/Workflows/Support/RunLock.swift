@@ -1,0 +1,59 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An exclusive lock on a run, so two processes never execute it at once. The kernel releases it when
+/// the holder dies, even by `kill -9`.
+struct RunLock {
+    private let descriptor: Int32
+
+    /// Creates the run directory (owner-only) and takes the lock without waiting.
+    /// - Throws: ``WorkflowError`` `.conflict` when another live process holds it.
+    static func acquire(directory: URL, runID: String) throws -> RunLock {
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o700])
+        let path = directory.appendingPathComponent("lock").path
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw WorkflowError(.execution, "cannot create the lock file \(path): \(String(cString: strerror(errno)))")
+        }
+        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            close(descriptor)
+            throw WorkflowError(.conflict, "run \(runID) is being executed by another firebreak process; wait for it or stop it first")
+        }
+        return RunLock(descriptor: descriptor)
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}
+
+/// Finds processes that a dead run left behind (they carry `FIREBREAK_RUN_ID` in their environment)
+/// and kills them, so an interrupted step never runs twice at once.
+enum OrphanReaper {
+    /// Kills every process whose environment has `FIREBREAK_RUN_ID=<runID>`; returns how many.
+    @discardableResult
+    static func reap(runID: String) -> Int {
+        #if os(Linux)
+        let marker = Array("FIREBREAK_RUN_ID=\(runID)".utf8)
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
+        var killed = 0
+        let me = getpid()
+        for entry in entries {
+            guard let pid = Int32(entry), pid != me,
+                let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
+            else { continue }
+            let matches = environ.split(separator: 0).contains { $0.elementsEqual(marker) }
+            if matches, kill(pid, SIGKILL) == 0 { killed += 1 }
+        }
+        return killed
+        #else
+        return 0
+        #endif
+    }
+}

@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import Runbooks
+import Store
+import Workflows
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a runbook: interactively on a terminal, automatically with --yes or without a terminal.",
+        discussion: """
+            Exit codes: 0 succeeded; 1 failed or aborted; 2 invalid input; 3 waiting for a human \
+            (a confirm or manual step in an automatic run; approve it, then resume).
+            Secret params can come from FIREBREAK_PARAM_<NAME> instead of --param.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "A runbook path, or an id in --dir.")
+    var runbook: String
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("A param value (repeatable).", valueName: "key=value"))
+    var params: [String] = []
+
+    @Option(help: "Directory of runbooks.")
+    var dir = "runbooks"
+
+    @Option(help: "Link the run to an incident id.")
+    var incident: String?
+
+    @Flag(help: "Run automatically: never ask; confirm and manual steps make the run wait.")
+    var yes = false
+
+    @Flag(help: "Print the plan and run nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print the finished run as JSON (implies no prompts).")
+    var json = false
+
+    func run() async throws {
+        let library = RunbookLibrary(linter: RunbookLinter(modules: BuiltinModules.catalog))
+        let loaded = try library.find(runbook, in: dir)
+        let errors = loaded.result.diagnostics.filter { $0.severity == .error }
+        guard errors.isEmpty else {
+            for diagnostic in errors { FileHandle.standardError.write(diagnostic.formatted(path: loaded.path) + "\n") }
+            throw WorkflowError(.invalidRunbook, "\(loaded.path) has \(errors.count) lint error\(errors.count == 1 ? "" : "s"); fix them before running")
+        }
+        let values = try ParamResolver.resolve(
+            try ParamResolver.parseAssignments(params), for: loaded.runbook,
+            environment: ProcessInfo.processInfo.environment)
+        if dryRun {
+            if json {
+                try printJSON(PlanPrinter.plan(loaded.runbook))
+            } else {
+                print(PlanPrinter.render(loaded.runbook, params: values))
+                print("\n(dry run: nothing was executed)")
+            }
+            return
+        }
+        let store = try global.openStore()
+        let session = RunSession(store: store, dataDirectory: global.dataDirectory,
+                                 interactive: !yes && !json && RunSession.hasTerminal, json: json)
+        let interrupts = InterruptSource()
+        let executor = session.makeExecutor(interrupts: interrupts)
+        let path = URL(fileURLWithPath: loaded.path).standardizedFileURL.path
+        let run = try executor.createRun(runbook: loaded.runbook, source: loaded.source, path: path, params: values,
+                                         incidentID: incident)
+        try await session.execute(executor, runID: run.id!, params: values, interrupts: interrupts)
+    }
+}
+
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Continue a waiting or interrupted run; succeeded steps never run again.",
+        discussion: """
+            A step that was running when its process died is re-run only when it is idempotent; otherwise it \
+            waits for 'firebreak approve' (or a choice at the terminal). Secret params must be given again.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The run id, e.g. RUN-12.", valueName: "run"))
+    var runReference: String
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("Secret param values, which are never stored.", valueName: "key=value"))
+    var params: [String] = []
+
+    @Flag(help: "Continue automatically: never ask.")
+    var yes = false
+
+    @Flag(help: "Print the run as JSON when it stops.")
+    var json = false
+
+    func run() async throws {
+        guard let runID = RunRecord.parseID(runReference) else {
+            throw ValidationError("'\(runReference)' is not a run id; write it like RUN-12")
+        }
+        let store = try global.openStore()
+        let record = try store.runDetail(id: runID).run
+        let session = RunSession(store: store, dataDirectory: global.dataDirectory,
+                                 interactive: !yes && !json && RunSession.hasTerminal, json: json)
+        let interrupts = InterruptSource()
+        let executor = session.makeExecutor(interrupts: interrupts)
+        let parsed = RunbookParser.parse(record.source, defaultID: record.runbookID)
+        let values = try executor.params(for: record, runbook: parsed.runbook,
+                                         supplied: try ParamResolver.parseAssignments(params))
+        try await session.execute(executor, runID: runID, params: values, interrupts: interrupts)
+    }
+}
+
+struct ApproveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve",
+        abstract: "Approve a waiting step (confirm, manual or interrupted); then 'firebreak resume' continues."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The run id, e.g. RUN-12.", valueName: "run"))
+    var runReference: String
+
+    @Argument(help: "The step name.")
+    var step: String
+
+    @Option(help: "Who approves (default: $USER).")
+    var by: String?
+
+    @Flag(help: "Print the step as JSON.")
+    var json = false
+
+    func run() throws {
+        guard let runID = RunRecord.parseID(runReference) else {
+            throw ValidationError("'\(runReference)' is not a run id; write it like RUN-12")
+        }
+        let approver = by ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        let store = try global.openStore()
+        let record = try store.approve(runID: runID, stepName: step, by: approver, at: Date())
+        if json {
+            try printJSON(["run": RunRecord.displayID(runID), "step": record.name, "approved_by": approver])
+        } else {
+            print("approved \(record.name) in \(RunRecord.displayID(runID)) by \(approver); continue with 'firebreak resume \(RunRecord.displayID(runID))'")
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Store
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "List runs and show one run with every step and attempt.",
+        subcommands: [List.self, Show.self],
+        defaultSubcommand: List.self
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: "Only runs of this incident.")
+        var incident: String?
+
+        @Option(help: "At most this many runs.")
+        var limit = 50
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func validate() throws {
+            guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() throws {
+            let runs = try global.openStore().runs(incidentID: incident, limit: limit)
+            if json {
+                try printJSON(runs.map { RunJSON($0) })
+                return
+            }
+            if runs.isEmpty {
+                print("No runs yet. Start one with 'firebreak run RUNBOOK'.")
+                return
+            }
+            let formatter = ISO8601DateFormatter()
+            let rows = [["RUN", "RUNBOOK", "STATUS", "STARTED", "DURATION"]] + runs.map { run in
+                [run.displayID, run.runbookID, run.status.rawValue, formatter.string(from: run.startedAt),
+                 run.finishedAt.map { String(format: "%.1fs", $0.timeIntervalSince(run.startedAt)) } ?? "-"]
+            }
+            print(Table.render(rows))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a run with its steps and attempts.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("The run id, e.g. RUN-12.", valueName: "run"))
+        var runReference: String
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            guard let runID = RunRecord.parseID(runReference) else {
+                throw ValidationError("'\(runReference)' is not a run id; write it like RUN-12")
+            }
+            let detail = try global.openStore().runDetail(id: runID)
+            let view = RunJSON(detail.run, detail: detail)
+            if json {
+                try printJSON(view)
+                return
+            }
+            print("\(view.id)  \(view.runbook)  \(view.status)\(view.error.map { "  (\($0))" } ?? "")")
+            if !view.params.isEmpty {
+                print("params: " + view.params.keys.sorted().map { "\($0)=\(view.params[$0]!)" }.joined(separator: " "))
+            }
+            var rows = [["STEP", "KIND", "STATUS", "ATTEMPTS", "EXIT", "DURATION", "NOTE"]]
+            for step in view.steps ?? [] {
+                let exit = step.exitCode.map { String($0) } ?? "-"
+                let duration = step.durationMs.map { "\($0)ms" } ?? "-"
+                rows.append([step.name, step.kind, step.status, String(step.attempts), exit, duration, step.reason ?? ""])
+            }
+            print(Table.render(rows))
+        }
+    }
+}

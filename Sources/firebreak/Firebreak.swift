@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Runbooks
+import Store
+import Workflows
+
+/// The `firebreak` command-line tool.
+@main
+struct Firebreak: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "firebreak",
+        abstract: "Runbook automation and incident workflows: Markdown runbooks run as durable workflows.",
+        discussion: """
+            Exit codes: 0 success; 1 a run failed or was aborted; 2 invalid input (bad arguments, params, \
+            runbook lint errors, unknown run or step); 3 a run is waiting for a human (approve, then resume).
+            """,
+        version: "0.1.0",
+        subcommands: [
+            LintCommand.self, RunbooksCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self,
+            ApproveCommand.self, RunsCommand.self,
+        ]
+    )
+
+    static func main() async {
+        umask(0o077)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(with: error)
+        }
+    }
+
+    /// Prints an error the way a user should see it and exits with the documented code.
+    static func exit(with error: any Error) -> Never {
+        switch error {
+        case let error as WorkflowError:
+            FileHandle.standardError.write("error: \(error.message)\n")
+            Foundation.exit(error.code == .execution ? ExitStatus.failed : ExitStatus.invalidInput)
+        case let error as StoreError:
+            FileHandle.standardError.write("error: \(error.message)\n")
+            Foundation.exit(error.code == .unavailable ? ExitStatus.failed : ExitStatus.invalidInput)
+        case let error as RunbookError:
+            FileHandle.standardError.write("error: \(error.message)\n")
+            Foundation.exit(ExitStatus.invalidInput)
+        default:
+            let code = exitCode(for: error)
+            if code == .success || code.rawValue == ExitStatus.failed || code.rawValue == ExitStatus.waiting {
+                Foundation.exit(code.rawValue)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(message + "\n") }
+            // ArgumentParser uses 64 for usage errors; Firebreak documents 2 for every invalid input.
+            Foundation.exit(code == .validationFailure ? ExitStatus.invalidInput : code.rawValue)
+        }
+    }
+}
+
+/// Documented exit codes.
+enum ExitStatus {
+    static let success: Int32 = 0
+    static let failed: Int32 = 1
+    static let invalidInput: Int32 = 2
+    static let waiting: Int32 = 3
+}
+
+/// Options every command that touches the database shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Directory for firebreak.db and backups (env FIREBREAK_DATA).", valueName: "dir"))
+    var dataDir: String?
+
+    /// The data directory: `--data-dir`, then `FIREBREAK_DATA`, then `./.firebreak`.
+    var dataDirectory: URL {
+        let path = dataDir ?? ProcessInfo.processInfo.environment["FIREBREAK_DATA"] ?? ".firebreak"
+        return URL(fileURLWithPath: path)
+    }
+
+    /// Opens the store, honouring `FIREBREAK_DURABILITY=full`.
+    func openStore() throws -> Store {
+        let durability = Durability(rawValue: ProcessInfo.processInfo.environment["FIREBREAK_DURABILITY"] ?? "normal") ?? .normal
+        return try Store.open(directory: dataDirectory, configuration: StoreConfiguration(durability: durability))
+    }
+}
+
+extension FileHandle {
+    func write(_ text: String) {
+        write(Data(text.utf8))
+    }
+}
+
+/// Writes JSON to stdout with sorted keys and ISO 8601 dates.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    let data = try encoder.encode(value)
+    FileHandle.standardOutput.write(data)
+    FileHandle.standardOutput.write("\n")
+}
