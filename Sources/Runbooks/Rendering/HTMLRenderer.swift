@@ -43,8 +43,27 @@ public enum HTMLRenderer {
             """
     }
 
+    /// Reduces every fence info string to its language: Discount puts the whole info string into a
+    /// `class` attribute unescaped, and does not recognise some fences that carry `{…}` attributes.
+    static func normalizeFences(_ markdown: String) -> String {
+        var lines = markdown.split(separator: "\n", omittingEmptySubsequences: false)
+        var open: (marker: UInt8, count: Int)?
+        for index in lines.indices {
+            if let current = open {
+                if BlockScanner.isFenceClosing(lines[index], marker: current.marker, count: current.count) { open = nil }
+                continue
+            }
+            guard let (marker, count, info) = BlockScanner.fenceOpening(lines[index]) else { continue }
+            open = (marker, count)
+            let language = info.prefix { $0 != " " && $0 != "{" && $0 != "\t" }
+            let indent = lines[index].prefix { $0 == " " }
+            lines[index] = Substring(indent + String(repeating: Character(UnicodeScalar(marker)), count: count) + language)
+        }
+        return lines.joined(separator: "\n")
+    }
+
     private static func render(_ markdown: String) -> (body: String, toc: String) {
-        var utf8 = Array(markdown.utf8)
+        var utf8 = Array(normalizeFences(markdown).utf8)
         utf8.append(0)
         return utf8.withUnsafeBufferPointer { buffer -> (String, String) in
             let text = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)

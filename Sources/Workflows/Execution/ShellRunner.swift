@@ -73,7 +73,7 @@ public struct ShellRunner: Sendable {
         do {
             let result = try await Subprocess.run(
                 executable, arguments: Arguments(arguments),
-                environment: .custom(environment.map { Array($0.utf8) }),
+                environment: .custom(environment.map { Array($0.utf8) + [0] }),
                 workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options,
                 input: .none, output: .sequence, error: .combinedWithOutput
             ) { execution -> (OutputTail, Event) in

@@ -37,7 +37,7 @@ enum PlanPrinter {
             }
             return StepPlan(
                 index: index + 1, name: step.name, kind: step.kind.label, line: step.line, heading: step.heading,
-                timeout: (attributes.timeout ?? runbook.timeout).map(DurationParser.format),
+                timeout: step.kind.label == "manual" ? nil : (attributes.timeout ?? runbook.timeout).map(DurationParser.format),
                 attempts: attributes.attempts,
                 backoff: attributes.attempts > 1
                     ? "\(attributes.backoff.rawValue) delay=\(DurationParser.format(attributes.delay))"
