@@ -38,3 +38,16 @@ public final class TemporaryDirectory: Sendable {
         url.appendingPathComponent(name).path
     }
 }
+
+/// Process checks for tests.
+public enum ProcessProbe {
+    /// Whether `pid` is a live process: it exists and is not a zombie (`Z`) or dead (`X`).
+    /// Zombies count as gone, because PID 1 in some sandboxes never reaps them.
+    public static func isAlive(_ pid: Int32) -> Bool {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return false }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return false }
+        let state = text[text.index(after: close)...].trimmingCharacters(in: .whitespaces).prefix(1)
+        return state != "Z" && state != "X"
+    }
+}

@@ -88,9 +88,9 @@ public struct RunbookLinter: Sendable {
     private func checkParams(_ runbook: Runbook, into diagnostics: inout [Diagnostic]) {
         var seen: Set<String> = []
         for param in runbook.params {
-            if !FrontMatterParser.isEnvironmentName(param.name) {
+            if !StepBuilder.isValidName(param.name) {
                 diagnostics.append(Diagnostic(
-                    line: param.line, message: "param name '\(param.name)' must match [A-Za-z_][A-Za-z0-9_]*"))
+                    line: param.line, message: "param name '\(param.name)' must match [A-Za-z_][A-Za-z0-9_-]*"))
                 continue
             }
             let environment = param.environmentName

@@ -229,7 +229,8 @@ extension Executor {
             result = try await configuration.runner.run(
                 language: language, script: script,
                 environment: state.context.environment(
-                    runID: state.displayID, step: step, attempt: attempt, outputFile: outputFile.path),
+                    runID: state.displayID, runDirectory: state.directory.path, step: step, attempt: attempt,
+                    outputFile: outputFile.path),
                 workingDirectory: workingDirectory, timeout: step.attributes.timeout ?? state.runbook.timeout,
                 redactor: redactor, interrupts: interrupts, live: live)
         } catch {

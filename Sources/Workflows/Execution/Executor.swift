@@ -139,7 +139,7 @@ public final class Executor: Sendable {
     private func recoverInterruptedSteps(_ state: inout ExecutionState) throws {
         let interrupted = state.steps.indices.filter { state.steps[$0].status == .running }
         guard !interrupted.isEmpty else { return }
-        OrphanReaper.reap(runID: state.displayID)
+        OrphanReaper.reap(runDirectory: state.directory.path)
         for index in interrupted {
             let step = state.runbook.steps[index]
             var record = state.steps[index]

@@ -40,7 +40,7 @@ struct RunContext: ExpressionContext, Sendable {
     }
 
     /// The complete environment of a shell step, as `NAME=value` entries.
-    func environment(runID: String, step: Step, attempt: Int, outputFile: String) -> [String] {
+    func environment(runID: String, runDirectory: String, step: Step, attempt: Int, outputFile: String) -> [String] {
         var values = processEnvironment
         for variable in runbook.env { values[variable.name] = variable.value }
         for param in runbook.params {
@@ -52,6 +52,7 @@ struct RunContext: ExpressionContext, Sendable {
         for (key, value) in incident { values["INCIDENT_" + Param.environmentName(for: key)] = value }
         for (key, value) in alert { values["ALERT_" + Param.environmentName(for: key)] = value }
         values["FIREBREAK_RUN_ID"] = runID
+        values["FIREBREAK_RUN_DIR"] = runDirectory
         values["FIREBREAK_RUNBOOK"] = runbook.id
         values["FIREBREAK_STEP"] = step.name
         values["FIREBREAK_ATTEMPT"] = String(attempt)

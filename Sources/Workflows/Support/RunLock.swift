@@ -33,14 +33,15 @@ struct RunLock {
     }
 }
 
-/// Finds processes that a dead run left behind (they carry `FIREBREAK_RUN_ID` in their environment)
-/// and kills them, so an interrupted step never runs twice at once.
+/// Finds processes that a dead run left behind (they carry `FIREBREAK_RUN_DIR`, the run's absolute
+/// scratch directory, in their environment) and kills them, so an interrupted step never runs twice at once.
+/// The directory is unique across data directories, unlike the run id.
 enum OrphanReaper {
-    /// Kills every process whose environment has `FIREBREAK_RUN_ID=<runID>`; returns how many.
+    /// Kills every process whose environment has `FIREBREAK_RUN_DIR=<runDirectory>`; returns how many.
     @discardableResult
-    static func reap(runID: String) -> Int {
+    static func reap(runDirectory: String) -> Int {
         #if os(Linux)
-        let marker = Array("FIREBREAK_RUN_ID=\(runID)".utf8)
+        let marker = Array("FIREBREAK_RUN_DIR=\(runDirectory)".utf8)
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
         var killed = 0
         let me = getpid()

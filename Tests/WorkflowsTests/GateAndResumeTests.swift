@@ -1,0 +1,170 @@
+import FirebreakTesting
+import Foundation
+import Runbooks
+import Store
+import Testing
+import Workflows
+
+@Suite("Human gates and resume")
+struct GateAndResumeTests {
+    @Test("a confirm step makes an automatic run wait; approve and resume run it")
+    func confirm() async throws {
+        let harness = try Harness()
+        let text = "# T\n\n```sh {name=a}\necho a\n```\n\n```sh {name=danger confirm=true}\necho danger\n```\n"
+        var detail = try await harness.run(text)
+        #expect(detail.run.status == .waiting)
+        #expect(detail.step("danger")?.status == .waiting)
+        #expect(detail.step("danger")?.reason == "confirmation required")
+        _ = try harness.store.approve(runID: detail.run.id!, stepName: "danger", by: "alice", at: Date())
+        detail = try await harness.resume(detail.run.id!)
+        #expect(detail.run.status == .succeeded)
+        #expect(detail.step("danger")?.approvedBy == "alice")
+        #expect(detail.output("danger") == "danger\n")
+        #expect(detail.step("a")?.attempts == 1, "a succeeded step never runs again")
+    }
+
+    @Test("a manual step waits; approval marks it done")
+    func manual() async throws {
+        let harness = try Harness()
+        let text = "# T\n\n- [ ] Call the vendor {name=call}\n\n```sh {name=after}\necho after\n```\n"
+        var detail = try await harness.run(text)
+        #expect(detail.run.status == .waiting)
+        _ = try harness.store.approve(runID: detail.run.id!, stepName: "call", by: "bob", at: Date())
+        detail = try await harness.resume(detail.run.id!)
+        #expect(detail.statuses == ["call=succeeded", "after=succeeded"])
+        #expect(detail.step("call")?.reason == "done; approved by bob")
+    }
+
+    /// Simulates a crash: step `index` was left `running` with an open attempt.
+    func crash(_ harness: Harness, text: String) async throws -> Int64 {
+        let runbook = try harness.parse(text)
+        let executor = harness.executor()
+        let run = try executor.createRun(runbook: runbook, source: text, path: harness.directory.write("rb.md", text), params: [:])
+        var detail = try harness.store.runDetail(id: run.id!)
+        var first = detail.steps[0]
+        first.status = .succeeded
+        first.attempts = 1
+        var second = detail.steps[1]
+        second.status = .running
+        second.attempts = 1
+        second.startedAt = Date()
+        detail.run.status = .running
+        detail.run.cursor = 1
+        try harness.store.commit(run: detail.run, steps: [first, second])
+        try harness.store.commit(attempt: AttemptRecord(runID: run.id!, stepIndex: 1, number: 1, status: .running, startedAt: Date()))
+        return run.id!
+    }
+
+    @Test("an interrupted idempotent step re-runs on resume; succeeded steps do not")
+    func resumeIdempotent() async throws {
+        let harness = try Harness()
+        let log = harness.directory.path("log")
+        let text = "# T\n\n```sh {name=one}\necho one >> '\(log)'\n```\n\n```sh {name=two idempotent=true}\necho two >> '\(log)'\n```\n"
+        let runID = try await crash(harness, text: text)
+        let detail = try await harness.resume(runID)
+        #expect(detail.run.status == .succeeded)
+        #expect(harness.directory.read("log") == "two\n")
+        #expect(detail.step("two")?.attempts == 2)
+        #expect(detail.attempts[1]?.first?.status == .failed)
+    }
+
+    @Test("an interrupted non-idempotent step waits with a reason, and runs after approval")
+    func resumeNotIdempotent() async throws {
+        let harness = try Harness()
+        let log = harness.directory.path("log")
+        let text = "# T\n\n```sh {name=one}\necho one >> '\(log)'\n```\n\n```sh {name=two}\necho two >> '\(log)'\n```\n"
+        let runID = try await crash(harness, text: text)
+        var detail = try await harness.resume(runID)
+        #expect(detail.run.status == .waiting)
+        #expect(detail.step("two")?.status == .waiting)
+        #expect(detail.step("two")?.reason == "interrupted; not idempotent")
+        #expect(harness.directory.read("log") == nil)
+        _ = try harness.store.approve(runID: runID, stepName: "two", by: "carol", at: Date())
+        detail = try await harness.resume(runID)
+        #expect(detail.run.status == .succeeded)
+        #expect(harness.directory.read("log") == "two\n")
+    }
+
+    @Test("a finished run cannot be resumed")
+    func finishedRun() async throws {
+        let harness = try Harness()
+        let detail = try await harness.run("# T\n\n```sh {name=a}\ntrue\n```\n")
+        await #expect(throws: WorkflowError.self) {
+            _ = try await harness.resume(detail.run.id!)
+        }
+    }
+
+    @Test("secret params are not stored, so resume asks for them again")
+    func secretsOnResume() async throws {
+        let harness = try Harness()
+        let text = "---\nparams:\n  token: { secret: true }\n---\n# T\n\n```sh {name=gate confirm=true}\necho \"$TOKEN\" | wc -c\n```\n"
+        let detail = try await harness.run(text, params: ["token": "abcdef"])
+        let executor = harness.executor()
+        let runbook = try harness.parse(text)
+        #expect(throws: WorkflowError.self) {
+            _ = try executor.params(for: detail.run, runbook: runbook, supplied: [:])
+        }
+        let values = try executor.params(for: detail.run, runbook: runbook, supplied: ["token": "abcdef"])
+        #expect(values["token"] == "abcdef")
+    }
+}
+
+@Suite("Backoff and params")
+struct BackoffAndParamTests {
+    @Test("exponential ceilings double and are capped")
+    func ceilings() {
+        var attributes = StepAttributes()
+        attributes.delay = .seconds(1)
+        attributes.maxDelay = .seconds(5)
+        let policy = BackoffPolicy(attributes)
+        #expect((2...6).map { policy.ceiling(beforeAttempt: $0) } == [.seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5)])
+    }
+
+    @Test("full jitter stays within [0, ceiling] and varies")
+    func jitter() {
+        var attributes = StepAttributes()
+        attributes.delay = .milliseconds(100)
+        let policy = BackoffPolicy(attributes)
+        var generator = SystemRandomNumberGenerator()
+        let waits = (0..<200).map { _ in policy.wait(beforeAttempt: 4, using: &generator) }
+        #expect(waits.allSatisfy { $0 >= .zero && $0 <= .milliseconds(400) })
+        #expect(Set(waits).count > 10)
+    }
+
+    @Test("fixed backoff always waits the delay")
+    func fixed() {
+        var attributes = StepAttributes()
+        attributes.backoff = .fixed
+        attributes.delay = .milliseconds(300)
+        var generator = SystemRandomNumberGenerator()
+        #expect(BackoffPolicy(attributes).wait(beforeAttempt: 5, using: &generator) == .milliseconds(300))
+    }
+
+    @Test("param errors name every problem")
+    func paramErrors() throws {
+        let runbook = try Harness().parse("""
+            ---
+            params:
+              target: { allowed: [staging, production], required: true }
+              count: { type: int }
+              name: { required: true }
+            ---
+            # T
+            """)
+        #expect {
+            try ParamResolver.resolve(["target": "qa", "count": "x", "bogus": "1"], for: runbook)
+        } throws: { error in
+            let message = (error as? WorkflowError)?.message ?? ""
+            return message.contains("unknown param 'bogus'") && message.contains("'qa' is not allowed")
+                && message.contains("'x' is not a whole number") && message.contains("missing required param 'name'")
+        }
+    }
+
+    @Test("redactor masks longest secrets first and ignores tiny values")
+    func redactor() {
+        let redactor = Redactor(secrets: ["abc", "abcdef", "x"])
+        #expect(redactor.redact("abcdef abc x") == "*** *** x")
+        #expect(Redactor.isSecretName("db_password"))
+        #expect(!Redactor.isSecretName("HOME"))
+    }
+}
