@@ -79,6 +79,7 @@ let package = Package(
         .testTarget(
             name: "FirebreakCLITests",
             dependencies: ["firebreak", "Store", "FirebreakTesting"],
+            exclude: ["Support"],
             swiftSettings: swiftSettings
         ),
     ]
