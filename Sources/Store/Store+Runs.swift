@@ -28,20 +28,63 @@ extension Store {
     }
 
     /// Commits one transition: any of the run, a step and an attempt, atomically.
+    ///
+    /// Only the run's mutable columns are written: its source text and params never change.
     public func commit(run: RunRecord? = nil, step: StepRecord? = nil, attempt: AttemptRecord? = nil) throws {
         try write { db in
-            try run?.update(db)
-            try step?.update(db)
-            try attempt?.save(db)
+            if let run { try Self.update(run, db) }
+            if let step { try Self.update(step, db) }
+            if let attempt { try Self.save(attempt, db) }
         }
     }
 
     /// Commits several step changes and the run in one transaction.
     public func commit(run: RunRecord, steps: [StepRecord]) throws {
         try write { db in
-            try run.update(db)
-            for step in steps { try step.update(db) }
+            try Self.update(run, db)
+            for step in steps { try Self.update(step, db) }
         }
+    }
+
+    // The transition statements are written by hand and cached: they run twice per step, and
+    // Codable record encoding cost more than the SQLite work itself.
+
+    private static func update(_ run: RunRecord, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            UPDATE runs SET status = ?, cursor = ?, recovering = ?, error = ?, finished_at = ? WHERE id = ?
+            """)
+        try statement.execute(arguments: [
+            run.status.rawValue, run.cursor, run.recovering, run.error, run.finishedAt?.timeIntervalSince1970, run.id,
+        ])
+    }
+
+    private static func update(_ step: StepRecord, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            UPDATE run_steps SET status = ?, attempts = ?, exit_code = ?, started_at = ?, finished_at = ?,
+                duration_ms = ?, outputs = ?, reason = ?, approved_by = ?, approved_at = ?
+            WHERE run_id = ? AND idx = ?
+            """)
+        try statement.execute(arguments: [
+            step.status.rawValue, step.attempts, step.exitCode, step.startedAt?.timeIntervalSince1970,
+            step.finishedAt?.timeIntervalSince1970, step.durationMs, step.outputs, step.reason, step.approvedBy,
+            step.approvedAt?.timeIntervalSince1970, step.runID, step.index,
+        ])
+    }
+
+    private static func save(_ attempt: AttemptRecord, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO step_attempts (run_id, step_idx, number, status, exit_code, started_at, finished_at,
+                duration_ms, output)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (run_id, step_idx, number) DO UPDATE SET status = excluded.status,
+                exit_code = excluded.exit_code, finished_at = excluded.finished_at,
+                duration_ms = excluded.duration_ms, output = excluded.output
+            """)
+        try statement.execute(arguments: [
+            attempt.runID, attempt.stepIndex, attempt.number, attempt.status.rawValue, attempt.exitCode,
+            attempt.startedAt.timeIntervalSince1970, attempt.finishedAt?.timeIntervalSince1970, attempt.durationMs,
+            attempt.output,
+        ])
     }
 
     /// The run with its steps and attempts.

@@ -32,7 +32,8 @@ timeout: 10m
         if i % 10 == 9:
             out.append(f"- [ ] Confirm subsystem {i} looks healthy {{name=manual-{i}}}\n")
         elif i % 7 == 3:
-            out.append(f"```bash {{name=s{i} timeout=30s attempts=3 backoff=exp delay=1s maxDelay=10s}}\n#| when: steps.s{i-1}.status == \"succeeded\" || params.target == \"staging\"\n#| idempotent: true\necho \"step {i} on $TARGET\"\ncurl -fsS http://127.0.0.1:8080/health || true\n```\n")
+            prev = i - 1 if (i - 1) % 10 != 9 else i - 2
+            out.append(f"```bash {{name=s{i} timeout=30s attempts=3 backoff=exp delay=1s maxDelay=10s}}\n#| when: steps.s{prev}.status == \"succeeded\" || params.target == \"staging\"\n#| idempotent: true\necho \"step {i} on $TARGET\"\ncurl -fsS http://127.0.0.1:8080/health || true\n```\n")
         elif i % 5 == 0:
             out.append(f"```json\n{{\"documentation\": {i}}}\n```\n")
             out.append(f"```sh {{\"name\":\"s{i}\",\"timeout\":\"1m\",\"onFailure\":\"continue\"}}\necho {i}\n```\n")

@@ -7,7 +7,7 @@ struct BlockScanner {
         case heading(text: String, line: Int)
         case fence(info: String, content: [Substring], line: Int, raw: [Substring])
         case unclosedFence(line: Int, marker: String)
-        case task(text: String, checked: Bool, line: Int)
+        case task(text: String, checked: Bool, line: Int, raw: Substring)
         case prose(Substring)
     }
 
@@ -34,7 +34,7 @@ struct BlockScanner {
             if let heading = atxHeading(line) {
                 visit(.heading(text: heading, line: lineNumber))
             } else if let (text, checked) = taskItem(line) {
-                visit(.task(text: text, checked: checked, line: lineNumber))
+                visit(.task(text: text, checked: checked, line: lineNumber, raw: line))
             } else {
                 visit(.prose(line))
             }
@@ -88,45 +88,89 @@ struct BlockScanner {
     }
 
     static func atxHeading(_ line: Substring) -> String? {
-        let trimmed = line.drop { $0 == " " }
-        guard line.count - trimmed.count < 4, trimmed.first == "#" else { return nil }
-        let hashes = trimmed.prefix { $0 == "#" }
-        guard hashes.count <= 6 else { return nil }
-        let rest = trimmed.dropFirst(hashes.count)
-        guard rest.isEmpty || rest.first == " " || rest.first == "\t" else { return nil }
-        var text = rest.trimmingSpaces()
+        let utf8 = line.utf8
+        var cursor = utf8.startIndex
+        var indent = 0
+        while cursor < utf8.endIndex, utf8[cursor] == 32 {
+            indent += 1
+            cursor = utf8.index(after: cursor)
+        }
+        guard indent < 4, cursor < utf8.endIndex, utf8[cursor] == 35 else { return nil }  // #
+        var hashes = 0
+        while cursor < utf8.endIndex, utf8[cursor] == 35 {
+            hashes += 1
+            cursor = utf8.index(after: cursor)
+        }
+        guard hashes <= 6 else { return nil }
+        guard cursor == utf8.endIndex || utf8[cursor] == 32 || utf8[cursor] == 9 || utf8[cursor] == 13 else {
+            return nil
+        }
+        var text = Substring(utf8[cursor...]).trimmingSpaces()
         // An optional closing sequence of #s is not part of the heading.
-        if let lastNonHash = text.lastIndex(where: { $0 != "#" }), text.last == "#",
-            text[lastNonHash] == " "
-        {
-            text = text[...lastNonHash].trimmingSpaces()
-        } else if text.allSatisfy({ $0 == "#" }) {
+        let bytes = text.utf8
+        var end = bytes.endIndex
+        while end > bytes.startIndex, bytes[bytes.index(before: end)] == 35 { end = bytes.index(before: end) }
+        if end == bytes.startIndex {
             text = ""
+        } else if end < bytes.endIndex, bytes[bytes.index(before: end)] == 32 {
+            text = Substring(bytes[..<end]).trimmingSpaces()
         }
         return String(text)
     }
 
     static func taskItem(_ line: Substring) -> (String, Bool)? {
-        let trimmed = line.drop { $0 == " " || $0 == "\t" }
-        let utf8 = Array(trimmed.utf8.prefix(6))
-        guard utf8.count >= 5, utf8[0] == 45 || utf8[0] == 42 || utf8[0] == 43, utf8[1] == 32, utf8[2] == 91,
-            utf8[4] == 93
+        let utf8 = line.utf8
+        var cursor = utf8.startIndex
+        while cursor < utf8.endIndex, utf8[cursor] == 32 || utf8[cursor] == 9 { cursor = utf8.index(after: cursor) }
+        let start = cursor
+        var prefix: [UInt8] = []
+        while cursor < utf8.endIndex, prefix.count < 6 {
+            prefix.append(utf8[cursor])
+            cursor = utf8.index(after: cursor)
+        }
+        guard prefix.count >= 5, prefix[0] == 45 || prefix[0] == 42 || prefix[0] == 43, prefix[1] == 32,
+            prefix[2] == 91, prefix[4] == 93
         else { return nil }
-        let mark = utf8[3]
+        let mark = prefix[3]
         guard mark == 32 || mark == 120 || mark == 88 else { return nil }
-        guard utf8.count == 5 || utf8[5] == 32 else { return nil }
-        let text = trimmed.dropFirst(5).trimmingSpaces()
-        return (String(text), mark != 32)
+        guard prefix.count == 5 || prefix[5] == 32 || prefix[5] == 13 else { return nil }
+        let textStart = utf8.index(start, offsetBy: 5)
+        return (String(Substring(utf8[textStart...]).trimmingSpaces()), mark != 32)
+    }
+
+    /// Splits text into lines on `\n` bytes (a trailing `\r` stays and is trimmed where it matters).
+    static func lines(_ text: String) -> [Substring] {
+        var text = text
+        text.makeContiguousUTF8()
+        let utf8 = text.utf8
+        var result: [Substring] = []
+        result.reserveCapacity(utf8.count / 32 + 1)
+        var offsets: [Int] = []
+        offsets.reserveCapacity(utf8.count / 32 + 1)
+        utf8.withContiguousStorageIfAvailable { bytes in
+            for index in 0..<bytes.count where bytes[index] == 10 { offsets.append(index) }
+        }
+        var start = utf8.startIndex
+        for offset in offsets {
+            let end = utf8.index(utf8.startIndex, offsetBy: offset)
+            result.append(Substring(utf8[start..<end]))
+            start = utf8.index(after: end)
+        }
+        result.append(Substring(utf8[start...]))
+        return result
     }
 }
 
 extension Substring {
     /// The substring without leading and trailing spaces, tabs and carriage returns.
     func trimmingSpaces() -> Substring {
-        var result = self
-        while let first = result.first, first == " " || first == "\t" || first == "\r" { result = result.dropFirst() }
-        while let last = result.last, last == " " || last == "\t" || last == "\r" { result = result.dropLast() }
-        return result
+        let utf8 = self.utf8
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        func isSpace(_ byte: UInt8) -> Bool { byte == 32 || byte == 9 || byte == 13 }
+        while start < end, isSpace(utf8[start]) { start = utf8.index(after: start) }
+        while end > start, isSpace(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        return Substring(utf8[start..<end])
     }
 }
 

@@ -24,7 +24,7 @@ public enum RunbookParser {
     ///   - defaultID: The id when the front matter has none (usually the file name).
     public static func parse(_ text: String, defaultID: String) -> Result {
         var diagnostics: [Diagnostic] = []
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = BlockScanner.lines(text)
         var runbook = Runbook(id: defaultID, title: "")
         var bodyStart = 0
         if let first = lines.first, first.trimmingSpaces() == "---" {
@@ -43,7 +43,10 @@ public enum RunbookParser {
             }
         }
         runbook.bodyStartLine = bodyStart + 1
-        runbook.body = lines[min(bodyStart, lines.count)...].joined(separator: "\n")
+        if bodyStart < lines.count {
+            let first = lines[bodyStart]
+            runbook.body = String(first.base[first.startIndex...])
+        }
 
         var builder = StepBuilder()
         BlockScanner.scan(lines[min(bodyStart, lines.count)...], firstLine: bodyStart + 1) { block in
@@ -87,9 +90,9 @@ struct StepBuilder {
         case .unclosedFence(let line, let marker):
             diagnostics.append(Diagnostic(
                 line: line, message: "code block opened here is never closed; add a closing \(marker) line"))
-        case .task(let text, let checked, let line):
+        case .task(let text, let checked, let line, let rawLine):
             guard !checked else {
-                prose.append(Substring("- [x] " + text))
+                prose.append(rawLine)
                 return
             }
             addManual(text: text, line: line)
@@ -98,12 +101,15 @@ struct StepBuilder {
         }
     }
 
+    /// The prose lines since the last heading or step, without blank lines around them. The lines
+    /// are consecutive slices of the file, so the prose is one slice of it.
     private mutating func takeProse() -> String {
         var lines = prose[...]
+        prose.removeAll(keepingCapacity: true)
         while let first = lines.first, first.trimmingSpaces().isEmpty { lines = lines.dropFirst() }
         while let last = lines.last, last.trimmingSpaces().isEmpty { lines = lines.dropLast() }
-        prose = []
-        return lines.joined(separator: "\n")
+        guard let first = lines.first, let last = lines.last else { return "" }
+        return String(first.base[first.startIndex..<last.endIndex])
     }
 
     private mutating func addManual(text: String, line: Int) {

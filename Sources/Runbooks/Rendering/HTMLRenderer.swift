@@ -46,7 +46,7 @@ public enum HTMLRenderer {
     /// Reduces every fence info string to its language: Discount puts the whole info string into a
     /// `class` attribute unescaped, and does not recognise some fences that carry `{…}` attributes.
     static func normalizeFences(_ markdown: String) -> String {
-        var lines = markdown.split(separator: "\n", omittingEmptySubsequences: false)
+        var lines = BlockScanner.lines(markdown)
         var open: (marker: UInt8, count: Int)?
         for index in lines.indices {
             if let current = open {

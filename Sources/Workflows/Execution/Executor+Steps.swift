@@ -98,10 +98,11 @@ extension Executor {
             state.steps[index].attempts = number
             state.steps[index].startedAt = state.steps[index].startedAt ?? startedAt
             state.steps[index].reason = nil
+            let cursorMoved = state.run.cursor != index
             state.run.cursor = index
             var attempt = AttemptRecord(runID: state.run.id!, stepIndex: index, number: number, status: .running,
                                         startedAt: startedAt)
-            try store.commit(run: state.run, step: state.steps[index], attempt: attempt)
+            try store.commit(run: cursorMoved ? state.run : nil, step: state.steps[index], attempt: attempt)
             observer?.stepStarted(step, index: index, total: state.steps.count, attempt: number)
 
             let outcome = await perform(step, index: index, attempt: number, state: state)
@@ -120,8 +121,11 @@ extension Executor {
                 var outputs = state.context.outputs[index] ?? [:]
                 outputs.merge(outcome.outputs) { _, new in new }
                 state.context.outputs[index] = outputs
-                let redactor = state.context.redactor(processEnvironment: configuration.processEnvironment)
-                state.steps[index].outputs = JSON.encode(outputs.mapValues { redactor.redact($0) })
+                if !outcome.outputs.isEmpty {
+                    state.redactor = state.context.redactor(processEnvironment: configuration.processEnvironment)
+                }
+                let redactor = state.redactor
+                state.steps[index].outputs = outputs.isEmpty ? "{}" : JSON.encode(outputs.mapValues { redactor.redact($0) })
                 state.steps[index].status = .succeeded
                 state.steps[index].finishedAt = finishedAt
                 state.steps[index].durationMs = Int64(finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
@@ -214,14 +218,14 @@ extension Executor {
         let clock = ContinuousClock()
         let start = clock.now
         let manager = FileManager.default
+        // The step creates this file when it publishes outputs (the run directory is owner-only).
         let outputFile = state.directory.appendingPathComponent("\(index)-\(attempt).out")
-        _ = manager.createFile(atPath: outputFile.path, contents: nil, attributes: [.posixPermissions: 0o600])
-        defer { try? manager.removeItem(at: outputFile) }
+        defer { if manager.fileExists(atPath: outputFile.path) { try? manager.removeItem(at: outputFile) } }
         let base = URL(fileURLWithPath: state.run.runbookPath).deletingLastPathComponent()
         let workingDirectory = step.attributes.cwd.map {
             $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).path
         } ?? base.path
-        let redactor = state.context.redactor(processEnvironment: configuration.processEnvironment)
+        let redactor = state.redactor
         let live: (@Sendable (String) -> Void)? =
             if let observer, observer.wantsLiveOutput { { observer.output($0) } } else { nil }
         let result: ProcessOutcome

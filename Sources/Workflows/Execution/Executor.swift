@@ -122,6 +122,7 @@ public final class Executor: Sendable {
                 processEnvironment: configuration.processEnvironment),
             directory: directory)
         if let incident = detail.run.incidentID { state.context.incident["id"] = incident }
+        state.redactor = state.context.redactor(processEnvironment: configuration.processEnvironment)
         try recoverInterruptedSteps(&state)
         state.run.status = .running
         state.run.error = state.run.recovering ? state.run.error : nil
@@ -253,6 +254,8 @@ public final class Executor: Sendable {
 /// The in-memory mirror of a run while it executes; every change is committed before acting.
 struct ExecutionState {
     var run: RunRecord
+    /// Redacts every secret known so far; rebuilt when a step publishes outputs.
+    var redactor = Redactor()
     var steps: [StepRecord]
     var attempts: [Int: [AttemptRecord]]
     var context: RunContext
