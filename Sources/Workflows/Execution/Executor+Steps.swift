@@ -219,12 +219,10 @@ extension Executor {
         let start = clock.now
         let manager = FileManager.default
         // The step creates this file when it publishes outputs (the run directory is owner-only).
-        let outputFile = state.directory.appendingPathComponent("\(index)-\(attempt).out")
-        defer { if manager.fileExists(atPath: outputFile.path) { try? manager.removeItem(at: outputFile) } }
-        let base = URL(fileURLWithPath: state.run.runbookPath).deletingLastPathComponent()
-        let workingDirectory = step.attributes.cwd.map {
-            $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).path
-        } ?? base.path
+        let outputFile = state.directoryPath + "/\(index)-\(attempt).out"
+        defer { if manager.fileExists(atPath: outputFile) { try? manager.removeItem(atPath: outputFile) } }
+        let base = state.runbookDirectory
+        let workingDirectory = step.attributes.cwd.map { $0.hasPrefix("/") ? $0 : base + "/" + $0 } ?? base
         let redactor = state.redactor
         let live: (@Sendable (String) -> Void)? =
             if let observer, observer.wantsLiveOutput { { observer.output($0) } } else { nil }
@@ -233,8 +231,8 @@ extension Executor {
             result = try await configuration.runner.run(
                 language: language, script: script,
                 environment: state.context.environment(
-                    runID: state.displayID, runDirectory: state.directory.path, step: step, attempt: attempt,
-                    outputFile: outputFile.path),
+                    runID: state.displayID, runDirectory: state.directoryPath, step: step, attempt: attempt,
+                    outputFile: outputFile),
                 workingDirectory: workingDirectory, timeout: step.attributes.timeout ?? state.runbook.timeout,
                 redactor: redactor, interrupts: interrupts, live: live)
         } catch {
@@ -243,7 +241,7 @@ extension Executor {
         }
         var outcome = StepOutcome(status: .succeeded, exitCode: result.exitCode, output: result.output,
                                   duration: clock.now - start, interruptedBy: result.interruptedBy)
-        if let text = try? String(contentsOf: outputFile, encoding: .utf8) {
+        if let text = try? String(contentsOfFile: outputFile, encoding: .utf8) {
             for line in text.split(separator: "\n") {
                 guard let equals = line.firstIndex(of: "="), equals != line.startIndex else { continue }
                 outcome.outputs[String(line[..<equals])] = String(line[line.index(after: equals)...])

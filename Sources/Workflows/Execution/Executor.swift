@@ -262,6 +262,20 @@ struct ExecutionState {
     var directory: URL
 
     var runbook: Runbook { context.runbook }
+    /// `directory` as a path.
+    let directoryPath: String
+    /// The runbook file's directory: the default working directory of shell steps.
+    let runbookDirectory: String
+
+    init(run: RunRecord, steps: [StepRecord], attempts: [Int: [AttemptRecord]], context: RunContext, directory: URL) {
+        self.run = run
+        self.steps = steps
+        self.attempts = attempts
+        self.context = context
+        self.directory = directory
+        self.directoryPath = directory.path
+        self.runbookDirectory = URL(fileURLWithPath: run.runbookPath).deletingLastPathComponent().path
+    }
     var displayID: String { run.displayID }
 }
 

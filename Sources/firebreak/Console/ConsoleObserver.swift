@@ -46,7 +46,7 @@ final class ConsoleObserver: RunObserver {
     }
 
     func attemptFinished(_ step: Step, attempt: Int, outcome: StepOutcome) {
-        let seconds = String(format: "%.2fs", Double(outcome.duration.milliseconds) / 1000)
+        let seconds = Self.seconds(outcome.duration)
         if outcome.status == .succeeded {
             say("  ✓ \(step.name)  \(seconds)")
         } else {
@@ -56,6 +56,13 @@ final class ConsoleObserver: RunObserver {
                 for line in tail { say("    │ \(line)") }
             }
         }
+    }
+
+    /// `1.23s`, without Foundation's `String(format:)` on the per-step path.
+    static func seconds(_ duration: Duration) -> String {
+        let centiseconds = (duration.milliseconds + 5) / 10
+        let fraction = centiseconds % 100
+        return "\(centiseconds / 100).\(fraction < 10 ? "0" : "")\(fraction)s"
     }
 
     func stepSkipped(_ step: Step, reason: String) {
