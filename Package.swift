@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(
             name: "FirebreakCLITests",
             dependencies: ["firebreak", "Store", "FirebreakTesting"],
-            exclude: ["Support"],
+            exclude: ["Support", "Snapshots"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -49,7 +49,13 @@ struct Firebreak: AsyncParsableCommand {
             Foundation.exit(ExitStatus.invalidInput)
         default:
             let code = exitCode(for: error)
-            if code == .success || code.rawValue == ExitStatus.failed || code.rawValue == ExitStatus.waiting {
+            if code == .success {
+                // --help and --version arrive here as "errors" that carry the text to print.
+                let message = fullMessage(for: error)
+                if !message.isEmpty { FileHandle.standardOutput.write(message + "\n") }
+                Foundation.exit(ExitStatus.success)
+            }
+            if code.rawValue == ExitStatus.failed || code.rawValue == ExitStatus.waiting {
                 Foundation.exit(code.rawValue)
             }
             let message = fullMessage(for: error)

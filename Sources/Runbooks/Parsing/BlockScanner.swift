@@ -46,40 +46,32 @@ struct BlockScanner {
     static func fenceOpening(_ line: Substring) -> (UInt8, Int, String)? {
         let utf8 = line.utf8
         var cursor = utf8.startIndex
-        var indent = 0
-        while cursor < utf8.endIndex, utf8[cursor] == 32, indent < 4 {
-            indent += 1
-            cursor = utf8.index(after: cursor)
-        }
-        guard indent < 4, cursor < utf8.endIndex else { return nil }
+        guard skipRun(of: 32, in: utf8, from: &cursor) < 4, cursor < utf8.endIndex else { return nil }
         let marker = utf8[cursor]
         guard marker == 96 || marker == 126 else { return nil }  // ` or ~
-        var count = 0
-        while cursor < utf8.endIndex, utf8[cursor] == marker {
-            count += 1
-            cursor = utf8.index(after: cursor)
-        }
+        let count = skipRun(of: marker, in: utf8, from: &cursor)
         guard count >= 3 else { return nil }
         let info = Substring(utf8[cursor...])
         if marker == 96, info.utf8.contains(96) { return nil }  // backticks may not appear in a ` info string
         return (marker, count, String(info.trimmingSpaces()))
     }
 
+    /// Skips a run of `byte` from `cursor`; returns how many there were.
+    static func skipRun(of byte: UInt8, in utf8: Substring.UTF8View, from cursor: inout Substring.UTF8View.Index) -> Int {
+        var count = 0
+        while cursor < utf8.endIndex, utf8[cursor] == byte {
+            count += 1
+            cursor = utf8.index(after: cursor)
+        }
+        return count
+    }
+
     static func isFenceClosing(_ line: Substring, marker: UInt8, count: Int) -> Bool {
         let utf8 = line.utf8
         var cursor = utf8.startIndex
-        var indent = 0
-        while cursor < utf8.endIndex, utf8[cursor] == 32 {
-            indent += 1
-            cursor = utf8.index(after: cursor)
+        guard skipRun(of: 32, in: utf8, from: &cursor) < 4, skipRun(of: marker, in: utf8, from: &cursor) >= count else {
+            return false
         }
-        guard indent < 4 else { return false }
-        var run = 0
-        while cursor < utf8.endIndex, utf8[cursor] == marker {
-            run += 1
-            cursor = utf8.index(after: cursor)
-        }
-        guard run >= count else { return false }
         while cursor < utf8.endIndex {
             if utf8[cursor] != 32 && utf8[cursor] != 9 && utf8[cursor] != 13 { return false }
             cursor = utf8.index(after: cursor)
@@ -90,18 +82,9 @@ struct BlockScanner {
     static func atxHeading(_ line: Substring) -> String? {
         let utf8 = line.utf8
         var cursor = utf8.startIndex
-        var indent = 0
-        while cursor < utf8.endIndex, utf8[cursor] == 32 {
-            indent += 1
-            cursor = utf8.index(after: cursor)
-        }
-        guard indent < 4, cursor < utf8.endIndex, utf8[cursor] == 35 else { return nil }  // #
-        var hashes = 0
-        while cursor < utf8.endIndex, utf8[cursor] == 35 {
-            hashes += 1
-            cursor = utf8.index(after: cursor)
-        }
-        guard hashes <= 6 else { return nil }
+        guard skipRun(of: 32, in: utf8, from: &cursor) < 4 else { return nil }
+        let hashes = skipRun(of: 35, in: utf8, from: &cursor)  // #
+        guard hashes >= 1, hashes <= 6 else { return nil }
         guard cursor == utf8.endIndex || utf8[cursor] == 32 || utf8[cursor] == 9 || utf8[cursor] == 13 else {
             return nil
         }
