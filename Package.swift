@@ -24,8 +24,17 @@ let package = Package(
             providers: [.apt(["libmarkdown2-dev"])]
         ),
         .target(
+            name: "Incidents",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IncidentsTests",
+            dependencies: ["Incidents"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Runbooks",
-            dependencies: ["CDiscount", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Incidents", "CDiscount", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,3 +1,5 @@
+import Incidents
+
 /// A parsed runbook: front matter plus the steps the engine runs, in document order.
 public struct Runbook: Sendable, Equatable {
     /// Stable identifier; defaults to the file name without `.md`.
@@ -72,23 +74,6 @@ public struct EnvVar: Sendable, Equatable {
     public init(name: String, value: String) {
         self.name = name
         self.value = value
-    }
-}
-
-/// Incident severity, P0 (critical) to P3 (low).
-public enum Severity: String, Sendable, Equatable, CaseIterable, Comparable, Codable {
-    case p0 = "P0"
-    case p1 = "P1"
-    case p2 = "P2"
-    case p3 = "P3"
-
-    /// Parses `P0`…`P3`, case-insensitively.
-    public init?(parsing text: String) {
-        self.init(rawValue: text.uppercased())
-    }
-
-    public static func < (lhs: Severity, rhs: Severity) -> Bool {
-        lhs.rawValue < rhs.rawValue
     }
 }
 

@@ -1,3 +1,4 @@
+import Incidents
 import Yams
 
 /// Reads the YAML front matter into the runbook's fields, reporting problems by file line.

@@ -1,0 +1,79 @@
+import Foundation
+
+/// The lifecycle state of an incident.
+public enum IncidentStatus: String, Sendable, Equatable, CaseIterable, Codable {
+    case triggered
+    case acknowledged
+    case mitigated
+    case resolved
+    case closed
+}
+
+/// An incident: a value the engine transforms; it performs no I/O.
+public struct Incident: Sendable, Equatable, Codable {
+    /// Human id such as `INC-12`.
+    public var id: String
+    /// One-line title.
+    public var title: String
+    /// Longer description.
+    public var summary: String?
+    /// Current severity.
+    public var severity: Severity
+    /// Current state.
+    public var status: IncidentStatus
+    /// When it was opened (or last reopened).
+    public var triggeredAt: Date
+    /// When it was acknowledged.
+    public var acknowledgedAt: Date?
+    /// When it was mitigated.
+    public var mitigatedAt: Date?
+    /// When it was resolved.
+    public var resolvedAt: Date?
+    /// When it was closed.
+    public var closedAt: Date?
+    /// The responder who acknowledged it.
+    public var commander: String?
+    /// Who it is assigned to.
+    public var assignee: String?
+    /// Alerts with this key join the incident instead of opening another.
+    public var dedupKey: String?
+    /// Where the escalation stands; `nil` when none is planned.
+    public var escalation: EscalationState?
+
+    /// Creates an incident.
+    public init(
+        id: String, title: String, summary: String? = nil, severity: Severity, status: IncidentStatus = .triggered,
+        triggeredAt: Date, dedupKey: String? = nil
+    ) {
+        self.id = id
+        self.title = title
+        self.summary = summary
+        self.severity = severity
+        self.status = status
+        self.triggeredAt = triggeredAt
+        self.dedupKey = dedupKey
+    }
+
+    /// Whether the incident is still being worked on.
+    public var isOpen: Bool { status != .resolved && status != .closed }
+}
+
+/// The next escalation an incident waits for.
+public struct EscalationState: Sendable, Equatable, Codable {
+    /// The policy being followed.
+    public var policy: String
+    /// Index of the next level to fire, from 0.
+    public var nextLevel: Int
+    /// How many full passes through the levels have completed.
+    public var cycle: Int
+    /// When the next level fires.
+    public var dueAt: Date
+
+    /// Creates an escalation state.
+    public init(policy: String, nextLevel: Int, cycle: Int, dueAt: Date) {
+        self.policy = policy
+        self.nextLevel = nextLevel
+        self.cycle = cycle
+        self.dueAt = dueAt
+    }
+}

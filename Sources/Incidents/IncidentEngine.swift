@@ -1,0 +1,302 @@
+import Foundation
+
+/// Something that happened to an incident, for its timeline.
+public struct TimelineEntry: Sendable, Equatable {
+    /// `opened`, `acknowledged`, `mitigated`, `resolved`, `reopened`, `closed`, `severity_changed`,
+    /// `note`, `assigned` or `escalated`.
+    public var kind: String
+    /// Who did it (`system` for timers).
+    public var actor: String
+    /// When.
+    public var at: Date
+    /// Details, as strings.
+    public var details: [String: String]
+
+    /// Creates an entry.
+    public init(kind: String, actor: String, at: Date, details: [String: String] = [:]) {
+        self.kind = kind
+        self.actor = actor
+        self.at = at
+        self.details = details
+    }
+}
+
+/// What the caller must do after a transition; the engine itself performs no I/O.
+public enum IncidentEffect: Sendable, Equatable {
+    /// Append to the incident's timeline.
+    case record(TimelineEntry)
+    /// Send a notification about `event` to these channels.
+    case notify(channels: [String], event: String)
+    /// (Re)plan the escalation timer to fire at this time.
+    case scheduleEscalation(at: Date)
+    /// Stop the escalation timer.
+    case cancelEscalation
+}
+
+/// The result of a transition: the new incident and the effects to perform, in order.
+public struct Transition: Sendable, Equatable {
+    /// The incident after the transition.
+    public var incident: Incident
+    /// Effects to perform, in order.
+    public var effects: [IncidentEffect]
+}
+
+/// An action a responder (or the system) takes on an incident.
+public enum IncidentAction: Sendable, Equatable {
+    case acknowledge
+    case mitigate
+    case resolve
+    case reopen
+    case close(postmortemPublished: Bool)
+    case changeSeverity(Severity)
+    case addNote(String)
+    case assign(String)
+
+    /// The action's name, as responders type it.
+    public var name: String {
+        switch self {
+        case .acknowledge: "acknowledge"
+        case .mitigate: "mitigate"
+        case .resolve: "resolve"
+        case .reopen: "reopen"
+        case .close: "close"
+        case .changeSeverity: "severity"
+        case .addNote: "note"
+        case .assign: "assign"
+        }
+    }
+}
+
+/// Applies the incident state machine and the escalation plan. Pure: same input, same output.
+public struct IncidentEngine: Sendable {
+    /// The rules in force.
+    public var policy: IncidentPolicy
+
+    /// Creates an engine.
+    public init(policy: IncidentPolicy = IncidentPolicy()) {
+        self.policy = policy
+    }
+
+    /// The actions allowed in a state.
+    public static func allowedActions(in status: IncidentStatus) -> [String] {
+        switch status {
+        case .triggered: ["acknowledge", "mitigate", "resolve", "severity", "note", "assign"]
+        case .acknowledged: ["mitigate", "resolve", "severity", "note", "assign"]
+        case .mitigated: ["resolve", "severity", "note", "assign"]
+        case .resolved: ["reopen", "close", "note"]
+        case .closed: ["note"]
+        }
+    }
+
+    /// Opens an incident: `triggered`, announced, with its escalation planned.
+    public func open(
+        id: String, title: String, severity: Severity, summary: String? = nil, dedupKey: String? = nil,
+        by actor: String, at time: Date
+    ) -> Transition {
+        var incident = Incident(id: id, title: title, summary: summary, severity: severity, triggeredAt: time,
+                                dedupKey: dedupKey)
+        var effects: [IncidentEffect] = [
+            .record(TimelineEntry(kind: "opened", actor: actor, at: time, details: ["severity": severity.rawValue]))
+        ]
+        if policy.policy(for: severity).pages {
+            effects.append(.notify(channels: policy.announce, event: "opened"))
+        }
+        effects += plan(&incident, from: time)
+        return Transition(incident: incident, effects: effects)
+    }
+
+    /// Applies an action.
+    /// - Throws: ``IncidentError`` naming the current state and the allowed actions when the action is not allowed.
+    public func apply(_ action: IncidentAction, to incident: Incident, by actor: String, at time: Date)
+        throws(IncidentError) -> Transition
+    {
+        var next = incident
+        var effects: [IncidentEffect] = []
+        func refuse() -> IncidentError {
+            IncidentError(
+                .invalidTransition,
+                "cannot \(action.name) \(incident.id): it is \(incident.status.rawValue); allowed: \(Self.allowedActions(in: incident.status).joined(separator: ", "))")
+        }
+        func record(_ kind: String, _ details: [String: String] = [:]) {
+            effects.append(.record(TimelineEntry(kind: kind, actor: actor, at: time, details: details)))
+        }
+        switch action {
+        case .acknowledge:
+            guard incident.status == .triggered else { throw refuse() }
+            next.status = .acknowledged
+            next.acknowledgedAt = time
+            next.commander = actor
+            record("acknowledged")
+            effects += stopEscalation(&next)
+        case .mitigate:
+            guard incident.status == .triggered || incident.status == .acknowledged else { throw refuse() }
+            next.status = .mitigated
+            next.mitigatedAt = time
+            record("mitigated")
+            effects += stopEscalation(&next)
+        case .resolve:
+            guard incident.isOpen else { throw refuse() }
+            next.status = .resolved
+            next.resolvedAt = time
+            record("resolved")
+            effects += stopEscalation(&next)
+            if policy.policy(for: next.severity).pages {
+                effects.append(.notify(channels: policy.announce, event: "resolved"))
+            }
+        case .reopen:
+            guard incident.status == .resolved else { throw refuse() }
+            next.status = .triggered
+            next.triggeredAt = time
+            next.acknowledgedAt = nil
+            next.mitigatedAt = nil
+            next.resolvedAt = nil
+            next.commander = nil
+            record("reopened")
+            if policy.policy(for: next.severity).pages {
+                effects.append(.notify(channels: policy.announce, event: "reopened"))
+            }
+            effects += plan(&next, from: time)
+        case .close(let published):
+            guard incident.status == .resolved else { throw refuse() }
+            if policy.postmortemRequiredToClose.contains(incident.severity) && !published {
+                throw IncidentError(
+                    .postmortemRequired,
+                    "cannot close \(incident.id): a \(incident.severity.rawValue) incident needs a published post-mortem; generate one with 'firebreak postmortem generate \(incident.id)' and publish it with 'firebreak postmortem publish \(incident.id)'")
+            }
+            next.status = .closed
+            next.closedAt = time
+            record("closed")
+        case .changeSeverity(let severity):
+            guard incident.status != .closed, incident.status != .resolved else { throw refuse() }
+            guard severity != incident.severity else {
+                throw IncidentError(.unchanged, "\(incident.id) is already \(severity.rawValue)")
+            }
+            next.severity = severity
+            record("severity_changed", ["from": incident.severity.rawValue, "to": severity.rawValue])
+            // A raised severity re-plans the escalation from now; a lowered one keeps an
+            // acknowledged incident quiet and re-plans a triggered one under the new policy.
+            if next.status == .triggered {
+                if policy.policy(for: severity).pages {
+                    effects.append(.notify(channels: policy.announce, event: "severity_changed"))
+                }
+                effects += plan(&next, from: time)
+            }
+        case .addNote(let text):
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else { throw IncidentError(.invalidInput, "a note needs some text") }
+            record("note", ["text": trimmed])
+        case .assign(let assignee):
+            guard incident.status != .closed else { throw refuse() }
+            next.assignee = assignee
+            record("assigned", ["to": assignee])
+        }
+        return Transition(incident: next, effects: effects)
+    }
+
+    /// The escalation timer fired: notify the due level and plan the next one.
+    /// - Throws: ``IncidentError`` `.notDue` when no escalation is due at `time` (a stale or duplicate timer).
+    public func escalate(_ incident: Incident, at time: Date) throws(IncidentError) -> Transition {
+        guard incident.status == .triggered, let state = incident.escalation, state.dueAt <= time,
+            let escalation = policy.escalationPolicies[state.policy], state.nextLevel < escalation.levels.count
+        else {
+            throw IncidentError(.notDue, "no escalation of \(incident.id) is due at \(time)")
+        }
+        var next = incident
+        let level = escalation.levels[state.nextLevel]
+        var effects: [IncidentEffect] = [
+            .record(TimelineEntry(kind: "escalated", actor: "system", at: time, details: [
+                "level": String(state.nextLevel + 1), "cycle": String(state.cycle + 1),
+                "channels": level.notify.joined(separator: ","),
+            ])),
+            .notify(channels: level.notify, event: "escalated"),
+        ]
+        var following = state
+        following.nextLevel += 1
+        if following.nextLevel == escalation.levels.count {
+            following.nextLevel = 0
+            following.cycle += 1
+        }
+        if following.cycle > escalation.repeat {
+            next.escalation = nil
+            effects.append(.cancelEscalation)
+        } else {
+            let wait = escalation.levels[following.nextLevel].after
+            let gap = wait == .zero && escalation.levels.count == 1 ? Self.minimumRepeat : wait
+            following.dueAt = time.addingTimeInterval(gap.seconds)
+            next.escalation = following
+            effects.append(.scheduleEscalation(at: following.dueAt))
+        }
+        return Transition(incident: next, effects: effects)
+    }
+
+    /// A single zero-delay level repeats no faster than this.
+    static let minimumRepeat = Duration.seconds(600)
+
+    /// Plans the first escalation level from `time`, or cancels when the severity does not page.
+    private func plan(_ incident: inout Incident, from time: Date) -> [IncidentEffect] {
+        let severity = policy.policy(for: incident.severity)
+        guard severity.pages, let deadline = severity.acknowledgeWithin,
+            let escalation = policy.escalationPolicies[severity.escalationPolicy], let first = escalation.levels.first
+        else {
+            return stopEscalation(&incident)
+        }
+        let due = time.addingTimeInterval((deadline + first.after).seconds)
+        incident.escalation = EscalationState(policy: escalation.name, nextLevel: 0, cycle: 0, dueAt: due)
+        return [.scheduleEscalation(at: due)]
+    }
+
+    private func stopEscalation(_ incident: inout Incident) -> [IncidentEffect] {
+        guard incident.escalation != nil else { return [] }
+        incident.escalation = nil
+        return [.cancelEscalation]
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval`.
+    var seconds: TimeInterval {
+        let (whole, fraction) = components
+        return TimeInterval(whole) + TimeInterval(fraction) / 1e18
+    }
+}
+
+/// A refused incident transition.
+public struct IncidentError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Why it was refused.
+    public struct Code: Sendable, Equatable, CustomStringConvertible {
+        enum Kind: String, Sendable {
+            case invalidTransition
+            case postmortemRequired
+            case unchanged
+            case invalidInput
+            case notDue
+        }
+
+        let kind: Kind
+        /// The action is not allowed in the current state.
+        public static let invalidTransition = Code(kind: .invalidTransition)
+        /// Closing needs a published post-mortem.
+        public static let postmortemRequired = Code(kind: .postmortemRequired)
+        /// The change would change nothing.
+        public static let unchanged = Code(kind: .unchanged)
+        /// The action's input is not valid.
+        public static let invalidInput = Code(kind: .invalidInput)
+        /// No escalation is due.
+        public static let notDue = Code(kind: .notDue)
+
+        public var description: String { kind.rawValue }
+    }
+
+    /// Why it was refused.
+    public var code: Code
+    /// What is wrong and what is allowed.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
