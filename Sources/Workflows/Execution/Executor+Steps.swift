@@ -71,7 +71,7 @@ extension Executor {
         state.steps[index].durationMs = 0
         state.run.cursor = index + 1
         try store.commit(run: state.run, step: state.steps[index])
-        state.context.steps = state.steps
+        observer?.attemptFinished(state.runbook.steps[index], attempt: 0, outcome: StepOutcome(status: .succeeded, reason: note))
     }
 
     /// Leaves the run waiting at this step.
@@ -131,7 +131,6 @@ extension Executor {
                 state.steps[index].durationMs = Int64(finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
                 state.run.cursor = index + 1
                 try store.commit(run: state.run, step: state.steps[index], attempt: attempt)
-                state.context.steps = state.steps
                 return .succeeded
             }
 
@@ -163,8 +162,7 @@ extension Executor {
                 case .abort:
                     state.steps[index].status = outcome.status
                     state.steps[index].finishedAt = finishedAt
-                    state.context.steps = state.steps
-                    try finish(&state, status: .aborted, error: "aborted by responder after step '\(step.name)' \(reason)",
+                        try finish(&state, status: .aborted, error: "aborted by responder after step '\(step.name)' \(reason)",
                                skippingFrom: index + 1, reason: "run aborted by responder")
                     return .stopped
                 case .pause:
@@ -177,7 +175,6 @@ extension Executor {
             state.steps[index].durationMs = Int64(finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
             state.run.cursor = index + 1
             try store.commit(run: state.run, step: state.steps[index], attempt: attempt)
-            state.context.steps = state.steps
             return .failed(reason)
         }
     }

@@ -246,7 +246,6 @@ public final class Executor: Sendable {
         state.steps[index].reason = reason
         state.run.cursor = index + 1
         try store.commit(run: state.run, step: state.steps[index])
-        state.context.steps = state.steps
         observer?.stepSkipped(state.runbook.steps[index], reason: reason)
     }
 }
@@ -256,7 +255,12 @@ struct ExecutionState {
     var run: RunRecord
     /// Redacts every secret known so far; rebuilt when a step publishes outputs.
     var redactor = Redactor()
-    var steps: [StepRecord]
+    /// The step records; the context owns them, so `when` always sees the latest state and
+    /// no per-step copy of the whole array is made.
+    var steps: [StepRecord] {
+        get { context.steps }
+        _modify { yield &context.steps }
+    }
     var attempts: [Int: [AttemptRecord]]
     var context: RunContext
     var directory: URL
@@ -269,7 +273,6 @@ struct ExecutionState {
 
     init(run: RunRecord, steps: [StepRecord], attempts: [Int: [AttemptRecord]], context: RunContext, directory: URL) {
         self.run = run
-        self.steps = steps
         self.attempts = attempts
         self.context = context
         self.directory = directory
