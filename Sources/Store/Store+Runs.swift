@@ -38,11 +38,12 @@ extension Store {
         }
     }
 
-    /// Commits several step changes and the run in one transaction.
-    public func commit(run: RunRecord, steps: [StepRecord]) throws {
+    /// Commits the run (when given) and several step and attempt changes in one transaction, in order.
+    public func commit(run: RunRecord?, steps: [StepRecord], attempts: [AttemptRecord] = []) throws {
         try write { db in
-            try Self.update(run, db)
+            if let run { try Self.update(run, db) }
             for step in steps { try Self.update(step, db) }
+            for attempt in attempts { try Self.save(attempt, db) }
         }
     }
 

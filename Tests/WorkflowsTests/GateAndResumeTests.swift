@@ -3,6 +3,7 @@ import Foundation
 import Runbooks
 import Store
 import Testing
+import Synchronization
 import Workflows
 
 @Suite("Human gates and resume")
@@ -166,5 +167,54 @@ struct BackoffAndParamTests {
         #expect(redactor.redact("abcdef abc x") == "*** *** x")
         #expect(Redactor.isSecretName("db_password"))
         #expect(!Redactor.isSecretName("HOME"))
+    }
+}
+
+/// Checks, at every report, that what is reported is already in the database.
+final class DurabilityObserver: RunObserver, Sendable {
+    let store: Store
+    let runID: Int64
+    let problems = ProblemLog()
+
+    init(store: Store, runID: Int64) {
+        self.store = store
+        self.runID = runID
+    }
+
+    func attemptFinished(_ step: Step, attempt: Int, outcome: StepOutcome) {
+        guard let stored = try? store.runDetail(id: runID) else { return problems.add("cannot read run") }
+        let record = stored.steps.first { $0.name == step.name }
+        if outcome.status == .succeeded && record?.status != .succeeded {
+            problems.add("\(step.name) reported succeeded but stored \(record?.status.rawValue ?? "nothing")")
+        }
+        if stored.attempts[record?.index ?? -1]?.contains(where: { $0.number == attempt && $0.status == outcome.status }) != true {
+            problems.add("\(step.name) attempt \(attempt) reported before it was stored")
+        }
+    }
+}
+
+final class ProblemLog: Sendable {
+    let values = Mutex<[String]>([])
+    func add(_ value: String) { values.withLock { $0.append(value) } }
+}
+
+@Suite("Reporting follows durability")
+struct ReportingTests {
+    @Test("a step is reported finished only after its result is committed")
+    func reportedAfterCommit() async throws {
+        let harness = try Harness()
+        let text = "# T\n\n```sh {name=a}\ntrue\n```\n\n```sh {name=b attempts=2 delay=1ms}\nexit 1\n```\n"
+        let runbook = try harness.parse(text)
+        let plain = harness.executor()
+        let run = try plain.createRun(runbook: runbook, source: text, path: harness.directory.write("rb.md", text), params: [:])
+        let observer = DurabilityObserver(store: harness.store, runID: run.id!)
+        let executor = Executor(
+            store: harness.store,
+            configuration: ExecutorConfiguration(runsDirectory: harness.directory.url.appendingPathComponent("data/runs"),
+                                                 sleep: { _ in }),
+            observer: observer, logger: .init(label: "t"))
+        _ = try await executor.execute(runID: run.id!, params: [:])
+        #expect(observer.problems.values.withLock { $0 } == [])
+        #expect(try harness.store.runDetail(id: run.id!).statuses == ["a=succeeded", "b=failed"])
     }
 }

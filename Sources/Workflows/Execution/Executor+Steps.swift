@@ -70,7 +70,7 @@ extension Executor {
         state.steps[index].finishedAt = now
         state.steps[index].durationMs = 0
         state.run.cursor = index + 1
-        try store.commit(run: state.run, step: state.steps[index])
+        try persist(&state, run: true, steps: [state.steps[index]])
         observer?.attemptFinished(state.runbook.steps[index], attempt: 0, outcome: StepOutcome(status: .succeeded, reason: note))
     }
 
@@ -80,7 +80,7 @@ extension Executor {
         state.steps[index].reason = reason
         state.run.status = .waiting
         state.run.cursor = index
-        try store.commit(run: state.run, step: state.steps[index])
+        try persist(&state, run: true, steps: [state.steps[index]])
     }
 
     /// Runs a step's attempts with retries, backoff, and the responder's choices after failure.
@@ -102,7 +102,7 @@ extension Executor {
             state.run.cursor = index
             var attempt = AttemptRecord(runID: state.run.id!, stepIndex: index, number: number, status: .running,
                                         startedAt: startedAt)
-            try store.commit(run: cursorMoved ? state.run : nil, step: state.steps[index], attempt: attempt)
+            try persist(&state, run: cursorMoved, steps: [state.steps[index]], attempts: [attempt])
             observer?.stepStarted(step, index: index, total: state.steps.count, attempt: number)
 
             let outcome = await perform(step, index: index, attempt: number, state: state)
@@ -115,7 +115,6 @@ extension Executor {
             attempt.output = outcome.output
             state.attempts[index, default: []].append(attempt)
             state.steps[index].exitCode = outcome.exitCode
-            observer?.attemptFinished(step, attempt: number, outcome: outcome)
 
             if outcome.status == .succeeded {
                 var outputs = state.context.outputs[index] ?? [:]
@@ -130,7 +129,12 @@ extension Executor {
                 state.steps[index].finishedAt = finishedAt
                 state.steps[index].durationMs = Int64(finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
                 state.run.cursor = index + 1
-                try store.commit(run: state.run, step: state.steps[index], attempt: attempt)
+                // Written with the next transition; reported once that commit is durable.
+                state.pending.steps.append(state.steps[index])
+                state.pending.attempts.append(attempt)
+                if let observer {
+                    state.pending.notifications.append { observer.attemptFinished(step, attempt: number, outcome: outcome) }
+                }
                 return .succeeded
             }
 
@@ -140,18 +144,19 @@ extension Executor {
                 state.steps[index].status = .waiting
                 state.steps[index].reason = "interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); resume to run it again"
                 state.run.status = .waiting
-                try store.commit(run: state.run, step: state.steps[index], attempt: attempt)
+                try persist(&state, run: true, steps: [state.steps[index]], attempts: [attempt])
+                observer?.attemptFinished(step, attempt: number, outcome: outcome)
                 return .stopped
             }
+            try persist(&state, run: false, steps: [state.steps[index]], attempts: [attempt])
+            observer?.attemptFinished(step, attempt: number, outcome: outcome)
             if number < allowed && outcome.interruptedBy == nil {
-                try store.commit(step: state.steps[index], attempt: attempt)
                 let delay = policy.wait(beforeAttempt: tried + 1, using: &generator)
                 observer?.retrying(step, nextAttempt: number + 1, after: delay)
                 try? await configuration.sleep(delay)
                 continue
             }
             if let responder {
-                try store.commit(step: state.steps[index], attempt: attempt)
                 switch await responder.decide(afterFailure: step, attempt: number, outcome: outcome) {
                 case .retry:
                     allowed = max(allowed, number + 1)
@@ -174,7 +179,7 @@ extension Executor {
             state.steps[index].finishedAt = finishedAt
             state.steps[index].durationMs = Int64(finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
             state.run.cursor = index + 1
-            try store.commit(run: state.run, step: state.steps[index], attempt: attempt)
+            try persist(&state, run: true, steps: [state.steps[index]])
             return .failed(reason)
         }
     }
@@ -217,7 +222,7 @@ extension Executor {
         let manager = FileManager.default
         // The step creates this file when it publishes outputs (the run directory is owner-only).
         let outputFile = state.directoryPath + "/\(index)-\(attempt).out"
-        defer { if manager.fileExists(atPath: outputFile) { try? manager.removeItem(atPath: outputFile) } }
+        defer { _ = unlink(outputFile) }
         let base = state.runbookDirectory
         let workingDirectory = step.attributes.cwd.map { $0.hasPrefix("/") ? $0 : base + "/" + $0 } ?? base
         let redactor = state.redactor
@@ -238,8 +243,8 @@ extension Executor {
         }
         var outcome = StepOutcome(status: .succeeded, exitCode: result.exitCode, output: result.output,
                                   duration: clock.now - start, interruptedBy: result.interruptedBy)
-        if let text = try? String(contentsOfFile: outputFile, encoding: .utf8) {
-            for line in text.split(separator: "\n") {
+        if let data = manager.contents(atPath: outputFile) {
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
                 guard let equals = line.firstIndex(of: "="), equals != line.startIndex else { continue }
                 outcome.outputs[String(line[..<equals])] = String(line[line.index(after: equals)...])
             }

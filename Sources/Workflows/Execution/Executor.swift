@@ -126,11 +126,12 @@ public final class Executor: Sendable {
         try recoverInterruptedSteps(&state)
         state.run.status = .running
         state.run.error = state.run.recovering ? state.run.error : nil
-        try store.commit(run: state.run)
+        try persist(&state, run: true)
         detail.run = state.run
         logger.info("run started", metadata: ["run.id": "\(displayID)", "runbook.id": "\(parsed.runbook.id)"])
         observer?.runStarted(state.run, runbook: parsed.runbook)
         try await drive(&state)
+        if !state.pending.steps.isEmpty { try persist(&state, run: true) }
         observer?.runFinished(state.run)
         logger.info("run \(state.run.status.rawValue)", metadata: ["run.id": "\(displayID)"])
         return state.run
@@ -157,8 +158,8 @@ public final class Executor: Sendable {
                 record.approvedBy = nil
                 record.approvedAt = nil
             }
-            try store.commit(step: record, attempt: attempt)
             state.steps[index] = record
+            try persist(&state, run: false, steps: [record], attempts: attempt.map { [$0] } ?? [])
             logger.warning("step was interrupted", metadata: ["run.id": "\(state.displayID)", "step.name": "\(step.name)"])
         }
     }
@@ -214,7 +215,7 @@ public final class Executor: Sendable {
                         state.steps[later].reason = "jumped to '\(target)' after '\(step.name)' failed"
                         changed.append(state.steps[later])
                     }
-                    try store.commit(run: state.run, steps: changed)
+                    try persist(&state, run: true, steps: changed)
                     index = targetIndex
                 }
             }
@@ -238,21 +239,34 @@ public final class Executor: Sendable {
         state.run.error = error
         state.run.finishedAt = Date()
         state.run.cursor = state.steps.count
-        try store.commit(run: state.run, steps: changed)
+        try persist(&state, run: true, steps: changed)
     }
 
     func skip(_ index: Int, reason: String, state: inout ExecutionState) throws {
         state.steps[index].status = .skipped
         state.steps[index].reason = reason
         state.run.cursor = index + 1
-        try store.commit(run: state.run, step: state.steps[index])
+        try persist(&state, run: true, steps: [state.steps[index]])
         observer?.stepSkipped(state.runbook.steps[index], reason: reason)
+    }
+
+    /// Commits a transition together with any pending records, then reports the pending notifications.
+    func persist(_ state: inout ExecutionState, run: Bool, steps: [StepRecord] = [], attempts: [AttemptRecord] = []) throws {
+        let pending = state.pending
+        let includeRun = run || !pending.steps.isEmpty
+        try store.commit(run: includeRun ? state.run : nil, steps: pending.steps + steps,
+                         attempts: pending.attempts + attempts)
+        state.pending = PendingWrite()
+        for notify in pending.notifications { notify() }
     }
 }
 
 /// The in-memory mirror of a run while it executes; every change is committed before acting.
 struct ExecutionState {
     var run: RunRecord
+    /// A step's final records, written with the next transition's transaction (saving one commit per
+    /// step); its observer notifications wait for that commit, so nothing is reported before it is durable.
+    var pending = PendingWrite()
     /// Redacts every secret known so far; rebuilt when a step publishes outputs.
     var redactor = Redactor()
     /// The step records; the context owns them, so `when` always sees the latest state and
@@ -280,6 +294,13 @@ struct ExecutionState {
         self.runbookDirectory = URL(fileURLWithPath: run.runbookPath).deletingLastPathComponent().path
     }
     var displayID: String { run.displayID }
+}
+
+/// Records waiting to be committed with the next transition, and what to report once they are.
+struct PendingWrite {
+    var steps: [StepRecord] = []
+    var attempts: [AttemptRecord] = []
+    var notifications: [() -> Void] = []
 }
 
 /// Small JSON helpers for string maps stored in text columns.
