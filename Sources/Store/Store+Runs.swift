@@ -19,9 +19,9 @@ extension Store {
         try write { db in
             var run = run
             try run.insert(db)
-            for var step in steps {
-                step.runID = run.id!
-                try step.insert(db)
+            let statement = try db.cachedStatement(sql: "INSERT INTO run_steps (run_id, idx, name, kind, status) VALUES (?, ?, ?, ?, ?)")
+            for step in steps {
+                try statement.execute(arguments: [run.id, step.index, step.name, step.kind, step.status.rawValue])
             }
             return run
         }
