@@ -85,6 +85,9 @@ struct GlobalOptions: ParsableArguments {
         return URL(fileURLWithPath: path)
     }
 
+    /// `<data-dir>/runs`: per-run scratch files and locks.
+    var runsDirectory: URL { dataDirectory.appendingPathComponent("runs") }
+
     /// Opens the store, honouring `FIREBREAK_DURABILITY=full`.
     func openStore() throws -> Store {
         let durability = Durability(rawValue: ProcessInfo.processInfo.environment["FIREBREAK_DURABILITY"] ?? "normal") ?? .normal

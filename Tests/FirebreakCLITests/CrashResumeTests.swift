@@ -55,6 +55,13 @@ struct CrashResumeTests {
         let orphan = try #require(Int32(directory.read("sleep.pid")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
         #expect(ProcessProbe.isAlive(orphan), "the step's child outlives the killed firebreak")
 
+        let killed = try await CommandLineTool.run(["runs", "show", "RUN-1", "--json"], in: directory.path)
+        let killedRun = try JSONSerialization.jsonObject(with: Data(killed.stdout.utf8)) as? [String: Any]
+        #expect(killedRun?["status"] as? String == "running")
+        #expect(killedRun?["interrupted"] as? Bool == true, "no live process holds the run")
+        let listed = try await CommandLineTool.run(["runs", "list"], in: directory.path)
+        #expect(listed.stdout.contains("interrupted (firebreak resume RUN-1)"))
+
         let resumed = try await CommandLineTool.run(["resume", "RUN-1", "--yes"], in: directory.path)
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
         #expect(directory.read("log") == "one\ntwo\ntwo\nthree\n")

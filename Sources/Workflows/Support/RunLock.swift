@@ -1,4 +1,5 @@
 import Foundation
+import Store
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -30,6 +31,26 @@ struct RunLock {
     func release() {
         flock(descriptor, LOCK_UN)
         close(descriptor)
+    }
+
+    /// Whether a live process holds the lock of the run in `directory`.
+    static func isHeld(directory: URL) -> Bool {
+        let descriptor = open(directory.appendingPathComponent("lock").path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
+            flock(descriptor, LOCK_UN)
+            return false
+        }
+        return true
+    }
+}
+
+extension Executor {
+    /// Whether a run marked `running` is really being executed by a live process; `false` means its
+    /// process died and `firebreak resume` will continue it.
+    public static func isExecuting(runID: Int64, runsDirectory: URL) -> Bool {
+        RunLock.isHeld(directory: runsDirectory.appendingPathComponent(RunRecord.displayID(runID)))
     }
 }
 

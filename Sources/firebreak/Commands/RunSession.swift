@@ -37,7 +37,8 @@ struct RunSession {
         let run = try await executor.execute(runID: runID, params: params)
         interrupts.setIdleHandler(nil)
         if json {
-            try printJSON(RunJSON(run, detail: try store.runDetail(id: runID)))
+            try printJSON(RunJSON(run, detail: try store.runDetail(id: runID),
+                                  runsDirectory: dataDirectory.appendingPathComponent("runs")))
         } else if run.status == .waiting {
             let detail = try store.runDetail(id: runID)
             if let step = detail.steps.first(where: { $0.status == .waiting }) {

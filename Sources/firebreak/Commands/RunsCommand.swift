@@ -30,8 +30,9 @@ struct RunsCommand: ParsableCommand {
 
         func run() throws {
             let runs = try global.openStore().runs(incidentID: incident, limit: limit)
+            let views = runs.map { RunJSON($0, runsDirectory: global.runsDirectory) }
             if json {
-                try printJSON(runs.map { RunJSON($0) })
+                try printJSON(views)
                 return
             }
             if runs.isEmpty {
@@ -39,8 +40,8 @@ struct RunsCommand: ParsableCommand {
                 return
             }
             let formatter = ISO8601DateFormatter()
-            let rows = [["RUN", "RUNBOOK", "STATUS", "STARTED", "DURATION"]] + runs.map { run in
-                [run.displayID, run.runbookID, run.status.rawValue, formatter.string(from: run.startedAt),
+            let rows = [["RUN", "RUNBOOK", "STATUS", "STARTED", "DURATION"]] + zip(runs, views).map { run, view in
+                [run.displayID, run.runbookID, view.displayStatus, formatter.string(from: run.startedAt),
                  run.finishedAt.map { String(format: "%.1fs", $0.timeIntervalSince(run.startedAt)) } ?? "-"]
             }
             print(Table.render(rows))
@@ -63,12 +64,12 @@ struct RunsCommand: ParsableCommand {
                 throw ValidationError("'\(runReference)' is not a run id; write it like RUN-12")
             }
             let detail = try global.openStore().runDetail(id: runID)
-            let view = RunJSON(detail.run, detail: detail)
+            let view = RunJSON(detail.run, detail: detail, runsDirectory: global.runsDirectory)
             if json {
                 try printJSON(view)
                 return
             }
-            print("\(view.id)  \(view.runbook)  \(view.status)\(view.error.map { "  (\($0))" } ?? "")")
+            print("\(view.id)  \(view.runbook)  \(view.displayStatus)\(view.error.map { "  (\($0))" } ?? "")")
             if !view.params.isEmpty {
                 print("params: " + view.params.keys.sorted().map { "\($0)=\(view.params[$0]!)" }.joined(separator: " "))
             }

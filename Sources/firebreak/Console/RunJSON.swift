@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import Workflows
 
 /// The JSON shape of a run (`runs show --json`, `run --json`); documented in docs/cli.md.
 struct RunJSON: Encodable {
@@ -61,10 +62,12 @@ struct RunJSON: Encodable {
     var finishedAt: Date?
     var durationMs: Int64?
     var params: [String: String]
+    /// `true` for a `running` run whose process died (resume continues it).
+    var interrupted: Bool?
     var steps: [StepJSON]?
 
     enum CodingKeys: String, CodingKey {
-        case id, runbook, title, status, mode, error, params, steps
+        case id, runbook, title, status, mode, error, params, steps, interrupted
         case runbookPath = "runbook_path"
         case incidentID = "incident_id"
         case startedAt = "started_at"
@@ -72,7 +75,7 @@ struct RunJSON: Encodable {
         case durationMs = "duration_ms"
     }
 
-    init(_ run: RunRecord, detail: RunDetail? = nil) {
+    init(_ run: RunRecord, detail: RunDetail? = nil, runsDirectory: URL? = nil) {
         id = run.displayID
         runbook = run.runbookID
         runbookPath = run.runbookPath
@@ -85,6 +88,9 @@ struct RunJSON: Encodable {
         finishedAt = run.finishedAt
         durationMs = run.finishedAt.map { Int64($0.timeIntervalSince(run.startedAt) * 1000) }
         params = (try? JSONDecoder().decode([String: String].self, from: Data(run.params.utf8))) ?? [:]
+        if run.status == .running, let runsDirectory, let id = run.id {
+            interrupted = !Executor.isExecuting(runID: id, runsDirectory: runsDirectory)
+        }
         steps = detail?.steps.map { step in
             let attempts = detail?.attempts[step.index] ?? []
             return StepJSON(
@@ -99,5 +105,12 @@ struct RunJSON: Encodable {
                                 output: $0.output)
                 })
         }
+    }
+}
+
+extension RunJSON {
+    /// The status for people: `interrupted (resume RUN-n)` for a run whose process died.
+    var displayStatus: String {
+        interrupted == true ? "interrupted (firebreak resume \(id))" : status
     }
 }
