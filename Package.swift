@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "Store",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Incidents", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "firebreak",
             dependencies: [
-                "Runbooks", "Store", "Workflows",
+                "Incidents", "Runbooks", "Store", "Workflows",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -77,7 +77,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Store", "FirebreakTesting"],
+            dependencies: ["Store", "Incidents", "FirebreakTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -87,7 +87,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FirebreakCLITests",
-            dependencies: ["firebreak", "Store", "FirebreakTesting"],
+            dependencies: ["firebreak", "Store", "Incidents", "FirebreakTesting"],
             exclude: ["Support", "Snapshots"],
             swiftSettings: swiftSettings
         ),

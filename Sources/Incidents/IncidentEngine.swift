@@ -39,6 +39,17 @@ public struct Transition: Sendable, Equatable {
     public var incident: Incident
     /// Effects to perform, in order.
     public var effects: [IncidentEffect]
+
+    /// Creates a transition.
+    public init(incident: Incident, effects: [IncidentEffect]) {
+        self.incident = incident
+        self.effects = effects
+    }
+
+    /// This transition followed by `next`: the later incident, and both effects in order.
+    public func then(_ next: Transition) -> Transition {
+        Transition(incident: next.incident, effects: effects + next.effects)
+    }
 }
 
 /// An action a responder (or the system) takes on an incident.

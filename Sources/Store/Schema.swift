@@ -54,6 +54,54 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2-incidents") { db in
+            try db.execute(sql: """
+                CREATE TABLE incidents (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    title TEXT NOT NULL,
+                    summary TEXT,
+                    severity TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    triggered_at DOUBLE NOT NULL,
+                    acknowledged_at DOUBLE,
+                    mitigated_at DOUBLE,
+                    resolved_at DOUBLE,
+                    closed_at DOUBLE,
+                    commander TEXT,
+                    assignee TEXT,
+                    dedup_key TEXT,
+                    escalation_policy TEXT,
+                    escalation_level INTEGER,
+                    escalation_cycle INTEGER,
+                    escalation_due_at DOUBLE
+                );
+                CREATE INDEX incidents_status ON incidents(status, severity);
+                CREATE INDEX incidents_dedup ON incidents(dedup_key) WHERE dedup_key IS NOT NULL;
+                CREATE INDEX incidents_escalation ON incidents(escalation_due_at) WHERE escalation_due_at IS NOT NULL;
+                CREATE TABLE incident_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    incident_id TEXT NOT NULL REFERENCES incidents(id),
+                    kind TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    at DOUBLE NOT NULL,
+                    details TEXT NOT NULL DEFAULT '{}'
+                );
+                CREATE INDEX incident_events_incident ON incident_events(incident_id, id);
+                CREATE TABLE notifications (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    incident_id TEXT NOT NULL REFERENCES incidents(id),
+                    channel TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at DOUBLE NOT NULL,
+                    last_error TEXT,
+                    created_at DOUBLE NOT NULL
+                );
+                CREATE INDEX notifications_due ON notifications(status, next_attempt_at);
+                """)
+        }
         return migrator
     }
 }

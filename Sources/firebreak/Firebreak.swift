@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Incidents
 import Runbooks
 import Store
 import Workflows
@@ -17,7 +18,7 @@ struct Firebreak: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             LintCommand.self, RunbooksCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self,
-            ApproveCommand.self, RunsCommand.self,
+            ApproveCommand.self, RunsCommand.self, IncidentCommand.self,
         ]
     )
 
@@ -44,6 +45,9 @@ struct Firebreak: AsyncParsableCommand {
         case let error as StoreError:
             FileHandle.standardError.write("error: \(error.message)\n")
             Foundation.exit(error.code == .unavailable ? ExitStatus.failed : ExitStatus.invalidInput)
+        case let error as IncidentError:
+            FileHandle.standardError.write("error: \(error.message)\n")
+            Foundation.exit(ExitStatus.invalidInput)
         case let error as RunbookError:
             FileHandle.standardError.write("error: \(error.message)\n")
             Foundation.exit(ExitStatus.invalidInput)

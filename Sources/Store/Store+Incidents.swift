@@ -1,0 +1,208 @@
+import Foundation
+import GRDB
+import Incidents
+
+/// A timeline event as stored.
+public struct IncidentEvent: Sendable, Equatable, Codable {
+    /// Row id, increasing in commit order.
+    public var id: Int64
+    /// What happened (`opened`, `acknowledged`, …).
+    public var kind: String
+    /// Who did it.
+    public var actor: String
+    /// When.
+    public var at: Date
+    /// Details.
+    public var details: [String: String]
+}
+
+/// A notification waiting in (or gone through) the outbox.
+public struct NotificationRecord: Sendable, Equatable {
+    /// Row id.
+    public var id: Int64
+    /// The incident it is about.
+    public var incidentID: String
+    /// The channel name.
+    public var channel: String
+    /// The event (`opened`, `escalated`, …).
+    public var event: String
+    /// `pending`, `sent` or `dead`.
+    public var status: String
+    /// Delivery attempts so far.
+    public var attempts: Int
+}
+
+extension Store {
+    /// Opens an incident: allocates `INC-<n>`, lets `decide` build the transition, and writes the incident,
+    /// its timeline entries and its notification outbox rows in one transaction.
+    public func openIncident(_ decide: (String) -> Transition, at time: Date) throws -> Transition {
+        try write { db in
+            let next = (try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'incidents'") ?? 0) + 1
+            let transition = decide("INC-\(next)")
+            try Self.insert(transition.incident, db)
+            try Self.perform(transition, db, at: time)
+            return transition
+        }
+    }
+
+    /// Applies `decide` to the stored incident and writes the result, its timeline and outbox rows in one
+    /// transaction, so concurrent responders cannot lose each other's changes.
+    /// - Throws: ``StoreError`` `.notFound` for an unknown id; whatever `decide` throws.
+    public func updateIncident(
+        id: String, at time: Date, _ decide: (Incident) throws -> Transition
+    ) throws -> Transition {
+        do {
+            return try writer.write { db in
+                guard let incident = try Self.fetchIncident(id: id, db) else {
+                    throw StoreError(.notFound, "no incident \(id); list incidents with 'firebreak incident list'")
+                }
+                let transition = try decide(incident)
+                try Self.update(transition.incident, db)
+                try Self.perform(transition, db, at: time)
+                return transition
+            }
+        } catch let error as DatabaseError {
+            throw StoreError(.unavailable, "database write failed: \(error)", cause: error)
+        }
+    }
+
+    /// One incident.
+    /// - Throws: ``StoreError`` `.notFound` for an unknown id.
+    public func incident(id: String) throws -> Incident {
+        try read { db in
+            guard let incident = try Self.fetchIncident(id: id, db) else {
+                throw StoreError(.notFound, "no incident \(id); list incidents with 'firebreak incident list'")
+            }
+            return incident
+        }
+    }
+
+    /// Incidents, newest first, optionally filtered.
+    public func incidents(status: IncidentStatus? = nil, severity: Severity? = nil, limit: Int = 50, offset: Int = 0)
+        throws -> [Incident]
+    {
+        try read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let status {
+                conditions.append("status = ?")
+                arguments += [status.rawValue]
+            }
+            if let severity {
+                conditions.append("severity = ?")
+                arguments += [severity.rawValue]
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [limit, offset]
+            return try Row.fetchAll(db, sql: "SELECT * FROM incidents \(filter) ORDER BY seq DESC LIMIT ? OFFSET ?",
+                                    arguments: arguments).map(Self.incident(from:))
+        }
+    }
+
+    /// The incident's timeline, oldest first.
+    public func timeline(incidentID: String) throws -> [IncidentEvent] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id",
+                             arguments: [incidentID]).map { row in
+                IncidentEvent(
+                    id: row["id"], kind: row["kind"], actor: row["actor"],
+                    at: Date(timeIntervalSince1970: row["at"]),
+                    details: (try? JSONDecoder().decode([String: String].self, from: Data((row["details"] as String).utf8))) ?? [:])
+            }
+        }
+    }
+
+    /// The notification outbox rows of an incident.
+    public func notifications(incidentID: String) throws -> [NotificationRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE incident_id = ? ORDER BY id",
+                             arguments: [incidentID]).map { row in
+                NotificationRecord(id: row["id"], incidentID: row["incident_id"], channel: row["channel"],
+                                   event: row["event"], status: row["status"], attempts: row["attempts"])
+            }
+        }
+    }
+
+    // MARK: - Rows
+
+    private static let columns = """
+        id, title, summary, severity, status, triggered_at, acknowledged_at, mitigated_at, resolved_at, closed_at,
+        commander, assignee, dedup_key, escalation_policy, escalation_level, escalation_cycle, escalation_due_at
+        """
+
+    private static func arguments(_ incident: Incident) -> StatementArguments {
+        [
+            incident.id, incident.title, incident.summary, incident.severity.rawValue, incident.status.rawValue,
+            incident.triggeredAt.timeIntervalSince1970, incident.acknowledgedAt?.timeIntervalSince1970,
+            incident.mitigatedAt?.timeIntervalSince1970, incident.resolvedAt?.timeIntervalSince1970,
+            incident.closedAt?.timeIntervalSince1970, incident.commander, incident.assignee, incident.dedupKey,
+            incident.escalation?.policy, incident.escalation?.nextLevel, incident.escalation?.cycle,
+            incident.escalation?.dueAt.timeIntervalSince1970,
+        ]
+    }
+
+    private static func insert(_ incident: Incident, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO incidents (\(columns)) VALUES (\(Array(repeating: "?", count: 17).joined(separator: ", ")))",
+                       arguments: arguments(incident))
+    }
+
+    private static func update(_ incident: Incident, _ db: Database) throws {
+        let assignments = columns.split(separator: ",")
+            .map { "\($0.trimmingCharacters(in: .whitespacesAndNewlines)) = ?" }.joined(separator: ", ")
+        var values = arguments(incident)
+        values += [incident.id]
+        try db.execute(sql: "UPDATE incidents SET \(assignments) WHERE id = ?", arguments: values)
+    }
+
+    private static func perform(_ transition: Transition, _ db: Database, at time: Date) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for effect in transition.effects {
+            switch effect {
+            case .record(let entry):
+                let details = String(decoding: try encoder.encode(entry.details), as: UTF8.self)
+                try db.execute(
+                    sql: "INSERT INTO incident_events (incident_id, kind, actor, at, details) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [transition.incident.id, entry.kind, entry.actor, entry.at.timeIntervalSince1970, details])
+            case .notify(let channels, let event):
+                for channel in channels {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO notifications (incident_id, channel, event, next_attempt_at, created_at)
+                            VALUES (?, ?, ?, ?, ?)
+                            """,
+                        arguments: [transition.incident.id, channel, event, time.timeIntervalSince1970,
+                                    time.timeIntervalSince1970])
+                }
+            case .scheduleEscalation, .cancelEscalation:
+                break  // The escalation state is part of the incident row written above.
+            }
+        }
+    }
+
+    private static func fetchIncident(id: String, _ db: Database) throws -> Incident? {
+        try Row.fetchOne(db, sql: "SELECT * FROM incidents WHERE id = ?", arguments: [id.uppercased()]).map(incident(from:))
+    }
+
+    private static func incident(from row: Row) -> Incident {
+        func date(_ column: String) -> Date? {
+            (row[column] as Double?).map(Date.init(timeIntervalSince1970:))
+        }
+        var incident = Incident(
+            id: row["id"], title: row["title"], summary: row["summary"],
+            severity: Severity(rawValue: row["severity"]) ?? .p3,
+            status: IncidentStatus(rawValue: row["status"]) ?? .triggered,
+            triggeredAt: date("triggered_at") ?? Date(timeIntervalSince1970: 0), dedupKey: row["dedup_key"])
+        incident.acknowledgedAt = date("acknowledged_at")
+        incident.mitigatedAt = date("mitigated_at")
+        incident.resolvedAt = date("resolved_at")
+        incident.closedAt = date("closed_at")
+        incident.commander = row["commander"]
+        incident.assignee = row["assignee"]
+        if let policy = row["escalation_policy"] as String?, let due = date("escalation_due_at") {
+            incident.escalation = EscalationState(policy: policy, nextLevel: row["escalation_level"] ?? 0,
+                                                  cycle: row["escalation_cycle"] ?? 0, dueAt: due)
+        }
+        return incident
+    }
+}

@@ -1,0 +1,229 @@
+import ArgumentParser
+import Foundation
+import Incidents
+import Store
+
+struct IncidentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incident",
+        abstract: "Open, list, show and act on incidents (P0–P3).",
+        discussion: "An action that the incident's state does not allow exits 2 and names the allowed actions.",
+        subcommands: [
+            Open.self, List.self, Show.self, Acknowledge.self, Mitigate.self, Resolve.self, Reopen.self, Close.self,
+            SeverityChange.self, Note.self, Assign.self,
+        ]
+    )
+
+    /// `--by`, defaulting to `$FIREBREAK_USER`, then `$USER`.
+    struct ActorOptions: ParsableArguments {
+        @Option(help: "Who acts (default: $FIREBREAK_USER, then $USER).")
+        var by: String?
+
+        var actor: String {
+            let environment = ProcessInfo.processInfo.environment
+            return by ?? environment["FIREBREAK_USER"] ?? environment["USER"] ?? "unknown"
+        }
+    }
+
+    struct Open: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open an incident.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var actor: ActorOptions
+        @Option(help: "One-line title.") var title: String
+        @Option(help: "P0, P1, P2 or P3.") var severity: String
+        @Option(help: "Longer description.") var summary: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard Severity(parsing: severity) != nil else {
+                throw ValidationError("--severity must be P0, P1, P2 or P3, not '\(severity)'")
+            }
+            guard !title.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--title must not be empty")
+            }
+        }
+
+        func run() throws {
+            let now = Date()
+            let engine = IncidentEngine()
+            let transition = try global.openStore().openIncident({ id in
+                engine.open(id: id, title: title, severity: Severity(parsing: severity)!, summary: summary,
+                            by: actor.actor, at: now)
+            }, at: now)
+            try IncidentPrinter.print(transition.incident, json: json, verb: "opened")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List incidents, newest first.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only this status: triggered, acknowledged, mitigated, resolved, closed.") var status: String?
+        @Option(help: "Only this severity.") var severity: String?
+        @Option(help: "At most this many.") var limit = 50
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            if let status, IncidentStatus(rawValue: status) == nil {
+                throw ValidationError("--status must be one of \(IncidentStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let severity, Severity(parsing: severity) == nil {
+                throw ValidationError("--severity must be P0, P1, P2 or P3")
+            }
+            guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() throws {
+            let incidents = try global.openStore().incidents(
+                status: status.flatMap(IncidentStatus.init(rawValue:)), severity: severity.flatMap(Severity.init(parsing:)),
+                limit: limit)
+            if json {
+                try printJSON(incidents.map { IncidentJSON($0) })
+                return
+            }
+            if incidents.isEmpty {
+                Swift.print("No incidents. Open one with 'firebreak incident open --title T --severity P2'.")
+                return
+            }
+            let formatter = ISO8601DateFormatter()
+            Swift.print(Table.render([["ID", "SEV", "STATUS", "OPENED", "COMMANDER", "TITLE"]] + incidents.map {
+                [$0.id, $0.severity.rawValue, $0.status.rawValue, formatter.string(from: $0.triggeredAt),
+                 $0.commander ?? "-", $0.title]
+            }))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an incident with its timeline.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The incident id, e.g. INC-3.") var id: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let store = try global.openStore()
+            let incident = try store.incident(id: id)
+            var view = IncidentJSON(incident)
+            view.timeline = try store.timeline(incidentID: incident.id).map(IncidentJSON.Event.init)
+            view.notifications = try store.notifications(incidentID: incident.id).map {
+                IncidentJSON.Notification(channel: $0.channel, event: $0.event, status: $0.status, attempts: $0.attempts)
+            }
+            if json {
+                try printJSON(view)
+                return
+            }
+            IncidentPrinter.summary(incident)
+            let formatter = ISO8601DateFormatter()
+            Swift.print("\nTimeline (UTC):")
+            for event in view.timeline ?? [] {
+                let details = event.details.keys.sorted().map { "\($0)=\(event.details[$0]!)" }.joined(separator: " ")
+                Swift.print("  \(formatter.string(from: event.at))  \(event.kind)  by \(event.actor)\(details.isEmpty ? "" : "  " + details)")
+            }
+        }
+    }
+
+    struct Acknowledge: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ack", abstract: "Acknowledge: you take command; escalation stops.")
+        @OptionGroup var action: ActionOptions
+        func run() throws { try action.apply(.acknowledge, verb: "acknowledged") }
+    }
+
+    struct Mitigate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark the impact mitigated.")
+        @OptionGroup var action: ActionOptions
+        func run() throws { try action.apply(.mitigate, verb: "mitigated") }
+    }
+
+    struct Resolve: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Resolve the incident.")
+        @OptionGroup var action: ActionOptions
+        func run() throws { try action.apply(.resolve, verb: "resolved") }
+    }
+
+    struct Reopen: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reopen a resolved incident (back to triggered).")
+        @OptionGroup var action: ActionOptions
+        func run() throws { try action.apply(.reopen, verb: "reopened") }
+    }
+
+    struct Close: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close a resolved incident.")
+        @OptionGroup var action: ActionOptions
+        func run() throws { try action.apply(.close(postmortemPublished: false), verb: "closed") }
+    }
+
+    struct SeverityChange: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "severity", abstract: "Change the severity; raising it re-plans the escalation.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "The incident id.") var id: String
+        @Argument(help: "P0, P1, P2 or P3.") var severity: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard Severity(parsing: severity) != nil else { throw ValidationError("severity must be P0, P1, P2 or P3") }
+        }
+
+        func run() throws {
+            try IncidentActions.apply(.changeSeverity(Severity(parsing: severity)!), id: id, note: nil, actor: actor.actor,
+                                      json: json, global: global, verb: "now \(severity.uppercased())")
+        }
+    }
+
+    struct Note: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a note to the timeline.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "The incident id.") var id: String
+        @Argument(help: "The note.") var text: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            try IncidentActions.apply(.addNote(text), id: id, note: nil, actor: actor.actor, json: json, global: global,
+                                      verb: "noted")
+        }
+    }
+
+    struct Assign: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Assign the incident to someone.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "The incident id.") var id: String
+        @Argument(help: "Who.") var assignee: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            try IncidentActions.apply(.assign(assignee), id: id, note: nil, actor: actor.actor, json: json, global: global,
+                                      verb: "assigned to \(assignee)")
+        }
+    }
+}
+
+/// The arguments every state action takes.
+struct ActionOptions: ParsableArguments {
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var actor: IncidentCommand.ActorOptions
+    @Argument(help: "The incident id, e.g. INC-3.") var id: String
+    @Option(help: "Also add this note to the timeline.") var note: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func apply(_ action: IncidentAction, verb: String) throws {
+        try IncidentActions.apply(action, id: id, note: note, actor: actor.actor, json: json, global: global, verb: verb)
+    }
+}
+
+/// Applies incident actions through the store and prints the result.
+enum IncidentActions {
+    /// Applies `action` (and a note) to incident `id` in one transaction.
+    static func apply(
+        _ action: IncidentAction, id: String, note: String?, actor: String, json: Bool, global: GlobalOptions,
+        verb: String
+    ) throws {
+        let now = Date()
+        let engine = IncidentEngine()
+        let transition = try global.openStore().updateIncident(id: id, at: now) { incident in
+            let result = try engine.apply(action, to: incident, by: actor, at: now)
+            guard let note else { return result }
+            return result.then(try engine.apply(.addNote(note), to: result.incident, by: actor, at: now))
+        }
+        try IncidentPrinter.print(transition.incident, json: json, verb: verb)
+    }
+}
