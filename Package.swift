@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "Workflows",
             dependencies: [
-                "Runbooks", "Store",
+                "Incidents", "Runbooks", "Store",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -82,7 +82,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkflowsTests",
-            dependencies: ["Workflows", "Runbooks", "Store", "FirebreakTesting"],
+            dependencies: ["Workflows", "Runbooks", "Store", "Incidents", "FirebreakTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -155,15 +155,10 @@ extension Store {
     }
 
     private static func perform(_ transition: Transition, _ db: Database, at time: Date) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         for effect in transition.effects {
             switch effect {
             case .record(let entry):
-                let details = String(decoding: try encoder.encode(entry.details), as: UTF8.self)
-                try db.execute(
-                    sql: "INSERT INTO incident_events (incident_id, kind, actor, at, details) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [transition.incident.id, entry.kind, entry.actor, entry.at.timeIntervalSince1970, details])
+                try append(entry, to: transition.incident.id, db)
             case .notify(let channels, let event):
                 for channel in channels {
                     try db.execute(
@@ -178,6 +173,15 @@ extension Store {
                 break  // The escalation state is part of the incident row written above.
             }
         }
+    }
+
+    /// Appends one timeline entry.
+    static func append(_ entry: TimelineEntry, to incidentID: String, _ db: Database) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let details = String(decoding: try encoder.encode(entry.details), as: UTF8.self)
+        try db.cachedStatement(sql: "INSERT INTO incident_events (incident_id, kind, actor, at, details) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [incidentID, entry.kind, entry.actor, entry.at.timeIntervalSince1970, details])
     }
 
     private static func fetchIncident(id: String, _ db: Database) throws -> Incident? {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Incidents
 
 /// A run with its steps and their attempts.
 public struct RunDetail: Sendable, Equatable {
@@ -39,11 +40,19 @@ extension Store {
     }
 
     /// Commits the run (when given) and several step and attempt changes in one transaction, in order.
-    public func commit(run: RunRecord?, steps: [StepRecord], attempts: [AttemptRecord] = []) throws {
+    ///
+    /// `incidentEvents` are appended to the timeline of incident `incidentID` in the same transaction.
+    public func commit(
+        run: RunRecord?, steps: [StepRecord], attempts: [AttemptRecord] = [], incidentID: String? = nil,
+        incidentEvents: [TimelineEntry] = []
+    ) throws {
         try write { db in
             if let run { try Self.update(run, db) }
             for step in steps { try Self.update(step, db) }
             for attempt in attempts { try Self.save(attempt, db) }
+            if let incidentID {
+                for entry in incidentEvents { try Self.append(entry, to: incidentID, db) }
+            }
         }
     }
 

@@ -57,3 +57,48 @@ struct IncidentCLITests {
         #expect(text.stdout.contains("INC-1  P0   triggered"))
     }
 }
+
+@Suite("Runs join incidents")
+struct RunIncidentTests {
+    let directory = TemporaryDirectory(prefix: "firebreak-run-incident")
+
+    @Test("a run linked to an incident sees it in its environment and writes to its timeline")
+    func linkedRun() async throws {
+        directory.write("runbooks/fix.md", """
+            # Fix
+
+            ```sh {name=look}
+            echo "$INCIDENT_ID $INCIDENT_SEVERITY"
+            ```
+
+            ```sh {name=flaky onFailure=continue}
+            exit 3
+            ```
+            """)
+        _ = try await CommandLineTool.run(["incident", "open", "--title", "Down", "--severity", "P1"], in: directory.path)
+        let run = try await CommandLineTool.run(["run", "fix", "--incident", "INC-1", "--json"], in: directory.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(object?["incident_id"] as? String == "INC-1")
+        #expect((object?["steps"] as? [[String: Any]])?.first?["output"] as? String == "INC-1 P1\n")
+        let shown = try await CommandLineTool.run(["incident", "show", "INC-1", "--json"], in: directory.path)
+        let timeline = (try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])?["timeline"]
+            as? [[String: Any]] ?? []
+        #expect(timeline.map { $0["kind"] as? String } == ["opened", "run_started", "step_finished", "step_finished", "run_succeeded"])
+        let steps = timeline.filter { $0["kind"] as? String == "step_finished" }.map { $0["details"] as? [String: String] }
+        #expect(steps.map { $0?["step"] } == ["look", "flaky"])
+        #expect(steps.map { $0?["status"] } == ["succeeded", "failed"])
+        #expect(steps.map { $0?["run"] } == ["RUN-1", "RUN-1"])
+        let runs = try await CommandLineTool.run(["runs", "list", "--incident", "INC-1", "--json"], in: directory.path)
+        #expect(runs.stdout.contains("\"RUN-1\""))
+    }
+
+    @Test("an unknown incident is refused before anything runs")
+    func unknownIncident() async throws {
+        directory.write("runbooks/fix.md", "# Fix\n\n```sh\ntouch ran\n```\n")
+        let run = try await CommandLineTool.run(["run", "fix", "--incident", "INC-9"], in: directory.path)
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("no incident INC-9"))
+        #expect(directory.read("ran") == nil)
+    }
+}

@@ -101,5 +101,10 @@ struct InteractiveTests {
         #expect(ContinuousClock.now - start < .seconds(20))
         #expect(transcript.contains("interrupted by Ctrl-C"), "\(transcript)")
         #expect(outcome.status == 1, "an aborted run exits 1")
+        let shown = try await CommandLineTool.run(["runs", "show", "RUN-1", "--json"], in: directory.path)
+        let run = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+        #expect(run?["status"] as? String == "aborted")
+        #expect((run?["steps"] as? [[String: Any]])?.first?["status"] as? String == "failed",
+                "the interrupted step's final status is stored")
     }
 }

@@ -167,6 +167,7 @@ extension Executor {
                 case .abort:
                     state.steps[index].status = outcome.status
                     state.steps[index].finishedAt = finishedAt
+                    try persist(&state, run: false, steps: [state.steps[index]])
                         try finish(&state, status: .aborted, error: "aborted by responder after step '\(step.name)' \(reason)",
                                skippingFrom: index + 1, reason: "run aborted by responder")
                     return .stopped

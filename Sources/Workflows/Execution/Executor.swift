@@ -1,4 +1,5 @@
 import Foundation
+import Incidents
 import Logging
 import Runbooks
 import Store
@@ -121,7 +122,14 @@ public final class Executor: Sendable {
                 outputs: Dictionary(uniqueKeysWithValues: detail.steps.map { ($0.index, JSON.decode($0.outputs)) }),
                 processEnvironment: configuration.processEnvironment),
             directory: directory)
-        if let incident = detail.run.incidentID { state.context.incident["id"] = incident }
+        if let incidentID = detail.run.incidentID {
+            let incident = try store.incident(id: incidentID)
+            state.context.incident = [
+                "id": incident.id, "severity": incident.severity.rawValue, "title": incident.title,
+                "status": incident.status.rawValue,
+            ]
+            state.pending.events.append(state.event(detail.run.cursor == 0 ? "run_started" : "run_resumed", [:]))
+        }
         state.redactor = state.context.redactor(processEnvironment: configuration.processEnvironment)
         try recoverInterruptedSteps(&state)
         state.run.status = .running
@@ -252,10 +260,21 @@ public final class Executor: Sendable {
 
     /// Commits a transition together with any pending records, then reports the pending notifications.
     func persist(_ state: inout ExecutionState, run: Bool, steps: [StepRecord] = [], attempts: [AttemptRecord] = []) throws {
+        if state.run.incidentID != nil {
+            for step in state.pending.steps + steps where step.status.isFinal && step.status != .skipped {
+                state.pending.events.append(state.event("step_finished", [
+                    "step": step.name, "status": step.status.rawValue, "exit": step.exitCode.map(String.init) ?? "",
+                ]))
+            }
+            if run, state.run.status.isFinal || state.run.status == .waiting {
+                state.pending.events.append(state.event("run_\(state.run.status.rawValue)", [:]))
+            }
+        }
         let pending = state.pending
         let includeRun = run || !pending.steps.isEmpty
         try store.commit(run: includeRun ? state.run : nil, steps: pending.steps + steps,
-                         attempts: pending.attempts + attempts)
+                         attempts: pending.attempts + attempts, incidentID: state.run.incidentID,
+                         incidentEvents: pending.events)
         state.pending = PendingWrite()
         for notify in pending.notifications { notify() }
     }
@@ -280,6 +299,14 @@ struct ExecutionState {
     var directory: URL
 
     var runbook: Runbook { context.runbook }
+
+    /// A timeline entry about this run for its incident.
+    func event(_ kind: String, _ details: [String: String]) -> TimelineEntry {
+        var details = details
+        details["run"] = run.displayID
+        details["runbook"] = run.runbookID
+        return TimelineEntry(kind: kind, actor: "firebreak", at: Date(), details: details)
+    }
     /// `directory` as a path.
     let directoryPath: String
     /// The runbook file's directory: the default working directory of shell steps.
@@ -300,6 +327,8 @@ struct ExecutionState {
 struct PendingWrite {
     var steps: [StepRecord] = []
     var attempts: [AttemptRecord] = []
+    /// Timeline entries for the run's incident.
+    var events: [TimelineEntry] = []
     var notifications: [() -> Void] = []
 }
 

@@ -59,13 +59,14 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let store = try global.openStore()
+        let incidentID = try incident.map { try store.incident(id: $0).id }
         let session = RunSession(store: store, dataDirectory: global.dataDirectory,
                                  interactive: !yes && !json && RunSession.hasTerminal, json: json)
         let interrupts = InterruptSource()
         let executor = session.makeExecutor(interrupts: interrupts)
         let path = URL(fileURLWithPath: loaded.path).standardizedFileURL.path
         let run = try executor.createRun(runbook: loaded.runbook, source: loaded.source, path: path, params: values,
-                                         incidentID: incident)
+                                         incidentID: incidentID)
         try await session.execute(executor, runID: run.id!, params: values, interrupts: interrupts)
     }
 }
