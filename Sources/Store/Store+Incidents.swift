@@ -51,18 +51,14 @@ extension Store {
     public func updateIncident(
         id: String, at time: Date, _ decide: (Incident) throws -> Transition
     ) throws -> Transition {
-        do {
-            return try writer.write { db in
-                guard let incident = try Self.fetchIncident(id: id, db) else {
-                    throw StoreError(.notFound, "no incident \(id); list incidents with 'firebreak incident list'")
-                }
-                let transition = try decide(incident)
-                try Self.update(transition.incident, db)
-                try Self.perform(transition, db, at: time)
-                return transition
+        try write { db in
+            guard let incident = try Self.fetchIncident(id: id, db) else {
+                throw StoreError(.notFound, "no incident \(id); list incidents with 'firebreak incident list'")
             }
-        } catch let error as DatabaseError {
-            throw StoreError(.unavailable, "database write failed: \(error)", cause: error)
+            let transition = try decide(incident)
+            try Self.update(transition.incident, db)
+            try Self.perform(transition, db, at: time)
+            return transition
         }
     }
 

@@ -92,24 +92,20 @@ public final class Store: Sendable {
         }
     }
 
-    /// Runs `body` in a write transaction, mapping database errors to ``StoreError``.
+    /// Runs `body` in a write transaction; SQLite errors become ``StoreError``, errors thrown by `body` pass through.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try writer.write(body)
-        } catch let error as StoreError {
-            throw error
-        } catch {
+        } catch let error as DatabaseError {
             throw StoreError(.unavailable, "database write failed: \(error)", cause: error)
         }
     }
 
-    /// Runs `body` in a read transaction, mapping database errors to ``StoreError``.
+    /// Runs `body` in a read transaction; SQLite errors become ``StoreError``, errors thrown by `body` pass through.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try writer.read(body)
-        } catch let error as StoreError {
-            throw error
-        } catch {
+        } catch let error as DatabaseError {
             throw StoreError(.unavailable, "database read failed: \(error)", cause: error)
         }
     }
