@@ -204,6 +204,15 @@ public struct IncidentEngine: Sendable {
         return Transition(incident: next, effects: effects)
     }
 
+    /// Applies an action and, when `note` is given, adds it to the timeline in the same transition.
+    public func apply(_ action: IncidentAction, note: String?, to incident: Incident, by actor: String, at time: Date)
+        throws(IncidentError) -> Transition
+    {
+        let result = try apply(action, to: incident, by: actor, at: time)
+        guard let note else { return result }
+        return result.then(try apply(.addNote(note), to: result.incident, by: actor, at: time))
+    }
+
     /// The escalation timer fired: notify the due level and plan the next one.
     /// - Throws: ``IncidentError`` `.notDue` when no escalation is due at `time` (a stale or duplicate timer).
     public func escalate(_ incident: Incident, at time: Date) throws(IncidentError) -> Transition {

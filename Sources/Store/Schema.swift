@@ -102,6 +102,22 @@ enum Schema {
                 CREATE INDEX notifications_due ON notifications(status, next_attempt_at);
                 """)
         }
+        migrator.registerMigration("v3-server") { db in
+            try db.execute(sql: """
+                ALTER TABLE incident_events ADD COLUMN request_id TEXT;
+                ALTER TABLE notifications ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
+                ALTER TABLE notifications ADD COLUMN sent_at DOUBLE;
+                CREATE TABLE api_tokens (
+                    name TEXT PRIMARY KEY,
+                    prefix TEXT NOT NULL,
+                    hash BLOB NOT NULL,
+                    created_at DOUBLE NOT NULL,
+                    revoked_at DOUBLE
+                );
+                CREATE INDEX api_tokens_prefix ON api_tokens(prefix);
+                CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at DOUBLE NOT NULL);
+                """)
+        }
         return migrator
     }
 }

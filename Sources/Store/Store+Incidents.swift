@@ -14,33 +14,28 @@ public struct IncidentEvent: Sendable, Equatable, Codable {
     public var at: Date
     /// Details.
     public var details: [String: String]
-}
+    /// The HTTP request that caused it, when one did.
+    public var requestID: String?
 
-/// A notification waiting in (or gone through) the outbox.
-public struct NotificationRecord: Sendable, Equatable {
-    /// Row id.
-    public var id: Int64
-    /// The incident it is about.
-    public var incidentID: String
-    /// The channel name.
-    public var channel: String
-    /// The event (`opened`, `escalated`, …).
-    public var event: String
-    /// `pending`, `sent` or `dead`.
-    public var status: String
-    /// Delivery attempts so far.
-    public var attempts: Int
+    public init(id: Int64, kind: String, actor: String, at: Date, details: [String: String], requestID: String? = nil) {
+        self.id = id
+        self.kind = kind
+        self.actor = actor
+        self.at = at
+        self.details = details
+        self.requestID = requestID
+    }
 }
 
 extension Store {
     /// Opens an incident: allocates `INC-<n>`, lets `decide` build the transition, and writes the incident,
     /// its timeline entries and its notification outbox rows in one transaction.
-    public func openIncident(_ decide: (String) -> Transition, at time: Date) throws -> Transition {
+    public func openIncident(_ decide: (String) -> Transition, at time: Date, requestID: String? = nil) throws -> Transition {
         try write { db in
             let next = (try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'incidents'") ?? 0) + 1
             let transition = decide("INC-\(next)")
             try Self.insert(transition.incident, db)
-            try Self.perform(transition, db, at: time)
+            try Self.perform(transition, db, at: time, requestID: requestID)
             return transition
         }
     }
@@ -49,7 +44,7 @@ extension Store {
     /// transaction, so concurrent responders cannot lose each other's changes.
     /// - Throws: ``StoreError`` `.notFound` for an unknown id; whatever `decide` throws.
     public func updateIncident(
-        id: String, at time: Date, _ decide: (Incident) throws -> Transition
+        id: String, at time: Date, requestID: String? = nil, _ decide: (Incident) throws -> Transition
     ) throws -> Transition {
         try write { db in
             guard let incident = try Self.fetchIncident(id: id, db) else {
@@ -57,7 +52,7 @@ extension Store {
             }
             let transition = try decide(incident)
             try Self.update(transition.incident, db)
-            try Self.perform(transition, db, at: time)
+            try Self.perform(transition, db, at: time, requestID: requestID)
             return transition
         }
     }
@@ -103,18 +98,7 @@ extension Store {
                 IncidentEvent(
                     id: row["id"], kind: row["kind"], actor: row["actor"],
                     at: Date(timeIntervalSince1970: row["at"]),
-                    details: (try? JSONDecoder().decode([String: String].self, from: Data((row["details"] as String).utf8))) ?? [:])
-            }
-        }
-    }
-
-    /// The notification outbox rows of an incident.
-    public func notifications(incidentID: String) throws -> [NotificationRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE incident_id = ? ORDER BY id",
-                             arguments: [incidentID]).map { row in
-                NotificationRecord(id: row["id"], incidentID: row["incident_id"], channel: row["channel"],
-                                   event: row["event"], status: row["status"], attempts: row["attempts"])
+                    details: Self.decodeDetails(row["details"]), requestID: row["request_id"])
             }
         }
     }
@@ -150,20 +134,23 @@ extension Store {
         try db.execute(sql: "UPDATE incidents SET \(assignments) WHERE id = ?", arguments: values)
     }
 
-    private static func perform(_ transition: Transition, _ db: Database, at time: Date) throws {
+    private static func perform(_ transition: Transition, _ db: Database, at time: Date, requestID: String?) throws {
         for effect in transition.effects {
             switch effect {
             case .record(let entry):
-                try append(entry, to: transition.incident.id, db)
+                try append(entry, to: transition.incident.id, requestID: requestID, db)
             case .notify(let channels, let event):
+                // The notification carries the details of the timeline entry it announces (an escalation's level).
+                var details: [String: String] = [:]
+                for case .record(let entry) in transition.effects where entry.kind == event { details = entry.details }
                 for channel in channels {
                     try db.execute(
                         sql: """
-                            INSERT INTO notifications (incident_id, channel, event, next_attempt_at, created_at)
-                            VALUES (?, ?, ?, ?, ?)
+                            INSERT INTO notifications (incident_id, channel, event, details, next_attempt_at, created_at)
+                            VALUES (?, ?, ?, ?, ?, ?)
                             """,
-                        arguments: [transition.incident.id, channel, event, time.timeIntervalSince1970,
-                                    time.timeIntervalSince1970])
+                        arguments: [transition.incident.id, channel, event, encodeDetails(details),
+                                    time.timeIntervalSince1970, time.timeIntervalSince1970])
                 }
             case .scheduleEscalation, .cancelEscalation:
                 break  // The escalation state is part of the incident row written above.
@@ -172,19 +159,28 @@ extension Store {
     }
 
     /// Appends one timeline entry.
-    static func append(_ entry: TimelineEntry, to incidentID: String, _ db: Database) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let details = String(decoding: try encoder.encode(entry.details), as: UTF8.self)
-        try db.cachedStatement(sql: "INSERT INTO incident_events (incident_id, kind, actor, at, details) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [incidentID, entry.kind, entry.actor, entry.at.timeIntervalSince1970, details])
+    static func append(_ entry: TimelineEntry, to incidentID: String, requestID: String? = nil, _ db: Database) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO incident_events (incident_id, kind, actor, at, details, request_id) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [incidentID, entry.kind, entry.actor, entry.at.timeIntervalSince1970,
+                              encodeDetails(entry.details), requestID])
     }
 
-    private static func fetchIncident(id: String, _ db: Database) throws -> Incident? {
+    static func encodeDetails(_ details: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(details)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func decodeDetails(_ text: String?) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data((text ?? "{}").utf8))) ?? [:]
+    }
+
+    static func fetchIncident(id: String, _ db: Database) throws -> Incident? {
         try Row.fetchOne(db, sql: "SELECT * FROM incidents WHERE id = ?", arguments: [id.uppercased()]).map(incident(from:))
     }
 
-    private static func incident(from row: Row) -> Incident {
+    static func incident(from row: Row) -> Incident {
         func date(_ column: String) -> Date? {
             (row[column] as Double?).map(Date.init(timeIntervalSince1970:))
         }

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Config
 import Foundation
 import Incidents
 import Runbooks
+import Server
 import Store
 import Workflows
 
@@ -18,7 +20,8 @@ struct Firebreak: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             LintCommand.self, RunbooksCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self,
-            ApproveCommand.self, RunsCommand.self, IncidentCommand.self,
+            ApproveCommand.self, RunsCommand.self, IncidentCommand.self, ServeCommand.self, TokenCommand.self,
+            DLQCommand.self,
         ]
     )
 
@@ -49,6 +52,12 @@ struct Firebreak: AsyncParsableCommand {
             FileHandle.standardError.write("error: \(error.message)\n")
             Foundation.exit(ExitStatus.invalidInput)
         case let error as RunbookError:
+            FileHandle.standardError.write("error: \(error.message)\n")
+            Foundation.exit(ExitStatus.invalidInput)
+        case let error as ConfigError:
+            FileHandle.standardError.write("error: \(error.message)\n")
+            Foundation.exit(ExitStatus.invalidInput)
+        case let error as TokenError:
             FileHandle.standardError.write("error: \(error.message)\n")
             Foundation.exit(ExitStatus.invalidInput)
         default:
@@ -87,6 +96,19 @@ struct GlobalOptions: ParsableArguments {
     var dataDirectory: URL {
         let path = dataDir ?? ProcessInfo.processInfo.environment["FIREBREAK_DATA"] ?? ".firebreak"
         return URL(fileURLWithPath: path)
+    }
+
+    @Option(name: .long, help: ArgumentHelp("Configuration file (env FIREBREAK_CONFIG; default ./firebreak.yml, optional).", valueName: "path"))
+    var config: String?
+
+    /// `--config`, then `FIREBREAK_CONFIG`, then `./firebreak.yml`.
+    var configPath: String {
+        config ?? ProcessInfo.processInfo.environment["FIREBREAK_CONFIG"] ?? "firebreak.yml"
+    }
+
+    /// The configuration; the defaults when no file is there (an explicit path must exist).
+    func loadConfig() throws -> FirebreakConfig {
+        try FirebreakConfig.load(path: configPath, required: config != nil || ProcessInfo.processInfo.environment["FIREBREAK_CONFIG"] != nil)
     }
 
     /// `<data-dir>/runs`: per-run scratch files and locks.

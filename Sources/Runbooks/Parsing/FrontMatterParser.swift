@@ -237,9 +237,9 @@ struct FrontMatterParser {
 }
 
 /// "did you mean" hints for misspelt keys.
-enum Suggestion {
+public enum Suggestion {
     /// `; did you mean 'x'?` when a known word is close, otherwise the list of known words.
-    static func didYouMean(_ word: String, in known: [String]) -> String {
+    public static func didYouMean(_ word: String, in known: [String]) -> String {
         let best = known.map { ($0, distance(word.lowercased(), $0.lowercased())) }.min { $0.1 < $1.1 }
         if let best, best.1 <= max(1, word.count / 3) {
             return "; did you mean '\(best.0)'?"

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Incidents
 import Store
+import Views
 
 struct IncidentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,7 +46,7 @@ struct IncidentCommand: ParsableCommand {
 
         func run() throws {
             let now = Date()
-            let engine = IncidentEngine()
+            let engine = IncidentEngine(policy: try global.loadConfig().policy)
             let transition = try global.openStore().openIncident({ id in
                 engine.open(id: id, title: title, severity: Severity(parsing: severity)!, summary: summary,
                             by: actor.actor, at: now)
@@ -104,7 +105,7 @@ struct IncidentCommand: ParsableCommand {
             var view = IncidentJSON(incident)
             view.timeline = try store.timeline(incidentID: incident.id).map(IncidentJSON.Event.init)
             view.notifications = try store.notifications(incidentID: incident.id).map {
-                IncidentJSON.Notification(channel: $0.channel, event: $0.event, status: $0.status, attempts: $0.attempts)
+                IncidentJSON.Notification($0)
             }
             if json {
                 try printJSON(view)
@@ -218,11 +219,9 @@ enum IncidentActions {
         verb: String
     ) throws {
         let now = Date()
-        let engine = IncidentEngine()
+        let engine = IncidentEngine(policy: try global.loadConfig().policy)
         let transition = try global.openStore().updateIncident(id: id, at: now) { incident in
-            let result = try engine.apply(action, to: incident, by: actor, at: now)
-            guard let note else { return result }
-            return result.then(try engine.apply(.addNote(note), to: result.incident, by: actor, at: now))
+            try engine.apply(action, note: note, to: incident, by: actor, at: now)
         }
         try IncidentPrinter.print(transition.incident, json: json, verb: verb)
     }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Runbooks
 import Store
+import Views
 import Workflows
 
 /// Shared wiring of `run` and `resume`: executor, terminal, signals, output and exit code.

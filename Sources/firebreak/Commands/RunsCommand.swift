@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Store
+import Views
 
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,22 +3,22 @@ import Store
 import Workflows
 
 /// The JSON shape of a run (`runs show --json`, `run --json`); documented in docs/cli.md.
-struct RunJSON: Encodable {
-    struct StepJSON: Encodable {
-        var name: String
-        var kind: String
-        var status: String
-        var attempts: Int
-        var exitCode: Int?
-        var startedAt: Date?
-        var finishedAt: Date?
-        var durationMs: Int64?
-        var reason: String?
-        var approvedBy: String?
-        var approvedAt: Date?
-        var output: String
-        var outputs: [String: String]
-        var attemptHistory: [AttemptJSON]?
+public struct RunJSON: Encodable, Sendable {
+    public struct StepJSON: Encodable, Sendable {
+        public var name: String
+        public var kind: String
+        public var status: String
+        public var attempts: Int
+        public var exitCode: Int?
+        public var startedAt: Date?
+        public var finishedAt: Date?
+        public var durationMs: Int64?
+        public var reason: String?
+        public var approvedBy: String?
+        public var approvedAt: Date?
+        public var output: String
+        public var outputs: [String: String]
+        public var attemptHistory: [AttemptJSON]?
 
         enum CodingKeys: String, CodingKey {
             case name, kind, status, attempts, reason, output, outputs
@@ -32,14 +32,14 @@ struct RunJSON: Encodable {
         }
     }
 
-    struct AttemptJSON: Encodable {
-        var number: Int
-        var status: String
-        var exitCode: Int?
-        var startedAt: Date
-        var finishedAt: Date?
-        var durationMs: Int64?
-        var output: String
+    public struct AttemptJSON: Encodable, Sendable {
+        public var number: Int
+        public var status: String
+        public var exitCode: Int?
+        public var startedAt: Date
+        public var finishedAt: Date?
+        public var durationMs: Int64?
+        public var output: String
 
         enum CodingKeys: String, CodingKey {
             case number, status, output
@@ -50,21 +50,21 @@ struct RunJSON: Encodable {
         }
     }
 
-    var id: String
-    var runbook: String
-    var runbookPath: String
-    var title: String
-    var status: String
-    var mode: String
-    var incidentID: String?
-    var error: String?
-    var startedAt: Date
-    var finishedAt: Date?
-    var durationMs: Int64?
-    var params: [String: String]
+    public var id: String
+    public var runbook: String
+    public var runbookPath: String
+    public var title: String
+    public var status: String
+    public var mode: String
+    public var incidentID: String?
+    public var error: String?
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var durationMs: Int64?
+    public var params: [String: String]
     /// `true` for a `running` run whose process died (resume continues it).
-    var interrupted: Bool?
-    var steps: [StepJSON]?
+    public var interrupted: Bool?
+    public var steps: [StepJSON]?
 
     enum CodingKeys: String, CodingKey {
         case id, runbook, title, status, mode, error, params, steps, interrupted
@@ -75,7 +75,7 @@ struct RunJSON: Encodable {
         case durationMs = "duration_ms"
     }
 
-    init(_ run: RunRecord, detail: RunDetail? = nil, runsDirectory: URL? = nil) {
+    public init(_ run: RunRecord, detail: RunDetail? = nil, runsDirectory: URL? = nil) {
         id = run.displayID
         runbook = run.runbookID
         runbookPath = run.runbookPath
@@ -110,7 +110,7 @@ struct RunJSON: Encodable {
 
 extension RunJSON {
     /// The status for people: `interrupted (resume RUN-n)` for a run whose process died.
-    var displayStatus: String {
+    public var displayStatus: String {
         interrupted == true ? "interrupted (firebreak resume \(id))" : status
     }
 }

@@ -1,0 +1,12 @@
+/// A configuration file that cannot be used, with the place and the fix.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `path:line: message`, ready to print.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}

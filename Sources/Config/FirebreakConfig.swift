@@ -1,0 +1,152 @@
+import Foundation
+import Incidents
+import Runbooks
+import Yams
+
+/// Everything `firebreak.yml` can set. Every field has a default, so no file at all is a valid configuration.
+public struct FirebreakConfig: Sendable, Equatable {
+    /// The HTTP server.
+    public var server = ServerSettings()
+    /// Severities, escalation policies, announcements.
+    public var policy = IncidentPolicy()
+    /// Notification channels by name. `log` always exists.
+    public var channels: [String: NotificationChannel] = ["log": NotificationChannel(name: "log", kind: .log)]
+    /// How notifications are delivered.
+    public var delivery = DeliverySettings()
+    /// Where runbooks live.
+    public var runbooksDirectory = "runbooks"
+    /// Where the configuration came from, or nil for the built-in defaults.
+    public var source: String?
+
+    /// The defaults.
+    public init() {}
+
+    /// Loads `path`. A missing file gives the defaults unless `required` (an explicit `--config`).
+    /// - Throws: ``ConfigError`` naming the file, the line and the fix.
+    public static func load(path: String, required: Bool) throws(ConfigError) -> FirebreakConfig {
+        guard FileManager.default.fileExists(atPath: path) else {
+            if required { throw ConfigError("\(path): no such configuration file; omit --config to use the defaults") }
+            return FirebreakConfig()
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError("\(path): cannot be read; check its permissions")
+        }
+        var config = try parse(String(decoding: data, as: UTF8.self), path: path)
+        config.source = path
+        return config
+    }
+
+    /// Parses configuration text.
+    public static func parse(_ text: String, path: String = "firebreak.yml") throws(ConfigError) -> FirebreakConfig {
+        let reader = YAMLReader(path: path)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigError("\(path): invalid YAML: \(error)")
+        }
+        var config = FirebreakConfig()
+        guard let root else { return config }
+        for (key, value) in try reader.mapping(root, at: "top level", known: [
+            "server", "runbooks", "channels", "delivery", "severities", "escalation_policies", "announce",
+        ]) {
+            switch key {
+            case "server": config.server = try ServerSettings.read(value, reader)
+            case "runbooks": config.runbooksDirectory = try reader.string(value, at: "runbooks")
+            case "channels":
+                for (name, body) in try reader.mapping(value, at: "channels", known: []) {
+                    config.channels[name] = try NotificationChannel.read(name: name, body, reader)
+                }
+            case "delivery": config.delivery = try DeliverySettings.read(value, reader)
+            case "severities": try readSeverities(value, into: &config.policy, reader)
+            case "escalation_policies":
+                var policies: [String: EscalationPolicy] = [:]
+                for (name, body) in try reader.mapping(value, at: "escalation_policies", known: []) {
+                    policies[name] = try readEscalation(name: name, body, reader)
+                }
+                config.policy.escalationPolicies.merge(policies) { _, new in new }
+            case "announce": config.policy.announce = try reader.strings(value, at: "announce")
+            default: break
+            }
+        }
+        try config.validate(root, reader)
+        return config
+    }
+
+    /// Every channel and policy named anywhere must exist.
+    private func validate(_ root: Node, _ reader: YAMLReader) throws(ConfigError) {
+        let known = channels.keys.sorted()
+        func check(_ channel: String, _ context: String) throws(ConfigError) {
+            guard channels[channel] != nil else {
+                throw ConfigError("\(reader.path): \(context) names channel '\(channel)', which is not configured\(Suggestion.didYouMean(channel, in: known))")
+            }
+        }
+        for channel in policy.announce { try check(channel, "announce") }
+        for (name, escalation) in policy.escalationPolicies.sorted(by: { $0.key < $1.key }) {
+            for level in escalation.levels {
+                for channel in level.notify { try check(channel, "escalation policy '\(name)'") }
+            }
+        }
+        for severity in Severity.allCases {
+            let name = policy.policy(for: severity).escalationPolicy
+            if policy.policy(for: severity).pages, policy.escalationPolicies[name] == nil {
+                throw ConfigError("\(reader.path): severity \(severity.rawValue) uses escalation policy '\(name)', which is not defined under escalation_policies")
+            }
+        }
+    }
+
+    private static func readSeverities(_ node: Node, into policy: inout IncidentPolicy, _ reader: YAMLReader) throws(ConfigError) {
+        for (name, body) in try reader.mapping(node, at: "severities", known: []) {
+            guard let severity = Severity(parsing: name) else {
+                throw reader.fail(body, "'\(name)' under severities is not one of P0, P1, P2, P3")
+            }
+            var rule = policy.policy(for: severity)
+            for (key, value) in try reader.mapping(body, at: "severities.\(name)", known: ["acknowledge_within", "escalation", "pages", "postmortem_required"]) {
+                let path = "severities.\(name).\(key)"
+                switch key {
+                case "acknowledge_within": rule.acknowledgeWithin = try reader.duration(value, at: path)
+                case "escalation": rule.escalationPolicy = try reader.string(value, at: path)
+                case "pages": rule.pages = try reader.bool(value, at: path)
+                case "postmortem_required":
+                    if try reader.bool(value, at: path) {
+                        policy.postmortemRequiredToClose.insert(severity)
+                    } else {
+                        policy.postmortemRequiredToClose.remove(severity)
+                    }
+                default: break
+                }
+            }
+            if rule.pages && rule.acknowledgeWithin == nil { rule.acknowledgeWithin = .zero }
+            policy.severities[severity] = rule
+        }
+    }
+
+    private static func readEscalation(name: String, _ node: Node, _ reader: YAMLReader) throws(ConfigError) -> EscalationPolicy {
+        var policy = EscalationPolicy(name: name, levels: [])
+        for (key, value) in try reader.mapping(node, at: "escalation_policies.\(name)", known: ["levels", "repeat"]) {
+            let path = "escalation_policies.\(name).\(key)"
+            switch key {
+            case "repeat": policy.repeat = try reader.int(value, at: path)
+            case "levels":
+                guard let items = value.sequence, !items.isEmpty else {
+                    throw reader.fail(value, "'\(path)' must be a non-empty list of {after, notify} levels")
+                }
+                for item in items {
+                    var after = Duration.zero
+                    var notify: [String] = []
+                    for (levelKey, levelValue) in try reader.mapping(item, at: path, known: ["after", "notify"]) {
+                        if levelKey == "after" { after = try reader.duration(levelValue, at: "\(path).after") }
+                        if levelKey == "notify" { notify = try reader.strings(levelValue, at: "\(path).notify") }
+                    }
+                    guard !notify.isEmpty else { throw reader.fail(item, "a level in '\(path)' needs 'notify: [channel, …]'") }
+                    policy.levels.append(.init(after: after, notify: notify))
+                }
+            default: break
+            }
+        }
+        guard !policy.levels.isEmpty else {
+            throw reader.fail(node, "escalation policy '\(name)' needs 'levels'")
+        }
+        return policy
+    }
+}

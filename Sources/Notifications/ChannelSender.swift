@@ -1,0 +1,97 @@
+import AsyncHTTPClient
+import Config
+import Foundation
+import Logging
+import NIOCore
+import Runbooks
+import Subprocess
+import SystemPackage
+
+/// Delivers one message to one channel, or throws why it could not.
+public protocol ChannelSender: Sendable {
+    func send(_ message: Message, to channel: NotificationChannel) async throws
+}
+
+/// A delivery that failed; the message is stored as the notification's `last_error`.
+public struct DeliveryError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The real senders: webhooks over HTTP, commands as subprocesses, and the log.
+public struct DefaultSender: ChannelSender {
+    let client: HTTPClient
+    let logger: Logger
+
+    /// Creates the sender. The HTTP client is shared and needs no shutdown.
+    public init(client: HTTPClient = .shared, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func send(_ message: Message, to channel: NotificationChannel) async throws {
+        switch channel.kind {
+        case .log:
+            var logger = self.logger
+            logger[metadataKey: "incident.id"] = .string(message.incident.id)
+            logger.notice("\(message.text)", metadata: ["channel": .string(channel.name), "event": .string(message.event)])
+        case .webhook(let url, let format, let headers):
+            try await post(message, url: url, format: format, headers: headers, timeout: channel.timeout)
+        case .command(let argv):
+            try await runCommand(argv, message: message, timeout: channel.timeout)
+        }
+    }
+
+    private func post(_ message: Message, url: String, format: NotificationChannel.WebhookFormat, headers: [String: String],
+                      timeout: Duration) async throws {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "firebreak")
+        request.headers.add(name: "X-Firebreak-Notification-ID", value: String(message.notificationID))
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: format == .slack ? message.slackJSON() : message.json()))
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
+        } catch {
+            throw DeliveryError("POST \(url) failed: \(error)")
+        }
+        let body = (try? await response.body.collect(upTo: 4096)).map { String(buffer: $0) } ?? ""
+        guard (200..<300).contains(response.status.code) else {
+            let excerpt = body.prefix(200).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw DeliveryError("POST \(url) answered \(response.status.code)\(excerpt.isEmpty ? "" : ": \(excerpt)")")
+        }
+    }
+
+    private func runCommand(_ argv: [String], message: Message, timeout: Duration) async throws {
+        let executable: Executable = argv[0].contains("/") ? .path(FilePath(argv[0])) : .name(argv[0])
+        let input = String(decoding: message.json(), as: UTF8.self)
+        let environment = Environment.inherit.updating([
+            "FIREBREAK_EVENT": message.event, "FIREBREAK_INCIDENT_ID": message.incident.id,
+            "FIREBREAK_INCIDENT_SEVERITY": message.incident.severity, "FIREBREAK_MESSAGE": message.text,
+        ])
+        let result = try await withThrowingTaskGroup(of: (Bool, String)?.self) { group in
+            group.addTask {
+                let outcome = try await Subprocess.run(
+                    executable, arguments: Arguments(Array(argv.dropFirst())), environment: environment,
+                    input: .string(input), output: .string(limit: 64 * 1024), error: .combinedWithOutput)
+                return (outcome.terminationStatus.isSuccess, outcome.standardOutput ?? "")
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        guard let (success, output) = result else {
+            throw DeliveryError("\(argv[0]) did not finish within \(timeout)")
+        }
+        guard success else {
+            let tail = output.split(separator: "\n").suffix(3).joined(separator: " | ")
+            throw DeliveryError("\(argv[0]) failed\(tail.isEmpty ? "" : ": \(tail)")")
+        }
+    }
+}

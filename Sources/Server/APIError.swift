@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import Incidents
+import Runbooks
+import NIOCore
+import Store
+import Workflows
+
+/// An error answered as `{"error": …, "detail": …}` with a 4xx (or, for a broken database, 503) status.
+public struct APIError: Error, HTTPResponseError, Sendable {
+    /// The HTTP status.
+    public var status: HTTPResponse.Status
+    /// A short machine-readable code (`not_found`, `invalid_transition`, …).
+    public var error: String
+    /// What was wrong and how to fix it.
+    public var detail: String
+    /// Extra headers (`Retry-After`, `WWW-Authenticate`).
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, _ error: String, _ detail: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.error = error
+        self.detail = detail
+        self.headers = headers
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        let body = (try? JSONSerialization.data(withJSONObject: ["error": error, "detail": detail], options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The answer for any error: domain errors keep their meaning, Hummingbird's own errors become JSON, and
+    /// anything else (which would be a bug) is a JSON 500 that never leaks internals.
+    static func from(_ error: any Error) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as IncidentError:
+            switch error.code {
+            case .invalidInput, .unchanged: return APIError(.badRequest, error.code.description, error.message)
+            default: return APIError(.conflict, error.code == .postmortemRequired ? "postmortem_required" : "invalid_transition", error.message)
+            }
+        case let error as StoreError:
+            switch error.code {
+            case .notFound: return APIError(.notFound, "not_found", error.message)
+            case .conflict: return APIError(.conflict, "conflict", error.message)
+            default: return APIError(.serviceUnavailable, "unavailable", error.message, headers: [.retryAfter: "5"])
+            }
+        case let error as WorkflowError:
+            switch error.code {
+            case .notFound: return APIError(.notFound, "not_found", error.message)
+            case .conflict: return APIError(.conflict, "conflict", error.message)
+            case .invalidRunbook: return APIError(.unprocessableContent, "invalid_runbook", error.message)
+            default: return APIError(.badRequest, "invalid_request", error.message)
+            }
+        case let error as RunbookError:
+            return APIError(.notFound, "runbook_not_found", error.message)
+        case let error as HTTPError:
+            let detail = error.body ?? error.status.reasonPhrase
+            switch error.status {
+            case .contentTooLarge: return APIError(.contentTooLarge, "body_too_large", detail)
+            case .notFound: return APIError(.notFound, "not_found", "no such route; see docs/api.md for the API")
+            case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "this route does not take \(detail)")
+            default: return APIError(error.status, error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"), detail)
+            }
+        case let error as any HTTPResponseError:
+            return APIError(error.status, "error", error.status.reasonPhrase)
+        default:
+            return APIError(.internalServerError, "internal", "an unexpected error occurred; the server log has the details under this request id")
+        }
+    }
+}

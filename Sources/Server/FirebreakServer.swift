@@ -1,0 +1,102 @@
+import Config
+import Foundation
+import Hummingbird
+import Incidents
+import Logging
+import Notifications
+import ServiceLifecycle
+import Store
+
+/// The long-running server: the HTTP API, the escalation scheduler and the notification dispatcher in one
+/// `ServiceGroup`, shut down gracefully on SIGTERM or SIGINT.
+public struct FirebreakServer: Sendable {
+    public let store: Store
+    public let config: FirebreakConfig
+    public let logger: Logger
+    public let scheduler: EscalationScheduler
+    public let dispatcher: Dispatcher
+    public let launcher: RunLauncher
+    public let tokens: TokenAuthority
+    let dataDirectory: URL?
+    let limiter: RateLimiter
+
+    /// Wires the parts together. Metrics are bootstrapped here, once per process.
+    public init(store: Store, config: FirebreakConfig, logger: Logger, sender: (any ChannelSender)? = nil,
+                schedulerInterval: Duration = .milliseconds(250)) {
+        _ = FirebreakMetrics.registry
+        self.store = store
+        self.config = config
+        self.logger = logger
+        self.dataDirectory = store.directory
+        let engine = IncidentEngine(policy: config.policy)
+        scheduler = EscalationScheduler(store: store, engine: engine, logger: logger, interval: schedulerInterval)
+        dispatcher = Dispatcher(store: store, config: config, sender: sender ?? DefaultSender(logger: logger), logger: logger)
+        let runsDirectory = (store.directory ?? FileManager.default.temporaryDirectory).appendingPathComponent("runs")
+        launcher = RunLauncher(store: store, runbooksDirectory: config.runbooksDirectory, runsDirectory: runsDirectory,
+                               limit: config.server.concurrentRuns, logger: logger)
+        tokens = TokenAuthority(store: store)
+        limiter = RateLimiter(rate: config.server.rateLimit, burst: config.server.rateBurst)
+    }
+
+    /// The routes: `/health` and `/metrics` open, `/api/v1` behind tokens and the rate limit.
+    public func makeRouter() -> Router<FirebreakContext> {
+        let router = Router(context: FirebreakContext.self)
+        router.add(middleware: RequestMiddleware(maxBodyBytes: config.server.maxBodyBytes))
+        HealthRoutes(store: store, scheduler: scheduler, dispatcher: dispatcher, dataDirectory: dataDirectory,
+                     minFreeDiskBytes: config.server.minFreeDiskBytes, registry: FirebreakMetrics.registry)
+            .register(on: router)
+        let api = router.group("api/v1").add(middleware: AccessMiddleware(tokens: tokens, limiter: limiter))
+        IncidentRoutes(store: store, engine: IncidentEngine(policy: config.policy)).register(on: api)
+        let runsDirectory = (store.directory ?? FileManager.default.temporaryDirectory).appendingPathComponent("runs")
+        RunRoutes(store: store, launcher: launcher, runsDirectory: runsDirectory).register(on: api)
+        return router
+    }
+
+    /// The HTTP application. `onRunning` receives the bound port (useful with port 0).
+    public func makeApplication(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> some ApplicationProtocol
+    {
+        let logger = self.logger
+        return Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "firebreak"),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                logger.notice("listening on http://\(host):\(bound)")
+                await onRunning(bound)
+            },
+            logger: logger)
+    }
+
+    /// Runs until SIGTERM or SIGINT, then stops accepting, finishes requests in flight and stops the loops.
+    public func run(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let scheduler = self.scheduler
+        let dispatcher = self.dispatcher
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: LoopService { await scheduler.run() }),
+                    .init(service: LoopService { await dispatcher.run() }),
+                    .init(service: makeApplication(host: host, port: port, onRunning: onRunning)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        let left = await launcher.runningCount
+        if left > 0 {
+            logger.notice("\(left) run(s) were still executing; continue them with 'firebreak resume RUN-n' (see 'firebreak runs list')")
+        }
+        logger.notice("stopped")
+    }
+}
+
+/// A background loop that stops when the service group shuts down.
+struct LoopService: Service {
+    let body: @Sendable () async -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await body()
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Hummingbird
+import Incidents
+import Metrics
+import Store
+import Views
+
+/// `/api/v1/incidents`: list, open, show, act on, and read the timeline.
+struct IncidentRoutes {
+    let store: Store
+    let engine: IncidentEngine
+
+    func register(on group: RouterGroup<FirebreakContext>) {
+        group.get("incidents", use: list)
+        group.post("incidents", use: open)
+        group.get("incidents/:id", use: show)
+        group.get("incidents/:id/timeline", use: timeline)
+        group.post("incidents/:id/severity", use: changeSeverity)
+        group.post("incidents/:id/notes", use: note)
+        group.post("incidents/:id/assign", use: assign)
+        group.post("incidents/:id/:action", use: act)
+    }
+
+    struct Page: Encodable {
+        var incidents: [IncidentJSON]
+        var limit: Int
+        var offset: Int
+    }
+
+    @Sendable func list(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        var status: IncidentStatus?
+        if let text = query["status"].map(String.init) {
+            guard let parsed = IncidentStatus(rawValue: text) else {
+                throw APIError(.badRequest, "invalid_query", "status must be one of \(IncidentStatus.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+            }
+            status = parsed
+        }
+        var severity: Severity?
+        if let text = query["severity"].map(String.init) {
+            guard let parsed = Severity(parsing: text) else {
+                throw APIError(.badRequest, "invalid_query", "severity must be P0, P1, P2 or P3, not '\(text)'")
+            }
+            severity = parsed
+        }
+        let limit = try Self.integer(query["limit"].map(String.init), name: "limit", default: 50, range: 1...500)
+        let offset = try Self.integer(query["offset"].map(String.init), name: "offset", default: 0, range: 0...Int(Int32.max))
+        let incidents = try store.incidents(status: status, severity: severity, limit: limit, offset: offset)
+        return try jsonResponse(Page(incidents: incidents.map { IncidentJSON($0) }, limit: limit, offset: offset))
+    }
+
+    @Sendable func open(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let body = try await JSONBody.read(request, allowed: ["title", "severity", "summary", "by"])
+        let title = try body.requiredString("title")
+        let severityText = try body.requiredString("severity")
+        guard let severity = Severity(parsing: severityText) else {
+            throw APIError(.badRequest, "invalid_field", "'severity' must be P0, P1, P2 or P3, not '\(severityText)'")
+        }
+        let summary = try body.string("summary")
+        let actor = context.actor(try body.string("by"))
+        let now = Date()
+        let engine = self.engine
+        let transition = try store.openIncident({ id in
+            engine.open(id: id, title: title, severity: severity, summary: summary, by: actor, at: now)
+        }, at: now, requestID: context.requestID)
+        context.logger.info("incident opened", metadata: ["incident.id": .string(transition.incident.id)])
+        return try jsonResponse(IncidentJSON(transition.incident), status: .created,
+                                headers: [.location: "/api/v1/incidents/\(transition.incident.id)"])
+    }
+
+    @Sendable func show(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let incident = try store.incident(id: try context.parameters.require("id"))
+        var view = IncidentJSON(incident)
+        view.timeline = try store.timeline(incidentID: incident.id).map(IncidentJSON.Event.init)
+        view.notifications = try store.notifications(incidentID: incident.id).map(IncidentJSON.Notification.init)
+        return try jsonResponse(view)
+    }
+
+    struct Timeline: Encodable {
+        var incident: String
+        var events: [IncidentJSON.Event]
+    }
+
+    @Sendable func timeline(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let incident = try store.incident(id: try context.parameters.require("id"))
+        return try jsonResponse(Timeline(incident: incident.id,
+                                         events: try store.timeline(incidentID: incident.id).map(IncidentJSON.Event.init)))
+    }
+
+    static let actions: [String: IncidentAction] = [
+        "ack": .acknowledge, "acknowledge": .acknowledge, "mitigate": .mitigate, "resolve": .resolve,
+        "reopen": .reopen, "close": .close(postmortemPublished: false),
+    ]
+
+    @Sendable func act(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let name = try context.parameters.require("action")
+        guard let action = Self.actions[name] else {
+            throw APIError(.notFound, "not_found", "no action '\(name)'; use one of ack, mitigate, resolve, reopen, close, severity, notes, assign")
+        }
+        let body = try await JSONBody.read(request, allowed: ["by", "note"], allowEmpty: true)
+        return try await apply(action, note: try body.string("note"), by: try body.string("by"), request, context)
+    }
+
+    @Sendable func changeSeverity(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let body = try await JSONBody.read(request, allowed: ["severity", "by", "note"])
+        let text = try body.requiredString("severity")
+        guard let severity = Severity(parsing: text) else {
+            throw APIError(.badRequest, "invalid_field", "'severity' must be P0, P1, P2 or P3, not '\(text)'")
+        }
+        return try await apply(.changeSeverity(severity), note: try body.string("note"), by: try body.string("by"), request, context)
+    }
+
+    @Sendable func note(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let body = try await JSONBody.read(request, allowed: ["text", "by"])
+        return try await apply(.addNote(try body.requiredString("text")), note: nil, by: try body.string("by"), request, context)
+    }
+
+    @Sendable func assign(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let body = try await JSONBody.read(request, allowed: ["assignee", "by", "note"])
+        return try await apply(.assign(try body.requiredString("assignee")), note: try body.string("note"),
+                               by: try body.string("by"), request, context)
+    }
+
+    private func apply(_ action: IncidentAction, note: String?, by: String?, _ request: Request,
+                       _ context: FirebreakContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let actor = context.actor(by)
+        let now = Date()
+        let engine = self.engine
+        let transition = try store.updateIncident(id: id, at: now, requestID: context.requestID) { incident in
+            try engine.apply(action, note: note, to: incident, by: actor, at: now)
+        }
+        context.logger.info("incident \(action.name)", metadata: ["incident.id": .string(transition.incident.id)])
+        return try jsonResponse(IncidentJSON(transition.incident))
+    }
+
+    static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw APIError(.badRequest, "invalid_query", "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+        }
+        return number
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+
+/// The outermost middleware: gives each request an id (from `X-Request-ID` or generated), limits the body size,
+/// turns every error into a JSON body, counts requests by route and status, and logs one line per request.
+struct RequestMiddleware: RouterMiddleware {
+    typealias Context = FirebreakContext
+    let maxBodyBytes: Int
+
+    static let requestIDField = HTTPField.Name("X-Request-ID")!
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let requestID = Self.acceptableID(request.headers[Self.requestIDField]) ?? Self.generateID()
+        context.requestID = requestID
+        context.logger[metadataKey: "request.id"] = .string(requestID)
+        context.logger[metadataKey: "hb.request.id"] = nil
+        let started = ContinuousClock.now
+        var response: Response
+        do {
+            var request = request
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
+                throw Self.tooLarge(maxBodyBytes)
+            }
+            if request.method == .post || request.method == .put || request.method == .patch {
+                do {
+                    _ = try await request.collectBody(upTo: maxBodyBytes)
+                } catch let error as HTTPError where error.status == .contentTooLarge {
+                    throw Self.tooLarge(maxBodyBytes)
+                }
+            }
+            response = try await next(request, context)
+        } catch {
+            let apiError = APIError.from(error)
+            if apiError.status == .internalServerError {
+                context.logger.error("request failed: \(String(reflecting: error))")
+            }
+            response = try apiError.response(from: request, context: context)
+        }
+        response.headers[Self.requestIDField] = requestID
+        let route = context.endpointPath ?? "unmatched"
+        let status = String(response.status.code)
+        let elapsed = ContinuousClock.now - started
+        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        Counter(label: "firebreak_http_requests_total", dimensions: [("route", route), ("method", request.method.rawValue), ("status", status)]).increment()
+        Metrics.Timer(label: "firebreak_http_request_duration_seconds", dimensions: [("route", route), ("method", request.method.rawValue)])
+            .recordNanoseconds(nanoseconds)
+        context.logger.info(
+            "\(request.method.rawValue) \(request.uri.path) \(status)",
+            metadata: ["http.status": .string(status), "http.route": .string(route),
+                       "duration_ms": .string(String(format: "%.1f", Double(nanoseconds) / 1e6))])
+        return response
+    }
+
+    static func tooLarge(_ limit: Int) -> APIError {
+        APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(limit) bytes; send less, or raise server.max_body in firebreak.yml")
+    }
+
+    /// A caller's request id is kept when it is short and plain, so it is safe in logs and headers.
+    static func acceptableID(_ value: String?) -> String? {
+        guard let value, !value.isEmpty, value.count <= 128,
+            value.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.:".unicodeScalars.contains($0)) })
+        else { return nil }
+        return value
+    }
+
+    static func generateID() -> String {
+        UUID().uuidString.lowercased()
+    }
+}
+
+/// Bearer-token authentication and rate limiting for the API. A valid token is limited by its name; a request
+/// without one is limited by its address, so guessing tokens is limited too. Every answer carries the
+/// `X-RateLimit-*` headers.
+struct AccessMiddleware: RouterMiddleware {
+    typealias Context = FirebreakContext
+    let tokens: TokenAuthority
+    let limiter: RateLimiter
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let verdict: TokenAuthority.Verdict?
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                verdict = try tokens.verify(String(parts[1]).trimmingCharacters(in: .whitespaces))
+            } else {
+                verdict = .unknown
+            }
+        } else {
+            verdict = nil
+        }
+        let key: String
+        if case .valid(let name) = verdict { key = "token:\(name)" } else { key = "addr:\(context.remoteAddress)" }
+        let decision = limiter.take(key)
+        var headers: HTTPFields = [
+            HTTPField.Name("X-RateLimit-Limit")!: String(decision.limit),
+            HTTPField.Name("X-RateLimit-Remaining")!: String(decision.remaining),
+            HTTPField.Name("X-RateLimit-Reset")!: String(decision.reset),
+        ]
+        do {
+            guard decision.allowed else {
+                headers[.retryAfter] = String(decision.retryAfter)
+                throw APIError(.tooManyRequests, "rate_limited", "too many requests; retry after \(decision.retryAfter)s (limit \(decision.limit) burst, server.rate_limit in firebreak.yml)", headers: headers)
+            }
+            switch verdict {
+            case nil:
+                var challenge = headers
+                challenge[.wwwAuthenticate] = "Bearer"
+                throw APIError(.unauthorized, "unauthorized", "send 'Authorization: Bearer <token>'; create a token with 'firebreak token create NAME'", headers: challenge)
+            case .unknown?:
+                throw APIError(.forbidden, "forbidden", "the token is not valid; check it, or create one with 'firebreak token create NAME'", headers: headers)
+            case .revoked(let name)?:
+                throw APIError(.forbidden, "forbidden", "the token '\(name)' has been revoked; create a new one with 'firebreak token create NAME'", headers: headers)
+            case .valid(let name)?:
+                context.tokenName = name
+                context.logger[metadataKey: "token"] = .string(name)
+            }
+            var response = try await next(request, context)
+            for field in headers { response.headers[field.name] = field.value }
+            return response
+        } catch {
+            var apiError = APIError.from(error)
+            for field in headers where apiError.headers[field.name] == nil { apiError.headers[field.name] = field.value }
+            throw apiError
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+import Metrics
+import Runbooks
+import Store
+import Workflows
+
+/// Starts runs for the API in the background, at most `limit` at a time; the rest wait as `pending` in order.
+/// A run the server leaves behind at shutdown stays resumable with `firebreak resume`.
+public actor RunLauncher {
+    let store: Store
+    let runbooksDirectory: String
+    let runsDirectory: URL
+    let limit: Int
+    let logger: Logger
+    private var active: [Int64: Task<Void, Never>] = [:]
+    private var queue: [(Int64, [String: String])] = []
+
+    public init(store: Store, runbooksDirectory: String, runsDirectory: URL, limit: Int, logger: Logger) {
+        self.store = store
+        self.runbooksDirectory = runbooksDirectory
+        self.runsDirectory = runsDirectory
+        self.limit = max(1, limit)
+        self.logger = logger
+    }
+
+    nonisolated func makeExecutor(_ logger: Logger) -> Executor {
+        Executor(store: store, configuration: ExecutorConfiguration(runsDirectory: runsDirectory, modules: BuiltinModules.all),
+                 logger: logger)
+    }
+
+    /// Creates the run (validated, lint-clean, params checked) and schedules it.
+    /// - Throws: ``WorkflowError`` or ``RunbookError`` for bad input; the run is not created then.
+    public func start(runbook reference: String, params: [String: String], incidentID: String?, requestID: String)
+        throws -> RunRecord
+    {
+        let library = RunbookLibrary(linter: RunbookLinter(modules: BuiltinModules.catalog))
+        let loaded = try library.find(reference, in: runbooksDirectory)
+        let errors = loaded.result.diagnostics.filter { $0.severity == .error }
+        guard errors.isEmpty else {
+            throw WorkflowError(.invalidRunbook, "\(loaded.path) has lint errors: " + errors.prefix(3).map { $0.formatted(path: loaded.path) }.joined(separator: "; "))
+        }
+        let values = try ParamResolver.resolve(params, for: loaded.runbook, environment: [:])
+        let incident = try incidentID.map { try store.incident(id: $0).id }
+        let path = URL(fileURLWithPath: loaded.path).standardizedFileURL.path
+        let run = try makeExecutor(logger).createRun(runbook: loaded.runbook, source: loaded.source, path: path,
+                                                     params: values, incidentID: incident)
+        logger.info("run created", metadata: ["run.id": .string(run.displayID), "request.id": .string(requestID)])
+        schedule(run.id!, params: values)
+        return run
+    }
+
+    /// Continues a waiting run (after an approval).
+    public func resume(runID: Int64) throws {
+        let record = try store.runDetail(id: runID).run
+        let parsed = RunbookParser.parse(record.source, defaultID: record.runbookID)
+        let values = try makeExecutor(logger).params(for: record, runbook: parsed.runbook, supplied: [:])
+        schedule(runID, params: values)
+    }
+
+    /// Runs executing now.
+    public var runningCount: Int { active.count }
+
+    /// Waits for the runs in flight (tests; shutdown does not wait).
+    public func waitForIdle() async {
+        while let task = active.values.first {
+            await task.value
+        }
+    }
+
+    private func schedule(_ runID: Int64, params: [String: String]) {
+        guard active[runID] == nil, !queue.contains(where: { $0.0 == runID }) else { return }
+        queue.append((runID, params))
+        drain()
+    }
+
+    private func drain() {
+        while active.count < limit, !queue.isEmpty {
+            let (runID, params) = queue.removeFirst()
+            var logger = self.logger
+            logger[metadataKey: "run.id"] = .string(RunRecord.displayID(runID))
+            let executor = makeExecutor(logger)
+            active[runID] = Task {
+                do {
+                    let run = try await executor.execute(runID: runID, params: params)
+                    logger.info("run \(run.status.rawValue)")
+                    Counter(label: "firebreak_runs_finished_total", dimensions: [("status", run.status.rawValue)]).increment()
+                } catch {
+                    logger.error("run could not execute: \(error)")
+                }
+                await self.finished(runID)
+            }
+        }
+    }
+
+    private func finished(_ runID: Int64) {
+        active[runID] = nil
+        drain()
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import Store
+import Views
+
+/// `/api/v1/runs`: start a run, list and show runs, approve a waiting step.
+struct RunRoutes {
+    let store: Store
+    let launcher: RunLauncher
+    let runsDirectory: URL
+
+    func register(on group: RouterGroup<FirebreakContext>) {
+        group.get("runs", use: list)
+        group.post("runs", use: start)
+        group.get("runs/:id", use: show)
+        group.post("runs/:id/approve", use: approve)
+    }
+
+    struct RunList: Encodable {
+        var runs: [RunJSON]
+    }
+
+    @Sendable func list(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let limit = try IncidentRoutes.integer(query["limit"].map(String.init), name: "limit", default: 50, range: 1...500)
+        let incident = try query["incident"].map { try store.incident(id: String($0)).id }
+        let runs = try store.runs(incidentID: incident, limit: limit)
+        return try jsonResponse(RunList(runs: runs.map { RunJSON($0, runsDirectory: runsDirectory) }))
+    }
+
+    @Sendable func start(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let body = try await JSONBody.read(request, allowed: ["runbook", "params", "incident"])
+        let run = try await launcher.start(runbook: try body.requiredString("runbook"), params: try body.stringMap("params"),
+                                           incidentID: try body.string("incident"), requestID: context.requestID)
+        context.logger.info("run started", metadata: ["run.id": .string(run.displayID)])
+        return try jsonResponse(RunJSON(run), status: .accepted, headers: [.location: "/api/v1/runs/\(run.displayID)"])
+    }
+
+    @Sendable func show(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let runID = try Self.runID(context)
+        let detail = try store.runDetail(id: runID)
+        return try jsonResponse(RunJSON(detail.run, detail: detail, runsDirectory: runsDirectory))
+    }
+
+    struct Approval: Encodable {
+        var run: String
+        var step: String
+        var approvedBy: String
+        var resumed: Bool
+        var resumeError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case run, step, resumed
+            case approvedBy = "approved_by"
+            case resumeError = "resume_error"
+        }
+    }
+
+    @Sendable func approve(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let runID = try Self.runID(context)
+        let body = try await JSONBody.read(request, allowed: ["step", "by"])
+        let approver = context.actor(try body.string("by"))
+        let step = try store.approve(runID: runID, stepName: try body.requiredString("step"), by: approver, at: Date())
+        var approval = Approval(run: RunRecord.displayID(runID), step: step.name, approvedBy: approver, resumed: true)
+        do {
+            try await launcher.resume(runID: runID)
+        } catch {
+            approval.resumed = false
+            approval.resumeError = "\(error)"
+        }
+        return try jsonResponse(approval)
+    }
+
+    static func runID(_ context: FirebreakContext) throws -> Int64 {
+        let text = try context.parameters.require("id")
+        guard let id = RunRecord.parseID(text) else {
+            throw APIError(.badRequest, "invalid_id", "'\(text)' is not a run id; write it like RUN-12")
+        }
+        return id
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+
+/// A notification in the outbox: pending, sent, or dead (a dead letter).
+public struct NotificationRecord: Sendable, Equatable, Codable {
+    /// Where a notification is in its life.
+    public enum Status: String, Sendable, Codable {
+        /// Waiting for its next attempt.
+        case pending
+        /// Delivered.
+        case sent
+        /// Every attempt failed; `firebreak dlq replay` re-queues it.
+        case dead
+    }
+
+    /// Row id.
+    public var id: Int64
+    /// The incident it is about.
+    public var incidentID: String
+    /// The channel name.
+    public var channel: String
+    /// The event (`opened`, `escalated`, …).
+    public var event: String
+    /// Details of the event (an escalation's level and cycle).
+    public var details: [String: String]
+    /// Where it is.
+    public var status: Status
+    /// Delivery attempts so far.
+    public var attempts: Int
+    /// When the next attempt is due.
+    public var nextAttemptAt: Date
+    /// The error of the last failed attempt.
+    public var lastError: String?
+    /// When the decision that queued it was committed.
+    public var createdAt: Date
+    /// When it was delivered.
+    public var sentAt: Date?
+
+    init(row: Row) {
+        id = row["id"]
+        incidentID = row["incident_id"]
+        channel = row["channel"]
+        event = row["event"]
+        details = Store.decodeDetails(row["details"])
+        status = Status(rawValue: row["status"]) ?? .pending
+        attempts = row["attempts"]
+        nextAttemptAt = Date(timeIntervalSince1970: row["next_attempt_at"])
+        lastError = row["last_error"]
+        createdAt = Date(timeIntervalSince1970: row["created_at"])
+        sentAt = (row["sent_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+    }
+}
+
+extension Store {
+    /// The notification outbox rows of an incident.
+    public func notifications(incidentID: String) throws -> [NotificationRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE incident_id = ? ORDER BY id",
+                             arguments: [incidentID]).map(NotificationRecord.init(row:))
+        }
+    }
+
+    /// Pending notifications whose attempt is due, oldest first.
+    public func dueNotifications(at time: Date, limit: Int = 100) throws -> [NotificationRecord] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+                arguments: [time.timeIntervalSince1970, limit]
+            ).map(NotificationRecord.init(row:))
+        }
+    }
+
+    /// When the next pending notification is due, if any is.
+    public func nextNotificationDue() throws -> Date? {
+        try read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM notifications WHERE status = 'pending'")
+                .map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    /// Records a delivered notification.
+    public func markNotificationSent(id: Int64, at time: Date) throws {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ?",
+                arguments: [time.timeIntervalSince1970, id])
+        }
+    }
+
+    /// Records a failed attempt: retried at `retryAt`, or a dead letter when `retryAt` is nil.
+    public func markNotificationFailed(id: Int64, error: String, retryAt: Date?) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE notifications SET status = ?, attempts = attempts + 1, last_error = ?,
+                        next_attempt_at = COALESCE(?, next_attempt_at)
+                    WHERE id = ?
+                    """,
+                arguments: [retryAt == nil ? "dead" : "pending", error, retryAt?.timeIntervalSince1970, id])
+        }
+    }
+
+    /// Moves a notification back by `delay` without counting an attempt (its channel's circuit is open).
+    public func postponeNotification(id: Int64, until time: Date) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE notifications SET next_attempt_at = ? WHERE id = ?",
+                           arguments: [time.timeIntervalSince1970, id])
+        }
+    }
+
+    /// Dead letters, oldest first.
+    public func deadLetters() throws -> [NotificationRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE status = 'dead' ORDER BY id")
+                .map(NotificationRecord.init(row:))
+        }
+    }
+
+    /// Re-queues dead letters (all of them when `id` is nil) for delivery now, with a fresh count of attempts.
+    /// - Returns: The re-queued notifications.
+    /// - Throws: ``StoreError`` `.notFound` when `id` is not a dead letter.
+    @discardableResult
+    public func replayDeadLetters(id: Int64?, at time: Date) throws -> [NotificationRecord] {
+        try write { db in
+            var sql = "SELECT * FROM notifications WHERE status = 'dead'"
+            var arguments: StatementArguments = []
+            if let id {
+                sql += " AND id = ?"
+                arguments += [id]
+            }
+            let rows = try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: arguments).map(NotificationRecord.init(row:))
+            if let id, rows.isEmpty {
+                let status = try String.fetchOne(db, sql: "SELECT status FROM notifications WHERE id = ?", arguments: [id])
+                throw StoreError(.notFound, status.map { "notification \(id) is \($0), not a dead letter; only dead letters can be replayed" }
+                    ?? "no notification \(id); list dead letters with 'firebreak dlq list'")
+            }
+            for row in rows {
+                try db.execute(
+                    sql: "UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ?",
+                    arguments: [time.timeIntervalSince1970, row.id])
+            }
+            return rows
+        }
+    }
+
+    /// Counts of notifications by status.
+    public func notificationCounts() throws -> [NotificationRecord.Status: Int] {
+        try read { db in
+            var counts: [NotificationRecord.Status: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM notifications GROUP BY status") {
+                if let status = NotificationRecord.Status(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+}

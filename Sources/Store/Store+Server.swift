@@ -1,0 +1,144 @@
+import Foundation
+import GRDB
+import Incidents
+
+/// An API token as stored: its name, a lookup prefix and the SHA-256 of the whole token. Never the token itself.
+public struct TokenRecord: Sendable, Equatable, Codable {
+    /// The name it was created with.
+    public var name: String
+    /// The first characters of the token, to find the row without storing the token.
+    public var prefix: String
+    /// SHA-256 of the token.
+    public var hash: Data
+    /// When it was created.
+    public var createdAt: Date
+    /// When it was revoked, if it was.
+    public var revokedAt: Date?
+
+    /// Creates a record.
+    public init(name: String, prefix: String, hash: Data, createdAt: Date, revokedAt: Date? = nil) {
+        self.name = name
+        self.prefix = prefix
+        self.hash = hash
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+
+    init(row: Row) {
+        name = row["name"]
+        prefix = row["prefix"]
+        hash = row["hash"]
+        createdAt = Date(timeIntervalSince1970: row["created_at"])
+        revokedAt = (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+    }
+}
+
+extension Store {
+    // MARK: - Tokens
+
+    /// Stores a new token.
+    /// - Throws: ``StoreError`` `.conflict` when the name is taken (even by a revoked token, so names stay unambiguous in logs).
+    public func createToken(_ token: TokenRecord) throws {
+        try write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM api_tokens WHERE name = ?", arguments: [token.name]) == true {
+                throw StoreError(.conflict, "a token named '\(token.name)' already exists; pick another name, or revoke and re-create under a new one")
+            }
+            try db.execute(sql: "INSERT INTO api_tokens (name, prefix, hash, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [token.name, token.prefix, token.hash, token.createdAt.timeIntervalSince1970])
+        }
+    }
+
+    /// Every token, active and revoked, by name.
+    public func tokens() throws -> [TokenRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY name").map(TokenRecord.init(row:))
+        }
+    }
+
+    /// Tokens whose prefix matches, active or not (the caller tells revoked from wrong).
+    public func tokens(prefix: String) throws -> [TokenRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_tokens WHERE prefix = ?", arguments: [prefix])
+                .map(TokenRecord.init(row:))
+        }
+    }
+
+    /// Revokes a token by name.
+    /// - Throws: ``StoreError`` `.notFound` for an unknown name, `.conflict` when it is already revoked.
+    public func revokeToken(name: String, at time: Date) throws {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT revoked_at FROM api_tokens WHERE name = ?", arguments: [name]) else {
+                throw StoreError(.notFound, "no token named '\(name)'; list them with 'firebreak token list'")
+            }
+            guard (row["revoked_at"] as Double?) == nil else {
+                throw StoreError(.conflict, "token '\(name)' is already revoked")
+            }
+            try db.execute(sql: "UPDATE api_tokens SET revoked_at = ? WHERE name = ?",
+                           arguments: [time.timeIntervalSince1970, name])
+        }
+    }
+
+    // MARK: - Escalations
+
+    /// Ids of open incidents whose escalation is due at `time`, earliest first.
+    public func dueEscalations(at time: Date) throws -> [String] {
+        try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT id FROM incidents WHERE escalation_due_at <= ? ORDER BY escalation_due_at",
+                arguments: [time.timeIntervalSince1970])
+        }
+    }
+
+    /// When the next escalation is due, if any is planned.
+    public func nextEscalationDue() throws -> Date? {
+        try read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(escalation_due_at) FROM incidents")
+                .map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    // MARK: - Health and metrics
+
+    /// Writes and commits a probe row, waiting at most `timeout` for a lock. Proves the database takes writes.
+    /// - Throws: ``StoreError`` `.unavailable` when it does not.
+    public func probeWrite(at time: Date, timeout: TimeInterval = 1) throws {
+        guard let directory else {
+            try write { db in try db.execute(sql: "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)", arguments: [time.timeIntervalSince1970]) }
+            return
+        }
+        do {
+            var config = Configuration()
+            config.busyMode = .timeout(timeout)
+            let queue = try DatabaseQueue(path: directory.appendingPathComponent("firebreak.db").path, configuration: config)
+            try queue.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)", arguments: [time.timeIntervalSince1970])
+            }
+            try queue.close()
+        } catch {
+            throw StoreError(.unavailable, "the database does not take writes: \(error)", cause: error)
+        }
+    }
+
+    /// Open and closed incidents counted by status and severity.
+    public func incidentCounts() throws -> [IncidentStatus: [Severity: Int]] {
+        try read { db in
+            var counts: [IncidentStatus: [Severity: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, severity, COUNT(*) AS n FROM incidents GROUP BY status, severity") {
+                guard let status = IncidentStatus(rawValue: row["status"]), let severity = Severity(rawValue: row["severity"]) else { continue }
+                counts[status, default: [:]][severity] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    /// Runs counted by status.
+    public func runCounts() throws -> [RunStatus: Int] {
+        try read { db in
+            var counts: [RunStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM runs GROUP BY status") {
+                if let status = RunStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+}

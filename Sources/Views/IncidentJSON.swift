@@ -1,0 +1,109 @@
+import Foundation
+import Incidents
+import Store
+
+/// The JSON shape of an incident (documented in docs/cli.md).
+public struct IncidentJSON: Encodable, Sendable {
+    public struct Escalation: Encodable, Sendable {
+        public var policy: String
+        public var nextLevel: Int
+        public var cycle: Int
+        public var dueAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case policy, cycle
+            case nextLevel = "next_level"
+            case dueAt = "due_at"
+        }
+    }
+
+    public struct Event: Encodable, Sendable {
+        public var kind: String
+        public var actor: String
+        public var at: Date
+        public var details: [String: String]
+        public var requestID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case kind, actor, at, details
+            case requestID = "request_id"
+        }
+
+        public init(_ event: IncidentEvent) {
+            kind = event.kind
+            actor = event.actor
+            at = event.at
+            details = event.details
+            requestID = event.requestID
+        }
+    }
+
+    public struct Notification: Encodable, Sendable {
+        public var id: Int64
+        public var channel: String
+        public var event: String
+        public var status: String
+        public var attempts: Int
+        public var lastError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, channel, event, status, attempts
+            case lastError = "last_error"
+        }
+
+        public init(_ record: NotificationRecord) {
+            id = record.id
+            channel = record.channel
+            event = record.event
+            status = record.status.rawValue
+            attempts = record.attempts
+            lastError = record.lastError
+        }
+    }
+
+    public var id: String
+    public var title: String
+    public var summary: String?
+    public var severity: String
+    public var status: String
+    public var triggeredAt: Date
+    public var acknowledgedAt: Date?
+    public var mitigatedAt: Date?
+    public var resolvedAt: Date?
+    public var closedAt: Date?
+    public var commander: String?
+    public var assignee: String?
+    public var dedupKey: String?
+    public var escalation: Escalation?
+    public var timeline: [Event]?
+    public var notifications: [Notification]?
+
+    enum CodingKeys: String, CodingKey {
+        case id, title, summary, severity, status, commander, assignee, escalation, timeline, notifications
+        case triggeredAt = "triggered_at"
+        case acknowledgedAt = "acknowledged_at"
+        case mitigatedAt = "mitigated_at"
+        case resolvedAt = "resolved_at"
+        case closedAt = "closed_at"
+        case dedupKey = "dedup_key"
+    }
+
+    public init(_ incident: Incident) {
+        id = incident.id
+        title = incident.title
+        summary = incident.summary
+        severity = incident.severity.rawValue
+        status = incident.status.rawValue
+        triggeredAt = incident.triggeredAt
+        acknowledgedAt = incident.acknowledgedAt
+        mitigatedAt = incident.mitigatedAt
+        resolvedAt = incident.resolvedAt
+        closedAt = incident.closedAt
+        commander = incident.commander
+        assignee = incident.assignee
+        dedupKey = incident.dedupKey
+        escalation = incident.escalation.map {
+            Escalation(policy: $0.policy, nextLevel: $0.nextLevel + 1, cycle: $0.cycle + 1, dueAt: $0.dueAt)
+        }
+    }
+}

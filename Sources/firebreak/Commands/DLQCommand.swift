@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Store
+import Views
+
+struct DLQCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dlq",
+        abstract: "Notifications whose every delivery attempt failed (dead letters): list and replay.",
+        subcommands: [List.self, Replay.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List dead letters with their last error.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let letters = try global.openStore().deadLetters()
+            if json {
+                try printJSON(letters.map { DeadLetterJSON($0) })
+                return
+            }
+            if letters.isEmpty {
+                print("No dead letters: every notification was delivered or is still being retried.")
+                return
+            }
+            print(Table.render([["ID", "INCIDENT", "CHANNEL", "EVENT", "ATTEMPTS", "LAST ERROR"]] + letters.map {
+                [String($0.id), $0.incidentID, $0.channel, $0.event, String($0.attempts), $0.lastError ?? "-"]
+            }))
+            print("\nReplay one with 'firebreak dlq replay ID', or all with 'firebreak dlq replay --all'; a running 'firebreak serve' delivers them.")
+        }
+    }
+
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-queue dead letters for delivery by the running server, with a fresh count of attempts.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The dead letter's id (from 'firebreak dlq list').") var id: Int64?
+        @Flag(help: "Replay every dead letter.") var all = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard (id == nil) != (!all) else { throw ValidationError("give a dead letter's ID or --all, not both") }
+            guard id != nil || all else { throw ValidationError("give a dead letter's ID, or --all") }
+        }
+
+        func run() throws {
+            let replayed = try global.openStore().replayDeadLetters(id: all ? nil : id, at: Date())
+            if json {
+                try printJSON(replayed.map { DeadLetterJSON($0) })
+            } else if replayed.isEmpty {
+                print("No dead letters to replay.")
+            } else {
+                print("re-queued \(replayed.count) notification\(replayed.count == 1 ? "" : "s"): \(replayed.map { String($0.id) }.joined(separator: ", "))")
+            }
+        }
+    }
+}
+
+struct DeadLetterJSON: Encodable {
+    var id: Int64
+    var incidentID: String
+    var channel: String
+    var event: String
+    var attempts: Int
+    var lastError: String?
+    var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, channel, event, attempts
+        case incidentID = "incident_id"
+        case lastError = "last_error"
+        case createdAt = "created_at"
+    }
+
+    init(_ record: NotificationRecord) {
+        id = record.id
+        incidentID = record.incidentID
+        channel = record.channel
+        event = record.event
+        attempts = record.attempts
+        lastError = record.lastError
+        createdAt = record.createdAt
+    }
+}
