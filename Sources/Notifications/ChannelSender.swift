@@ -67,7 +67,14 @@ public struct DefaultSender: ChannelSender {
 
     private func runCommand(_ argv: [String], message: Message, timeout: Duration) async throws {
         let executable: Executable = argv[0].contains("/") ? .path(FilePath(argv[0])) : .name(argv[0])
-        let input = String(decoding: message.json(), as: UTF8.self)
+        // The message goes in through an unlinked temporary file rather than a pipe, so a program that exits
+        // without reading its input is no error of ours.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("firebreak-message-\(UUID().uuidString)").path
+        guard FileManager.default.createFile(atPath: path, contents: message.json(), attributes: [.posixPermissions: 0o600]) else {
+            throw DeliveryError("cannot write the message for \(argv[0]) to \(path)")
+        }
+        let input = try FileDescriptor.open(FilePath(path), .readOnly)
+        unlink(path)
         let environment = Environment.inherit.updating([
             "FIREBREAK_EVENT": message.event, "FIREBREAK_INCIDENT_ID": message.incident.id,
             "FIREBREAK_INCIDENT_SEVERITY": message.incident.severity, "FIREBREAK_MESSAGE": message.text,
@@ -76,8 +83,8 @@ public struct DefaultSender: ChannelSender {
             group.addTask {
                 let outcome = try await Subprocess.run(
                     executable, arguments: Arguments(Array(argv.dropFirst())), environment: environment,
-                    input: .string(input), output: .string(limit: 64 * 1024), error: .combinedWithOutput)
-                return (outcome.terminationStatus.isSuccess, outcome.standardOutput ?? "")
+                    input: .fileDescriptor(input, closeAfterSpawningProcess: true), output: .string(limit: 64 * 1024), error: .combinedWithOutput)
+                return (outcome.terminationStatus.isSuccess, outcome.standardOutput)
             }
             group.addTask {
                 try await Task.sleep(for: timeout)

@@ -241,7 +241,7 @@ public enum Suggestion {
     /// `; did you mean 'x'?` when a known word is close, otherwise the list of known words.
     public static func didYouMean(_ word: String, in known: [String]) -> String {
         let best = known.map { ($0, distance(word.lowercased(), $0.lowercased())) }.min { $0.1 < $1.1 }
-        if let best, best.1 <= max(1, word.count / 3) {
+        if let best, best.1 <= max(word.count >= 4 ? 2 : 1, word.count / 3) {
             return "; did you mean '\(best.0)'?"
         }
         return "; known keys: \(known.joined(separator: ", "))"

@@ -1,0 +1,77 @@
+import Config
+import FirebreakTesting
+import Foundation
+import Incidents
+import Testing
+
+@Suite("firebreak.yml")
+struct ConfigTests {
+    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("firebreak.example.yml")
+
+    @Test("the shipped example parses and sets every section")
+    func example() throws {
+        let config = try FirebreakConfig.load(path: Self.example.path, required: true)
+        #expect(config.server.maxBodyBytes == 1 << 20)
+        #expect(config.server.publicURL == "https://firebreak.example.com")
+        #expect(config.channels.keys.sorted() == ["audit", "incident-bus", "log", "oncall-slack", "pager"])
+        #expect(config.channels["oncall-slack"]?.kind == .webhook(url: "https://hooks.slack.com/services/T000/B000/XXXX", format: .slack, headers: [:]))
+        #expect(config.channels["pager"]?.kind == .command(["/usr/local/bin/page-oncall", "--team", "database"]))
+        #expect(config.channels["pager"]?.timeout == .seconds(30))
+        #expect(config.delivery.pollInterval == .milliseconds(250))
+        #expect(config.policy.announce == ["log", "oncall-slack"])
+        #expect(config.policy.postmortemRequiredToClose == [.p0])
+        #expect(config.policy.policy(for: .p0).escalationPolicy == "critical")
+        #expect(config.policy.policy(for: .p3).pages == false)
+        let critical = try #require(config.policy.escalationPolicies["critical"])
+        #expect(critical.levels.map(\.after) == [.zero, .seconds(600)])
+        #expect(critical.repeat == 1)
+    }
+
+    @Test("no file gives the defaults; an explicit missing file is an error")
+    func missing() throws {
+        let config = try FirebreakConfig.load(path: "/nonexistent/firebreak.yml", required: false)
+        #expect(config == FirebreakConfig())
+        #expect(config.server.port == 8080 && config.server.rateLimit == 100 && config.server.rateBurst == 200)
+        #expect(throws: ConfigError.self) { try FirebreakConfig.load(path: "/nonexistent/firebreak.yml", required: true) }
+    }
+
+    @Test("mistakes name the file, the line and the fix", arguments: [
+        ("server:\n  prot: 9000\n", "firebreak.yml:2: unknown key 'prot' in 'server'; did you mean 'port'?"),
+        ("announce: [pagr]\n", "announce names channel 'pagr', which is not configured"),
+        ("channels:\n  x:\n    type: webhook\n    url: ftp://host/\n", "firebreak.yml:4: 'channels.x.url' must be an http:// or https:// URL"),
+        ("severities:\n  P7:\n    pages: true\n", "'P7' under severities is not one of P0, P1, P2, P3"),
+        ("delivery:\n  initial_backoff: soon\n", "firebreak.yml:2: 'delivery.initial_backoff' is not a duration: 'soon'"),
+        ("severities:\n  P1:\n    escalation: nightly\n", "severity P1 uses escalation policy 'nightly', which is not defined"),
+        ("server:\n  max_body: lots\n", "'server.max_body' is not a size: 'lots'"),
+    ])
+    func mistakes(_ text: String, _ expected: String) {
+        #expect {
+            try FirebreakConfig.parse(text)
+        } throws: { error in
+            (error as? ConfigError)?.message.contains(expected) == true
+        }
+    }
+
+    @Test("an escalation policy in the file drives the engine")
+    func policyDrivesEngine() throws {
+        let config = try FirebreakConfig.parse("""
+            channels:
+              hook: {type: webhook, url: "http://127.0.0.1:1/hook"}
+            severities:
+              P0: {acknowledge_within: 0s, escalation: fast}
+            escalation_policies:
+              fast:
+                levels:
+                  - {after: 1s, notify: [hook]}
+                  - {after: 2s, notify: [hook]}
+            """)
+        let engine = IncidentEngine(policy: config.policy)
+        let start = Date(timeIntervalSince1970: 1000)
+        let opened = engine.open(id: "INC-1", title: "t", severity: .p0, by: "a", at: start)
+        #expect(opened.incident.escalation?.dueAt == start.addingTimeInterval(1))
+        let first = try engine.escalate(opened.incident, at: start.addingTimeInterval(1))
+        #expect(first.effects.contains(.notify(channels: ["hook"], event: "escalated")))
+        #expect(first.incident.escalation?.dueAt == start.addingTimeInterval(3))
+    }
+}

@@ -1,0 +1,44 @@
+import Config
+import FirebreakTesting
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Server
+import Store
+
+/// A server over a real SQLite file in a temporary directory, with a token.
+struct TestServer {
+    let directory: TemporaryDirectory
+    let store: Store
+    let server: FirebreakServer
+    let token: String
+
+    init(_ yaml: String = "") throws {
+        directory = try TemporaryDirectory()
+        store = try Store.open(directory: directory.url.appendingPathComponent("data"))
+        var config = try FirebreakConfig.parse(yaml)
+        config.runbooksDirectory = directory.url.appendingPathComponent("runbooks").path
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        server = FirebreakServer(store: store, config: config, logger: logger)
+        token = try server.tokens.create(name: "tests")
+    }
+
+    var auth: HTTPFields { [.authorization: "Bearer \(token)"] }
+
+    func application() -> some ApplicationProtocol {
+        server.makeApplication(host: "127.0.0.1", port: 0)
+    }
+}
+
+extension ByteBuffer {
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: self))) as? [String: Any] ?? [:]
+    }
+}
+
+extension String {
+    var buffer: ByteBuffer { ByteBuffer(string: self) }
+}
