@@ -2,16 +2,18 @@
 SWIFT ?= swift
 BIN_DEBUG := .build/debug/firebreak
 BIN_RELEASE := .build/release/firebreak
-# System packages: Discount and SQLite headers to build, python3 for the pseudo-terminal tests.
+# System packages: Discount and SQLite headers to build; python3 (pseudo-terminal and slow-client tests) and curl
+# (end-to-end HTTP tests) for the tests.
 APT_PACKAGES := libmarkdown2-dev libsqlite3-dev pkg-config
 BENCH_PACKAGES := discount hyperfine
 
-.PHONY: deps bench-deps build release run test lint bench clean format
+.PHONY: deps bench-deps build release run tour test lint bench clean format
 
 deps:
 	@scripts/ensure-packages.sh $(APT_PACKAGES)
 	@command -v python3 >/dev/null || scripts/ensure-packages.sh python3
 	@command -v bash >/dev/null || scripts/ensure-packages.sh bash
+	@command -v curl >/dev/null || scripts/ensure-packages.sh curl
 
 bench-deps: deps
 	@scripts/ensure-packages.sh $(BENCH_PACKAGES)
@@ -30,8 +32,17 @@ test: build
 	$(SWIFT) test
 	$(BIN_DEBUG) lint runbooks/
 
+# Starts the server (API, escalations, notifications) on 127.0.0.1:8080 with the data in ./.firebreak.
+# The first time, it creates an API token named "local" and prints it once.
 run: release
-	$(BIN_RELEASE) lint runbooks/getting-started.md
+	$(BIN_RELEASE) lint runbooks/
+	@$(BIN_RELEASE) token list --json | grep -q '"local"' || { \
+		echo "API token (shown once; use it as 'Authorization: Bearer <token>'):"; \
+		$(BIN_RELEASE) token create local; }
+	$(BIN_RELEASE) serve --log-format text
+
+# The terminal tour of a runbook: step through runbooks/getting-started.md.
+tour: release
 	$(BIN_RELEASE) show runbooks/getting-started.md
 	@if [ -t 0 ] && [ -t 1 ]; then \
 		$(BIN_RELEASE) run runbooks/getting-started.md || test $$? -eq 3; \
