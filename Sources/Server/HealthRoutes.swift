@@ -61,7 +61,7 @@ struct HealthRoutes {
 
     static func loop(_ name: String, _ lastTick: Date?, now: Date) -> Check {
         guard let lastTick else { return Check(status: "fail", detail: "the \(name) has not run yet") }
-        let age = now.timeIntervalSince(lastTick)
+        let age = max(0, now.timeIntervalSince(lastTick))
         return age <= staleAfter
             ? Check(status: "ok", detail: String(format: "last ran %.1fs ago", age))
             : Check(status: "fail", detail: String(format: "last ran %.0fs ago (more than %.0fs)", age, staleAfter))
