@@ -38,26 +38,33 @@ public struct IncidentJSON: Encodable, Sendable {
         }
     }
 
+    /// A notification of the outbox (also the shape of `firebreak dlq list --json`).
     public struct Notification: Encodable, Sendable {
         public var id: Int64
+        public var incidentID: String
         public var channel: String
         public var event: String
         public var status: String
         public var attempts: Int
         public var lastError: String?
+        public var createdAt: Date
 
         enum CodingKeys: String, CodingKey {
             case id, channel, event, status, attempts
+            case incidentID = "incident_id"
             case lastError = "last_error"
+            case createdAt = "created_at"
         }
 
         public init(_ record: NotificationRecord) {
             id = record.id
+            incidentID = record.incidentID
             channel = record.channel
             event = record.event
             status = record.status.rawValue
             attempts = record.attempts
             lastError = record.lastError
+            createdAt = record.createdAt
         }
     }
 

@@ -48,17 +48,9 @@ struct Firebreak: AsyncParsableCommand {
         case let error as StoreError:
             FileHandle.standardError.write("error: \(error.message)\n")
             Foundation.exit(error.code == .unavailable ? ExitStatus.failed : ExitStatus.invalidInput)
-        case let error as IncidentError:
-            FileHandle.standardError.write("error: \(error.message)\n")
-            Foundation.exit(ExitStatus.invalidInput)
-        case let error as RunbookError:
-            FileHandle.standardError.write("error: \(error.message)\n")
-            Foundation.exit(ExitStatus.invalidInput)
-        case let error as ConfigError:
-            FileHandle.standardError.write("error: \(error.message)\n")
-            Foundation.exit(ExitStatus.invalidInput)
-        case let error as TokenError:
-            FileHandle.standardError.write("error: \(error.message)\n")
+        case is IncidentError, is RunbookError, is ConfigError, is TokenError, is ServeError:
+            // Each describes itself as its message: what is wrong and how to fix it.
+            FileHandle.standardError.write("error: \(error)\n")
             Foundation.exit(ExitStatus.invalidInput)
         default:
             let code = exitCode(for: error)

@@ -112,6 +112,9 @@ struct ServeProcessTests {
         #expect(receiver.deliveries.count == 3, "delivered once after the replay")
         let empty = try await CommandLineTool.run(["dlq", "list"], in: directory.path)
         #expect(empty.stdout.contains("No dead letters"))
+        let second = try await CommandLineTool.run(["serve", "--port", "0"], in: directory.path)
+        #expect(second.status == 2, "one server per data directory")
+        #expect(second.stderr.contains("another 'firebreak serve' is using"))
         server.signal(SIGTERM)
         #expect(await server.waitForExit() == 0)
     }

@@ -18,7 +18,7 @@ struct DLQCommand: ParsableCommand {
         func run() throws {
             let letters = try global.openStore().deadLetters()
             if json {
-                try printJSON(letters.map { DeadLetterJSON($0) })
+                try printJSON(letters.map { IncidentJSON.Notification($0) })
                 return
             }
             if letters.isEmpty {
@@ -48,39 +48,12 @@ struct DLQCommand: ParsableCommand {
         func run() throws {
             let replayed = try global.openStore().replayDeadLetters(id: all ? nil : id, at: Date())
             if json {
-                try printJSON(replayed.map { DeadLetterJSON($0) })
+                try printJSON(replayed.map { IncidentJSON.Notification($0) })
             } else if replayed.isEmpty {
                 print("No dead letters to replay.")
             } else {
                 print("re-queued \(replayed.count) notification\(replayed.count == 1 ? "" : "s"): \(replayed.map { String($0.id) }.joined(separator: ", "))")
             }
         }
-    }
-}
-
-struct DeadLetterJSON: Encodable {
-    var id: Int64
-    var incidentID: String
-    var channel: String
-    var event: String
-    var attempts: Int
-    var lastError: String?
-    var createdAt: Date
-
-    enum CodingKeys: String, CodingKey {
-        case id, channel, event, attempts
-        case incidentID = "incident_id"
-        case lastError = "last_error"
-        case createdAt = "created_at"
-    }
-
-    init(_ record: NotificationRecord) {
-        id = record.id
-        incidentID = record.incidentID
-        channel = record.channel
-        event = record.event
-        attempts = record.attempts
-        lastError = record.lastError
-        createdAt = record.createdAt
     }
 }

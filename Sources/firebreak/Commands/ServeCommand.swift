@@ -44,6 +44,8 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { _ in LineLogHandler(format: format, level: level) }
         let logger = Logger(label: "firebreak")
         let store = try global.openStore()
+        let lock = try ServeLock.acquire(dataDirectory: global.dataDirectory)
+        defer { lock.release() }
         logger.notice("data in \(global.dataDirectory.standardizedFileURL.path)",
                       metadata: ["config": .string(config.source ?? "defaults (no \(global.configPath))")])
         let server = FirebreakServer(store: store, config: config, logger: logger)
