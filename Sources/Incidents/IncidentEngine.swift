@@ -216,10 +216,22 @@ public struct IncidentEngine: Sendable {
     /// The escalation timer fired: notify the due level and plan the next one.
     /// - Throws: ``IncidentError`` `.notDue` when no escalation is due at `time` (a stale or duplicate timer).
     public func escalate(_ incident: Incident, at time: Date) throws(IncidentError) -> Transition {
-        guard incident.status == .triggered, let state = incident.escalation, state.dueAt <= time,
-            let escalation = policy.escalationPolicies[state.policy], state.nextLevel < escalation.levels.count
-        else {
+        guard let state = incident.escalation, state.dueAt <= time else {
             throw IncidentError(.notDue, "no escalation of \(incident.id) is due at \(time)")
+        }
+        guard incident.status == .triggered, let escalation = policy.escalationPolicies[state.policy],
+            state.nextLevel < escalation.levels.count
+        else {
+            // A timer that can no longer fire (its policy left the configuration): stop it and say so, rather
+            // than leave it due for ever.
+            var next = incident
+            next.escalation = nil
+            return Transition(incident: next, effects: [
+                .record(TimelineEntry(kind: "escalation_stopped", actor: "system", at: time, details: [
+                    "reason": "escalation policy '\(state.policy)' has no level \(state.nextLevel + 1) in the current configuration",
+                ])),
+                .cancelEscalation,
+            ])
         }
         var next = incident
         let level = escalation.levels[state.nextLevel]

@@ -167,4 +167,20 @@ struct EscalationTests {
         let acknowledged = try engine.apply(.acknowledge, to: once, by: "x", at: at(2)).incident
         #expect(throws: IncidentError.self) { try engine.escalate(acknowledged, at: at(100)) }
     }
+
+    @Test("a due timer whose policy left the configuration is stopped, with the reason on the timeline")
+    func orphanedTimer() throws {
+        let incident = engine.open(id: "INC-9", title: "Down", severity: .p0, by: "x", at: t0).incident
+        let reconfigured = IncidentEngine(policy: IncidentPolicy(escalationPolicies: [:]))
+        let stopped = try reconfigured.escalate(incident, at: at(1))
+        #expect(stopped.incident.escalation == nil)
+        #expect(stopped.effects.contains(.cancelEscalation))
+        #expect(!stopped.effects.contains { if case .notify = $0 { true } else { false } })
+        let entry = stopped.effects.compactMap { effect -> TimelineEntry? in
+            if case .record(let entry) = effect { return entry }
+            return nil
+        }.first
+        #expect(entry?.kind == "escalation_stopped")
+        #expect(entry?.details["reason"]?.contains("'oncall'") == true)
+    }
 }
