@@ -286,7 +286,7 @@ public struct IncidentEngine: Sendable {
 
 extension Duration {
     /// The duration in seconds, as a `TimeInterval`.
-    var seconds: TimeInterval {
+    public var seconds: TimeInterval {
         let (whole, fraction) = components
         return TimeInterval(whole) + TimeInterval(fraction) / 1e18
     }

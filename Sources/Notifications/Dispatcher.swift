@@ -81,7 +81,7 @@ public actor Dispatcher {
                 continue
             }
             var breaker = breakers[name] ?? CircuitBreaker(threshold: settings.breakerFailures,
-                                                           cooldown: settings.breakerCooldown.timeInterval)
+                                                           cooldown: settings.breakerCooldown.seconds)
             if let until = breaker.permit(at: now()) {
                 breakers[name] = breaker
                 try? store.postponeNotification(id: item.id, until: until)
@@ -125,16 +125,8 @@ public actor Dispatcher {
 
     /// Equal jitter: a random delay between half and all of `initial × 2^(attempt-1)`, capped at `max`, so retries never bunch at zero.
     func backoff(attempt: Int) -> TimeInterval {
-        let ceiling = min(settings.maxBackoff.timeInterval,
-                          settings.initialBackoff.timeInterval * pow(2, Double(max(0, attempt - 1))))
+        let ceiling = min(settings.maxBackoff.seconds,
+                          settings.initialBackoff.seconds * pow(2, Double(max(0, attempt - 1))))
         return ceiling <= 0 ? 0 : Double.random(in: ceiling / 2...ceiling)
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

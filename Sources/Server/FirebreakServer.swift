@@ -18,6 +18,8 @@ public struct FirebreakServer: Sendable {
     public let launcher: RunLauncher
     public let tokens: TokenAuthority
     let dataDirectory: URL?
+    let runsDirectory: URL
+    let engine: IncidentEngine
     let limiter: RateLimiter
 
     /// Wires the parts together. Metrics are bootstrapped here, once per process.
@@ -29,9 +31,11 @@ public struct FirebreakServer: Sendable {
         self.logger = logger
         self.dataDirectory = store.directory
         let engine = IncidentEngine(policy: config.policy)
+        self.engine = engine
         scheduler = EscalationScheduler(store: store, engine: engine, logger: logger, interval: schedulerInterval)
         dispatcher = Dispatcher(store: store, config: config, sender: sender ?? DefaultSender(logger: logger), logger: logger)
         let runsDirectory = (store.directory ?? FileManager.default.temporaryDirectory).appendingPathComponent("runs")
+        self.runsDirectory = runsDirectory
         launcher = RunLauncher(store: store, runbooksDirectory: config.runbooksDirectory, runsDirectory: runsDirectory,
                                limit: config.server.concurrentRuns, logger: logger)
         tokens = TokenAuthority(store: store)
@@ -46,8 +50,7 @@ public struct FirebreakServer: Sendable {
                      minFreeDiskBytes: config.server.minFreeDiskBytes, registry: FirebreakMetrics.registry)
             .register(on: router)
         let api = router.group("api/v1").add(middleware: AccessMiddleware(tokens: tokens, limiter: limiter))
-        IncidentRoutes(store: store, engine: IncidentEngine(policy: config.policy)).register(on: api)
-        let runsDirectory = (store.directory ?? FileManager.default.temporaryDirectory).appendingPathComponent("runs")
+        IncidentRoutes(store: store, engine: engine).register(on: api)
         RunRoutes(store: store, launcher: launcher, runsDirectory: runsDirectory).register(on: api)
         return router
     }

@@ -77,8 +77,9 @@ public actor RunLauncher {
     private func drain() {
         while active.count < limit, !queue.isEmpty {
             let (runID, params) = queue.removeFirst()
-            var logger = self.logger
-            logger[metadataKey: "run.id"] = .string(RunRecord.displayID(runID))
+            var runLogger = self.logger
+            runLogger[metadataKey: "run.id"] = .string(RunRecord.displayID(runID))
+            let logger = runLogger
             let executor = makeExecutor(logger)
             active[runID] = Task {
                 do {
@@ -88,7 +89,7 @@ public actor RunLauncher {
                 } catch {
                     logger.error("run could not execute: \(error)")
                 }
-                await self.finished(runID)
+                self.finished(runID)
             }
         }
     }

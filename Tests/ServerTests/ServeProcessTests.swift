@@ -32,7 +32,7 @@ struct ServeProcessTests {
 
     @Test("escalation: level 1, a restart, level 2 once, and acknowledging stops level 3")
     func escalationAcrossRestart() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let receiver = try await WebhookReceiver.start()
         defer { receiver.stop() }
         try """
@@ -79,7 +79,7 @@ struct ServeProcessTests {
 
     @Test("dead letters: a receiver answering 500 fills the DLQ; dlq replay delivers once it is fixed")
     func deadLetters() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let receiver = try await WebhookReceiver.start()
         defer { receiver.stop() }
         receiver.answer(500)
@@ -121,7 +121,7 @@ struct ServeProcessTests {
 
     @Test("SIGTERM during a request finishes the request, then the server exits 0")
     func gracefulShutdown() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory()
         let token = try await CommandLineTool.run(["token", "create", "slow"], in: directory.path).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try await ServerProcess.start(in: directory.url)

@@ -16,7 +16,7 @@ struct TestServer {
     let token: String
 
     init(_ yaml: String = "") throws {
-        directory = try TemporaryDirectory()
+        directory = TemporaryDirectory()
         store = try Store.open(directory: directory.url.appendingPathComponent("data"))
         var config = try FirebreakConfig.parse(yaml)
         config.runbooksDirectory = directory.url.appendingPathComponent("runbooks").path
