@@ -12,6 +12,10 @@ public final class InterruptSource: Sendable {
         var waiters: [Int: CheckedContinuation<Int32, Never>] = [:]
         var nextID = 0
         var idleHandler: (@Sendable (Int32) -> Void)?
+        /// True while a step runs: a signal that arrives before its waiter is registered is kept, not
+        /// handed to the idle handler (under load, Ctrl-C can land between spawn and `next()`).
+        var stepActive = false
+        var pending: Int32?
     }
 
     private let state = Mutex(State())
@@ -34,10 +38,14 @@ public final class InterruptSource: Sendable {
         state.withLock { $0.idleHandler = handler }
     }
 
-    private func deliver(_ number: Int32) {
+    func deliver(_ number: Int32) {
         let (waiters, idle) = state.withLock { state -> ([CheckedContinuation<Int32, Never>], (@Sendable (Int32) -> Void)?) in
             let waiters = Array(state.waiters.values)
             state.waiters.removeAll()
+            if waiters.isEmpty && state.stepActive {
+                state.pending = number
+                return ([], nil)
+            }
             return (waiters, state.idleHandler)
         }
         if waiters.isEmpty {
@@ -47,7 +55,24 @@ public final class InterruptSource: Sendable {
         }
     }
 
-    /// Waits for the next signal; returns its number, or `nil` when the task is cancelled.
+    /// Marks a step as running until `endStep()`: signals from now on belong to the step.
+    func beginStep() {
+        state.withLock { state in
+            state.stepActive = true
+            state.pending = nil
+        }
+    }
+
+    /// Marks the step as finished: signals go to the idle handler again.
+    func endStep() {
+        state.withLock { state in
+            state.stepActive = false
+            state.pending = nil
+        }
+    }
+
+    /// Waits for the next signal (or returns one that arrived since `beginStep()`); returns its number,
+    /// or `nil` when the task is cancelled.
     func next() async -> Int32? {
         let id = state.withLock { state -> Int in
             state.nextID += 1
@@ -55,12 +80,16 @@ public final class InterruptSource: Sendable {
         }
         let number = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let cancelled = state.withLock { state -> Bool in
-                    if Task.isCancelled { return true }
+                let immediate = state.withLock { state -> Int32? in
+                    if Task.isCancelled { return 0 }
+                    if let pending = state.pending {
+                        state.pending = nil
+                        return pending
+                    }
                     state.waiters[id] = continuation
-                    return false
+                    return nil
                 }
-                if cancelled { continuation.resume(returning: 0) }
+                if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
             let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }

@@ -70,6 +70,8 @@ public struct ShellRunner: Sendable {
         options.processGroupID = 0
         let limit = outputLimit
         let grace = gracePeriod
+        interrupts?.beginStep()
+        defer { interrupts?.endStep() }
         do {
             let result = try await Subprocess.run(
                 executable, arguments: Arguments(arguments),
