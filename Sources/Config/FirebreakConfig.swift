@@ -15,6 +15,10 @@ public struct FirebreakConfig: Sendable, Equatable {
     public var delivery = DeliverySettings()
     /// Where runbooks live.
     public var runbooksDirectory = "runbooks"
+    /// How alerts become incidents and runs.
+    public var alerts = AlertPolicy()
+    /// How alert senders are let in.
+    public var webhooks = WebhookSettings()
     /// Where the configuration came from, or nil for the built-in defaults.
     public var source: String?
 
@@ -48,7 +52,8 @@ public struct FirebreakConfig: Sendable, Equatable {
         var config = FirebreakConfig()
         guard let root else { return config }
         for (key, value) in try reader.mapping(root, at: "top level", known: [
-            "server", "runbooks", "channels", "delivery", "severities", "escalation_policies", "announce",
+            "server", "runbooks", "channels", "delivery", "severities", "escalation_policies", "announce", "alerts",
+            "webhooks",
         ]) {
             switch key {
             case "server": config.server = try ServerSettings.read(value, reader)
@@ -66,6 +71,8 @@ public struct FirebreakConfig: Sendable, Equatable {
                 }
                 config.policy.escalationPolicies.merge(policies) { _, new in new }
             case "announce": config.policy.announce = try reader.strings(value, at: "announce")
+            case "alerts": config.alerts = try AlertPolicy.read(value, reader)
+            case "webhooks": config.webhooks = try WebhookSettings.read(value, reader)
             default: break
             }
         }

@@ -118,6 +118,40 @@ enum Schema {
                 CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at DOUBLE NOT NULL);
                 """)
         }
+        migrator.registerMigration("v4-alerts") { db in
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN alert TEXT;
+                CREATE INDEX runs_runbook ON runs(runbook_id, started_at);
+                CREATE TABLE alerts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    incident_id TEXT NOT NULL REFERENCES incidents(id),
+                    source TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    severity TEXT,
+                    labels TEXT NOT NULL DEFAULT '{}',
+                    annotations TEXT NOT NULL DEFAULT '{}',
+                    summary TEXT,
+                    url TEXT,
+                    starts_at DOUBLE,
+                    ends_at DOUBLE,
+                    fire_count INTEGER NOT NULL DEFAULT 0,
+                    first_seen DOUBLE NOT NULL,
+                    last_seen DOUBLE NOT NULL,
+                    UNIQUE (incident_id, key)
+                );
+                CREATE INDEX alerts_firing ON alerts(incident_id, status);
+                CREATE TABLE sns_subscriptions (
+                    topic_arn TEXT NOT NULL,
+                    message_id TEXT PRIMARY KEY,
+                    subscribe_url TEXT NOT NULL,
+                    received_at DOUBLE NOT NULL,
+                    confirmed_at DOUBLE,
+                    confirm_error TEXT
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -121,12 +121,12 @@ extension Store {
         ]
     }
 
-    private static func insert(_ incident: Incident, _ db: Database) throws {
+    static func insert(_ incident: Incident, _ db: Database) throws {
         try db.execute(sql: "INSERT INTO incidents (\(columns)) VALUES (\(Array(repeating: "?", count: 17).joined(separator: ", ")))",
                        arguments: arguments(incident))
     }
 
-    private static func update(_ incident: Incident, _ db: Database) throws {
+    static func update(_ incident: Incident, _ db: Database) throws {
         let assignments = columns.split(separator: ",")
             .map { "\($0.trimmingCharacters(in: .whitespacesAndNewlines)) = ?" }.joined(separator: ", ")
         var values = arguments(incident)
@@ -134,7 +134,7 @@ extension Store {
         try db.execute(sql: "UPDATE incidents SET \(assignments) WHERE id = ?", arguments: values)
     }
 
-    private static func perform(_ transition: Transition, _ db: Database, at time: Date, requestID: String?) throws {
+    static func perform(_ transition: Transition, _ db: Database, at time: Date, requestID: String?) throws {
         for effect in transition.effects {
             switch effect {
             case .record(let entry):

@@ -17,15 +17,17 @@ extension Store {
     ///
     /// - Returns: The run with its id.
     public func createRun(_ run: RunRecord, steps: [StepRecord]) throws -> RunRecord {
-        try write { db in
-            var run = run
-            try run.insert(db)
-            let statement = try db.cachedStatement(sql: "INSERT INTO run_steps (run_id, idx, name, kind, status) VALUES (?, ?, ?, ?, ?)")
-            for step in steps {
-                try statement.execute(arguments: [run.id, step.index, step.name, step.kind, step.status.rawValue])
-            }
-            return run
+        try write { db in try Self.insertRun(run, steps: steps, db) }
+    }
+
+    static func insertRun(_ run: RunRecord, steps: [StepRecord], _ db: Database) throws -> RunRecord {
+        var run = run
+        try run.insert(db)
+        let statement = try db.cachedStatement(sql: "INSERT INTO run_steps (run_id, idx, name, kind, status) VALUES (?, ?, ?, ?, ?)")
+        for step in steps {
+            try statement.execute(arguments: [run.id, step.index, step.name, step.kind, step.status.rawValue])
         }
+        return run
     }
 
     /// Commits one transition: any of the run, a step and an attempt, atomically.

@@ -35,9 +35,11 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var startedAt: Date
     /// When the run ended.
     public var finishedAt: Date?
+    /// The alert that started the run, as JSON of its context (`name`, `labels.K`, …); `nil` for manual runs.
+    public var alert: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, title, source, status, mode, params, cursor, recovering, error
+        case id, title, source, status, mode, params, cursor, recovering, error, alert
         case runbookID = "runbook_id"
         case runbookPath = "runbook_path"
         case incidentID = "incident_id"
@@ -49,7 +51,8 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public init(
         id: Int64? = nil, runbookID: String, runbookPath: String, title: String, source: String,
         status: RunStatus = .pending, mode: String, params: String, cursor: Int = 0, recovering: Bool = false,
-        incidentID: String? = nil, error: String? = nil, startedAt: Date, finishedAt: Date? = nil
+        incidentID: String? = nil, error: String? = nil, startedAt: Date, finishedAt: Date? = nil,
+        alert: String? = nil
     ) {
         self.id = id
         self.runbookID = runbookID
@@ -65,6 +68,7 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         self.error = error
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+        self.alert = alert
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

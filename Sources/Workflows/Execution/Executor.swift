@@ -63,6 +63,16 @@ public final class Executor: Sendable {
     public func createRun(
         runbook: Runbook, source: String, path: String, params: [String: String], incidentID: String? = nil
     ) throws -> RunRecord {
+        let (run, steps) = prepareRun(runbook: runbook, source: source, path: path, params: params, incidentID: incidentID)
+        return try store.createRun(run, steps: steps)
+    }
+
+    /// The rows of a new run, not yet stored: the alert ingest path inserts them in its own transaction.
+    /// - Parameter alert: The alert context (``Alert/context``) that the steps see as `ALERT_*` variables.
+    public func prepareRun(
+        runbook: Runbook, source: String, path: String, params: [String: String], incidentID: String? = nil,
+        alert: [String: String]? = nil
+    ) -> (RunRecord, [StepRecord]) {
         var stored = params
         for param in runbook.params where param.isSecret && stored[param.name] != nil {
             stored[param.name] = Redactor.mask
@@ -70,11 +80,11 @@ public final class Executor: Sendable {
         let run = RunRecord(
             runbookID: runbook.id, runbookPath: path, title: runbook.title, source: source, status: .pending,
             mode: responder == nil ? "automatic" : "interactive", params: JSON.encode(stored),
-            incidentID: incidentID, startedAt: Date())
+            incidentID: incidentID, startedAt: Date(), alert: alert.map(JSON.encode))
         let steps = runbook.steps.enumerated().map { index, step in
             StepRecord(runID: 0, index: index, name: step.name, kind: step.kind.label)
         }
-        return try store.createRun(run, steps: steps)
+        return (run, steps)
     }
 
     /// The param values to continue a run with: stored values plus re-supplied secrets.
@@ -122,6 +132,9 @@ public final class Executor: Sendable {
                 outputs: Dictionary(uniqueKeysWithValues: detail.steps.map { ($0.index, JSON.decode($0.outputs)) }),
                 processEnvironment: configuration.processEnvironment),
             directory: directory)
+        if let alert = detail.run.alert {
+            state.context.alert = JSON.decode(alert)
+        }
         if let incidentID = detail.run.incidentID {
             let incident = try store.incident(id: incidentID)
             state.context.incident = [

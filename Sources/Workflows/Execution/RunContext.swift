@@ -50,7 +50,18 @@ struct RunContext: ExpressionContext, Sendable {
             for (key, value) in outputs[index] ?? [:] { values[Param.environmentName(for: key)] = value }
         }
         for (key, value) in incident { values["INCIDENT_" + Param.environmentName(for: key)] = value }
-        for (key, value) in alert { values["ALERT_" + Param.environmentName(for: key)] = value }
+        // Alert values arrive only here, as variables: `labels.service` is ALERT_LABEL_SERVICE, never script text.
+        for (key, value) in alert {
+            let name: String
+            if key.hasPrefix("labels.") {
+                name = "LABEL_" + Param.environmentName(for: String(key.dropFirst(7)))
+            } else if key.hasPrefix("annotations.") {
+                name = "ANNOTATION_" + Param.environmentName(for: String(key.dropFirst(12)))
+            } else {
+                name = Param.environmentName(for: key)
+            }
+            values["ALERT_" + name] = value
+        }
         values["FIREBREAK_RUN_ID"] = runID
         values["FIREBREAK_RUN_DIR"] = runDirectory
         values["FIREBREAK_RUNBOOK"] = runbook.id
