@@ -21,10 +21,14 @@ public struct FirebreakServer: Sendable {
     let runsDirectory: URL
     let engine: IncidentEngine
     let limiter: RateLimiter
+    let webhookLimiter: RateLimiter
+    let pipeline: AlertPipeline
+    let sns: SNSVerifier
 
     /// Wires the parts together. Metrics are bootstrapped here, once per process.
+    /// - Throws: ``ConfigError`` when the SNS certificates configured cannot be loaded.
     public init(store: Store, config: FirebreakConfig, logger: Logger, sender: (any ChannelSender)? = nil,
-                schedulerInterval: Duration = .milliseconds(250)) {
+                schedulerInterval: Duration = .milliseconds(250)) throws {
         _ = FirebreakMetrics.registry
         self.store = store
         self.config = config
@@ -40,6 +44,16 @@ public struct FirebreakServer: Sendable {
                                limit: config.server.concurrentRuns, logger: logger)
         tokens = TokenAuthority(store: store)
         limiter = RateLimiter(rate: config.server.rateLimit, burst: config.server.rateBurst)
+        webhookLimiter = RateLimiter(rate: config.webhooks.rateLimit, burst: config.webhooks.rateBurst)
+        sns = try SNSVerifier(settings: config.webhooks.cloudwatch)
+        pipeline = AlertPipeline(store: store, engine: engine, policy: config.alerts,
+                                 routes: RouteTable(directory: config.runbooksDirectory, logger: logger),
+                                 launcher: launcher, logger: logger)
+        if !config.webhooks.cloudwatch.verifySignatures {
+            logger.warning("webhooks.cloudwatch.verify_signatures is off: anyone who can reach /webhooks/cloudwatch with a token can forge CloudWatch alarms")
+        } else if config.webhooks.cloudwatch.certificates == nil {
+            logger.notice("no SNS signing certificate is configured (webhooks.cloudwatch.certificates): /webhooks/cloudwatch refuses every message until one is")
+        }
     }
 
     /// The routes: `/health` and `/metrics` open, `/api/v1` behind tokens and the rate limit.
@@ -52,6 +66,10 @@ public struct FirebreakServer: Sendable {
         let api = router.group("api/v1").add(middleware: AccessMiddleware(tokens: tokens, limiter: limiter))
         IncidentRoutes(store: store, engine: engine).register(on: api)
         RunRoutes(store: store, launcher: launcher, runsDirectory: runsDirectory).register(on: api)
+        let verdicts = TokenVerdictCache(authority: tokens)
+        WebhookRoutes(pipeline: pipeline, store: store, settings: config.webhooks, sns: sns, tokens: verdicts, logger: logger)
+            .register(webhooks: router.group("webhooks").add(middleware: WebhookAccess(tokens: verdicts, limiter: webhookLimiter)),
+                      pagerDuty: router.group("v2").add(middleware: WebhookAccess(tokens: verdicts, limiter: webhookLimiter, bodyKey: true)))
         return router
     }
 

@@ -50,6 +50,11 @@ public actor RunLauncher {
         return run
     }
 
+    /// Schedules a run created elsewhere (the alert pipeline creates its runs inside its own transaction).
+    public func enqueue(runID: Int64, params: [String: String]) {
+        schedule(runID, params: params)
+    }
+
     /// Continues a waiting run (after an approval).
     public func resume(runID: Int64) throws {
         let record = try store.runDetail(id: runID).run

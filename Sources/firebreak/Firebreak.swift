@@ -106,9 +106,11 @@ struct GlobalOptions: ParsableArguments {
     /// `<data-dir>/runs`: per-run scratch files and locks.
     var runsDirectory: URL { dataDirectory.appendingPathComponent("runs") }
 
-    /// Opens the store, honouring `FIREBREAK_DURABILITY=full`.
-    func openStore() throws -> Store {
-        let durability = Durability(rawValue: ProcessInfo.processInfo.environment["FIREBREAK_DURABILITY"] ?? "normal") ?? .normal
+    /// Opens the store, honouring `FIREBREAK_DURABILITY=full|normal`. The server defaults to `full`: a webhook's
+    /// 2xx promises the alert survives power loss, and group commit pays one fsync per batch, not per alert.
+    func openStore(defaultDurability: Durability = .normal) throws -> Store {
+        let durability = ProcessInfo.processInfo.environment["FIREBREAK_DURABILITY"].flatMap(Durability.init(rawValue:))
+            ?? defaultDurability
         return try Store.open(directory: dataDirectory, configuration: StoreConfiguration(durability: durability))
     }
 }

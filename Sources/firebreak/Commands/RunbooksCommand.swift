@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Incidents
 import Runbooks
 import Workflows
 

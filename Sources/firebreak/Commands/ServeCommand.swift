@@ -43,12 +43,12 @@ struct ServeCommand: AsyncParsableCommand {
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { _ in LineLogHandler(format: format, level: level) }
         let logger = Logger(label: "firebreak")
-        let store = try global.openStore()
+        let store = try global.openStore(defaultDurability: .full)
         let lock = try ServeLock.acquire(dataDirectory: global.dataDirectory)
         defer { lock.release() }
         logger.notice("data in \(global.dataDirectory.standardizedFileURL.path)",
                       metadata: ["config": .string(config.source ?? "defaults (no \(global.configPath))")])
-        let server = FirebreakServer(store: store, config: config, logger: logger)
+        let server = try FirebreakServer(store: store, config: config, logger: logger)
         try await server.run(host: host ?? config.server.host, port: port ?? config.server.port)
     }
 }

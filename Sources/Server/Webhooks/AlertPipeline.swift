@@ -1,0 +1,188 @@
+import Foundation
+import Incidents
+import Logging
+import Metrics
+import Store
+import Synchronization
+import Workflows
+
+/// What one webhook delivery carries.
+enum IngestRequest: Sendable {
+    /// Alerts to fire or resolve.
+    case alerts(AlertBatch)
+    /// A sender acknowledged the incident with this key (PagerDuty `acknowledge`).
+    case acknowledge(source: String, key: String)
+}
+
+/// What one delivery did, for the sender's answer.
+struct IngestSummary: Sendable, Encodable {
+    var alerts = 0
+    var incidents: [String] = []
+    var outcomes: [String: Int] = [:]
+    var runs: [String] = []
+}
+
+/// Webhook deliveries to durable incidents and started runs. Deliveries that arrive together are written in one
+/// transaction (group commit): each request is answered only after the commit that holds it, so a 2xx always
+/// means the alert is on disk, and one fsync covers many requests.
+final class AlertPipeline: Sendable {
+    private struct Pending {
+        var request: IngestRequest
+        var requestID: String
+        var continuation: CheckedContinuation<IngestSummary, any Error>
+    }
+
+    let store: Store
+    let ingestor: AlertIngestor
+    let routes: RouteTable
+    let launcher: RunLauncher
+    let logger: Logger
+    private let queue = Mutex<[Pending]>([])
+    private let wakeup = NSCondition()
+    private let maxBatch = 1024
+
+    init(store: Store, engine: IncidentEngine, policy: AlertPolicy, routes: RouteTable, launcher: RunLauncher, logger: Logger) {
+        self.store = store
+        ingestor = AlertIngestor(engine: engine, policy: policy)
+        self.routes = routes
+        self.launcher = launcher
+        self.logger = logger
+        let thread = Thread { [self] in self.writerLoop() }
+        thread.name = "firebreak-ingest"
+        thread.start()
+    }
+
+    /// Queues a delivery and returns once it is committed.
+    func ingest(_ request: IngestRequest, requestID: String) async throws -> IngestSummary {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.withLock { $0.append(Pending(request: request, requestID: requestID, continuation: continuation)) }
+            wakeup.lock()
+            wakeup.signal()
+            wakeup.unlock()
+        }
+    }
+
+    /// The single writer: takes everything queued, commits it in one transaction, answers every request in it.
+    private func writerLoop() {
+        while true {
+            wakeup.lock()
+            var batch = queue.withLock { queued -> [Pending] in
+                let taken = Array(queued.prefix(maxBatch))
+                queued.removeFirst(taken.count)
+                return taken
+            }
+            while batch.isEmpty {
+                wakeup.wait()
+                batch = queue.withLock { queued -> [Pending] in
+                    let taken = Array(queued.prefix(maxBatch))
+                    queued.removeFirst(taken.count)
+                    return taken
+                }
+            }
+            wakeup.unlock()
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Pending]) {
+        let now = Date()
+        let table = routes.current(now: now)
+        let router = AlertRouter(candidates: table.candidates, policy: ingestor.policy)
+        let executor = launcher.makeExecutor(logger)
+        var results: [Result<IngestSummary, any Error>] = []
+        var starts: [(Int64, [String: String])] = []
+        do {
+            try store.ingest { tx in
+                results = []
+                starts = []
+                for pending in batch {
+                    do {
+                        let (summary, runs) = try tx.savepoint {
+                            try self.apply(pending.request, requestID: pending.requestID, tx: tx, router: router,
+                                           table: table, executor: executor, at: now)
+                        }
+                        results.append(.success(summary))
+                        starts += runs
+                    } catch {
+                        results.append(.failure(error))
+                    }
+                }
+            }
+        } catch {
+            logger.error("alert batch of \(batch.count) could not be committed: \(error)")
+            for pending in batch { pending.continuation.resume(throwing: error) }
+            return
+        }
+        Counter(label: "firebreak_alert_batches_total").increment()
+        for (pending, result) in zip(batch, results) { pending.continuation.resume(with: result) }
+        if !starts.isEmpty {
+            let launcher = self.launcher
+            Task { for (id, params) in starts { await launcher.enqueue(runID: id, params: params) } }
+        }
+    }
+
+    private func apply(
+        _ request: IngestRequest, requestID: String, tx: AlertTransaction, router: AlertRouter,
+        table: RouteTable.Snapshot, executor: Executor, at now: Date
+    ) throws -> (IngestSummary, [(Int64, [String: String])]) {
+        var summary = IngestSummary()
+        var starts: [(Int64, [String: String])] = []
+        func note(_ decision: AlertDecision) {
+            summary.outcomes[decision.outcome.rawValue, default: 0] += 1
+            Counter(label: "firebreak_alerts_total", dimensions: [("outcome", decision.outcome.rawValue)]).increment()
+            if let id = decision.transition?.incident.id, !summary.incidents.contains(id) { summary.incidents.append(id) }
+        }
+        switch request {
+        case .acknowledge(let source, let key):
+            let snapshot = try tx.snapshot(incidentKey: source + ":" + key, alertKey: key)
+            let decision = ingestor.acknowledge(snapshot, by: source, at: now)
+            try tx.store(decision, alert: Alert(source: source, key: key, status: .firing, name: key),
+                         severity: snapshot.incident?.severity ?? .p3, at: now, requestID: requestID)
+            note(decision)
+        case .alerts(let batch):
+            for alert in batch.alerts {
+                summary.alerts += 1
+                let incidentKey = batch.incidentKey(for: alert)
+                let snapshot = try tx.snapshot(incidentKey: incidentKey, alertKey: alert.key)
+                let severity = router.severity(of: alert)
+                let decision = ingestor.decide(
+                    alert, incidentKey: incidentKey, severity: severity, snapshot: snapshot,
+                    newID: { (try? tx.nextIncidentID()) ?? "INC-0" }, at: now)
+                try tx.store(decision, alert: alert, severity: severity, at: now, requestID: requestID)
+                note(decision)
+                guard decision.routes, let incident = decision.transition?.incident else { continue }
+                let since = now.addingTimeInterval(-router.policy.runWindow.seconds)
+                let decisions = try router.decide(
+                    alert, alreadyRan: { try tx.hasRun(incidentID: incident.id, runbook: $0) },
+                    recentRuns: { try tx.automaticRuns(runbook: $0, since: since) })
+                for route in decisions {
+                    var entry = route.entry(for: alert, at: now)
+                    if route.start {
+                        if let loaded = table.runbooks[route.runbook] {
+                            do {
+                                let params = try ParamResolver.resolve([:], for: loaded.runbook, environment: [:])
+                                let (run, steps) = executor.prepareRun(
+                                    runbook: loaded.runbook, source: loaded.source,
+                                    path: URL(fileURLWithPath: loaded.path).standardizedFileURL.path, params: params,
+                                    incidentID: incident.id, alert: alert.context)
+                                let created = try tx.createRun(run, steps: steps)
+                                entry = route.entry(for: alert, at: now, runID: created.displayID)
+                                starts.append((created.id!, params))
+                                summary.runs.append(created.displayID)
+                            } catch let error as WorkflowError {
+                                entry = RouteDecision(runbook: route.runbook, start: false,
+                                                      reason: "cannot start: \(error.message)").entry(for: alert, at: now)
+                            }
+                        } else {
+                            entry = RouteDecision(runbook: route.runbook, start: false,
+                                                  reason: "no lint-clean runbook with this id in the runbooks directory")
+                                .entry(for: alert, at: now)
+                        }
+                    }
+                    try tx.append(entry, to: incident.id, requestID: requestID)
+                }
+            }
+        }
+        return (summary, starts)
+    }
+}
