@@ -121,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RunbooksTests",
-            dependencies: ["Runbooks", "FirebreakTesting"],
+            dependencies: ["Runbooks", "Incidents", "FirebreakTesting"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

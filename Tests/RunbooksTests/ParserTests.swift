@@ -1,3 +1,4 @@
+import Incidents
 import Runbooks
 import Testing
 

@@ -22,7 +22,7 @@ struct TestServer {
         config.runbooksDirectory = directory.url.appendingPathComponent("runbooks").path
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        server = FirebreakServer(store: store, config: config, logger: logger)
+        server = try FirebreakServer(store: store, config: config, logger: logger)
         token = try server.tokens.create(name: "tests")
     }
 

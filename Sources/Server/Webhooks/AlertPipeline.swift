@@ -15,11 +15,13 @@ enum IngestRequest: Sendable {
 }
 
 /// What one delivery did, for the sender's answer.
-struct IngestSummary: Sendable, Encodable {
+struct IngestSummary: Sendable {
     var alerts = 0
     var incidents: [String] = []
     var outcomes: [String: Int] = [:]
     var runs: [String] = []
+    /// Runs created by the commit, started once it is durable.
+    var starts: [(id: Int64, params: [String: String])] = []
 }
 
 /// Webhook deliveries to durable incidents and started runs. Deliveries that arrive together are written in one
@@ -52,8 +54,14 @@ final class AlertPipeline: Sendable {
         thread.start()
     }
 
-    /// Queues a delivery and returns once it is committed.
+    /// Queues a delivery and returns once it is committed and its runs are scheduled.
     func ingest(_ request: IngestRequest, requestID: String) async throws -> IngestSummary {
+        let summary = try await commitLater(request, requestID: requestID)
+        for start in summary.starts { await launcher.enqueue(runID: start.id, params: start.params) }
+        return summary
+    }
+
+    private func commitLater(_ request: IngestRequest, requestID: String) async throws -> IngestSummary {
         try await withCheckedThrowingContinuation { continuation in
             queue.withLock { $0.append(Pending(request: request, requestID: requestID, continuation: continuation)) }
             wakeup.lock()
@@ -90,19 +98,16 @@ final class AlertPipeline: Sendable {
         let router = AlertRouter(candidates: table.candidates, policy: ingestor.policy)
         let executor = launcher.makeExecutor(logger)
         var results: [Result<IngestSummary, any Error>] = []
-        var starts: [(Int64, [String: String])] = []
         do {
             try store.ingest { tx in
                 results = []
-                starts = []
                 for pending in batch {
                     do {
-                        let (summary, runs) = try tx.savepoint {
+                        let summary = try tx.savepoint {
                             try self.apply(pending.request, requestID: pending.requestID, tx: tx, router: router,
                                            table: table, executor: executor, at: now)
                         }
                         results.append(.success(summary))
-                        starts += runs
                     } catch {
                         results.append(.failure(error))
                     }
@@ -115,18 +120,13 @@ final class AlertPipeline: Sendable {
         }
         Counter(label: "firebreak_alert_batches_total").increment()
         for (pending, result) in zip(batch, results) { pending.continuation.resume(with: result) }
-        if !starts.isEmpty {
-            let launcher = self.launcher
-            Task { for (id, params) in starts { await launcher.enqueue(runID: id, params: params) } }
-        }
     }
 
     private func apply(
         _ request: IngestRequest, requestID: String, tx: AlertTransaction, router: AlertRouter,
         table: RouteTable.Snapshot, executor: Executor, at now: Date
-    ) throws -> (IngestSummary, [(Int64, [String: String])]) {
+    ) throws -> IngestSummary {
         var summary = IngestSummary()
-        var starts: [(Int64, [String: String])] = []
         func note(_ decision: AlertDecision) {
             summary.outcomes[decision.outcome.rawValue, default: 0] += 1
             Counter(label: "firebreak_alerts_total", dimensions: [("outcome", decision.outcome.rawValue)]).increment()
@@ -167,7 +167,7 @@ final class AlertPipeline: Sendable {
                                     incidentID: incident.id, alert: alert.context)
                                 let created = try tx.createRun(run, steps: steps)
                                 entry = route.entry(for: alert, at: now, runID: created.displayID)
-                                starts.append((created.id!, params))
+                                summary.starts.append((created.id!, params))
                                 summary.runs.append(created.displayID)
                             } catch let error as WorkflowError {
                                 entry = RouteDecision(runbook: route.runbook, start: false,
@@ -183,6 +183,6 @@ final class AlertPipeline: Sendable {
                 }
             }
         }
-        return (summary, starts)
+        return summary
     }
 }
