@@ -2,10 +2,10 @@
 SWIFT ?= swift
 BIN_DEBUG := .build/debug/firebreak
 BIN_RELEASE := .build/release/firebreak
-# System packages: Discount and SQLite headers to build; python3 (pseudo-terminal and slow-client tests) and curl
-# (end-to-end HTTP tests) for the tests.
-APT_PACKAGES := libmarkdown2-dev libsqlite3-dev pkg-config
-BENCH_PACKAGES := discount hyperfine
+# System packages: Discount and SQLite headers to build; a real Prometheus Alertmanager for the end-to-end alert
+# test; python3 (pseudo-terminal and slow-client tests) and curl (end-to-end HTTP tests) for the tests.
+APT_PACKAGES := libmarkdown2-dev libsqlite3-dev pkg-config prometheus-alertmanager
+BENCH_PACKAGES := discount hyperfine wrk
 
 .PHONY: deps bench-deps build release run tour test lint bench clean format
 
