@@ -66,6 +66,12 @@ public struct AlertTransaction {
         }
         try Store.perform(transition, db, at: time, requestID: requestID)
         guard decision.outcome != .acknowledged else { return }
+        if decision.outcome == .repeated {
+            // The hot path of an alert storm: only the count and the time change.
+            try db.cachedStatement(sql: "UPDATE alerts SET fire_count = ?, last_seen = ? WHERE incident_id = ? AND key = ?")
+                .execute(arguments: [decision.fireCount, time.timeIntervalSince1970, transition.incident.id, alert.key])
+            return
+        }
         try db.cachedStatement(sql: """
             INSERT INTO alerts (incident_id, source, key, name, status, severity, labels, annotations, summary, url,
                                 starts_at, ends_at, fire_count, first_seen, last_seen)

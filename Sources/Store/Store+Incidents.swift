@@ -166,10 +166,44 @@ extension Store {
                               encodeDetails(entry.details), requestID])
     }
 
+    /// `details` as a JSON object with sorted keys. Hand-written: it runs several times per alert on the ingest
+    /// path, where JSONEncoder cost more than the SQLite work.
     static func encodeDetails(_ details: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(details)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        if details.isEmpty { return "{}" }
+        var text = "{"
+        for (index, key) in details.keys.sorted().enumerated() {
+            if index > 0 { text += "," }
+            appendJSONString(key, to: &text)
+            text += ":"
+            appendJSONString(details[key]!, to: &text)
+        }
+        text += "}"
+        return text
+    }
+
+    static func appendJSONString(_ value: String, to text: inout String) {
+        text += "\""
+        var plain = true
+        for byte in value.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+            plain = false
+            break
+        }
+        if plain {
+            text += value
+        } else {
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": text += "\\\""
+                case "\\": text += "\\\\"
+                case "\n": text += "\\n"
+                case "\r": text += "\\r"
+                case "\t": text += "\\t"
+                case let c where c.value < 0x20: text += String(format: "\\u%04x", c.value)
+                default: text.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        text += "\""
     }
 
     static func decodeDetails(_ text: String?) -> [String: String] {

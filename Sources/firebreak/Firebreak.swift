@@ -21,7 +21,7 @@ struct Firebreak: AsyncParsableCommand {
         subcommands: [
             LintCommand.self, RunbooksCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self,
             ApproveCommand.self, RunsCommand.self, IncidentCommand.self, ServeCommand.self, TokenCommand.self,
-            DLQCommand.self,
+            DLQCommand.self, AlertsCommand.self,
         ]
     )
 

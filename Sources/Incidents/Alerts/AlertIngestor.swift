@@ -29,7 +29,7 @@ public struct AlertSnapshot: Sendable, Equatable {
 
 /// What an alert did to its incident.
 public struct AlertDecision: Sendable, Equatable {
-    public enum Outcome: String, Sendable, Equatable, Codable {
+    public enum Outcome: String, Sendable, Equatable, Codable, CaseIterable {
         /// A new incident.
         case opened
         /// A recently auto-resolved incident came back.

@@ -42,6 +42,8 @@ final class AlertPipeline: Sendable {
     private let queue = Mutex<[Pending]>([])
     private let wakeup = NSCondition()
     private let maxBatch = 1024
+    private let counters: [AlertDecision.Outcome: Counter]
+    private let batches = Counter(label: "firebreak_alert_batches_total")
 
     init(store: Store, engine: IncidentEngine, policy: AlertPolicy, routes: RouteTable, launcher: RunLauncher, logger: Logger) {
         self.store = store
@@ -49,6 +51,9 @@ final class AlertPipeline: Sendable {
         self.routes = routes
         self.launcher = launcher
         self.logger = logger
+        counters = Dictionary(uniqueKeysWithValues: AlertDecision.Outcome.allCases.map {
+            ($0, Counter(label: "firebreak_alerts_total", dimensions: [("outcome", $0.rawValue)]))
+        })
         let thread = Thread { [self] in self.writerLoop() }
         thread.name = "firebreak-ingest"
         thread.start()
@@ -118,7 +123,7 @@ final class AlertPipeline: Sendable {
             for pending in batch { pending.continuation.resume(throwing: error) }
             return
         }
-        Counter(label: "firebreak_alert_batches_total").increment()
+        batches.increment()
         for (pending, result) in zip(batch, results) { pending.continuation.resume(with: result) }
     }
 
@@ -129,7 +134,7 @@ final class AlertPipeline: Sendable {
         var summary = IngestSummary()
         func note(_ decision: AlertDecision) {
             summary.outcomes[decision.outcome.rawValue, default: 0] += 1
-            Counter(label: "firebreak_alerts_total", dimensions: [("outcome", decision.outcome.rawValue)]).increment()
+            counters[decision.outcome]?.increment()
             if let id = decision.transition?.incident.id, !summary.incidents.contains(id) { summary.incidents.append(id) }
         }
         switch request {

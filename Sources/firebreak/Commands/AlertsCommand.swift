@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Store
+import Views
+
+struct AlertsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts",
+        abstract: "Alerts received by the webhooks, and SNS subscriptions waiting for confirmation.",
+        subcommands: [List.self, Subscriptions.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List alerts, most recently seen first, with how many times each fired.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: ArgumentHelp("Only the alerts of this incident.", valueName: "INC-n")) var incident: String?
+        @Option(help: "At most this many alerts (without --incident).") var limit = 50
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() throws {
+            let store = try global.openStore()
+            if let incident { _ = try store.incident(id: incident) }
+            let alerts = try incident.map { try store.alerts(incidentID: $0) } ?? store.recentAlerts(limit: limit)
+            if json {
+                try printJSON(alerts.map(AlertJSON.init))
+                return
+            }
+            if alerts.isEmpty {
+                print("No alerts yet. Point a sender at 'firebreak serve' (see docs/integrations.md).")
+                return
+            }
+            print(Table.render([["INCIDENT", "SOURCE", "NAME", "STATUS", "FIRED", "LAST SEEN", "KEY"]] + alerts.map {
+                [$0.incidentID, $0.alert.source, $0.alert.name, $0.alert.status.rawValue, String($0.fireCount),
+                 Self.format($0.lastSeen), $0.alert.key]
+            }))
+        }
+
+        static func format(_ date: Date) -> String {
+            let formatter = ISO8601DateFormatter()
+            return formatter.string(from: date)
+        }
+    }
+
+    struct Subscriptions: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "SNS subscription confirmations received on /webhooks/cloudwatch, with the URL to confirm them.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let subscriptions = try global.openStore().subscriptions()
+            if json {
+                try printJSON(subscriptions.map(SubscriptionJSON.init))
+                return
+            }
+            if subscriptions.isEmpty {
+                print("No SNS subscription confirmations received.")
+                return
+            }
+            for subscription in subscriptions {
+                let state = subscription.confirmedAt != nil ? "confirmed"
+                    : subscription.confirmError.map { "confirmation failed: \($0)" } ?? "waiting: open the URL below to confirm"
+                print("\(subscription.topicArn)  \(state)\n  \(subscription.subscribeURL)")
+            }
+        }
+    }
+}
