@@ -32,7 +32,7 @@ public struct AlertTransaction {
     /// What the store holds for an incident key and one of its alerts.
     public func snapshot(incidentKey: String, alertKey: String) throws -> AlertSnapshot {
         guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM incidents WHERE dedup_key = ? ORDER BY seq DESC LIMIT 1"),
+            db.cachedStatement(sql: "SELECT \(Store.selection) FROM incidents WHERE dedup_key = ? ORDER BY seq DESC LIMIT 1"),
             arguments: [incidentKey])
         else { return AlertSnapshot() }
         let incident = Store.incident(from: row)
@@ -41,8 +41,7 @@ public struct AlertTransaction {
             db.cachedStatement(sql: "SELECT status, fire_count FROM alerts WHERE incident_id = ? AND key = ?"),
             arguments: [incident.id, alertKey])
         {
-            state = AlertSnapshot.AlertState(status: AlertStatus(rawValue: alertRow["status"]) ?? .resolved,
-                                             fireCount: alertRow["fire_count"])
+            state = AlertSnapshot.AlertState(status: AlertStatus(rawValue: alertRow[0]) ?? .resolved, fireCount: alertRow[1])
         }
         let others = try Int.fetchOne(
             db.cachedStatement(sql: "SELECT count(*) FROM alerts WHERE incident_id = ? AND status = 'firing' AND key != ?"),

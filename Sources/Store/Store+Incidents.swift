@@ -85,7 +85,7 @@ extension Store {
             }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             arguments += [limit, offset]
-            return try Row.fetchAll(db, sql: "SELECT * FROM incidents \(filter) ORDER BY seq DESC LIMIT ? OFFSET ?",
+            return try Row.fetchAll(db, sql: "SELECT \(Self.selection) FROM incidents \(filter) ORDER BY seq DESC LIMIT ? OFFSET ?",
                                     arguments: arguments).map(Self.incident(from:))
         }
     }
@@ -211,27 +211,34 @@ extension Store {
     }
 
     static func fetchIncident(id: String, _ db: Database) throws -> Incident? {
-        try Row.fetchOne(db, sql: "SELECT * FROM incidents WHERE id = ?", arguments: [id.uppercased()]).map(incident(from:))
+        try Row.fetchOne(db, sql: "SELECT \(selection) FROM incidents WHERE id = ?", arguments: [id.uppercased()]).map(incident(from:))
     }
 
+    /// The columns ``incident(from:)`` reads, in the order it reads them by index: by-name lookups cost more than
+    /// the query on the alert ingest path.
+    static let selection = """
+        id, title, summary, severity, status, triggered_at, acknowledged_at, mitigated_at, resolved_at, closed_at,
+        commander, assignee, dedup_key, escalation_policy, escalation_level, escalation_cycle, escalation_due_at
+        """
+
+    /// An incident from a row that selected ``selection``.
     static func incident(from row: Row) -> Incident {
-        func date(_ column: String) -> Date? {
-            (row[column] as Double?).map(Date.init(timeIntervalSince1970:))
+        func date(_ index: Int) -> Date? {
+            (row[index] as Double?).map(Date.init(timeIntervalSince1970:))
         }
         var incident = Incident(
-            id: row["id"], title: row["title"], summary: row["summary"],
-            severity: Severity(rawValue: row["severity"]) ?? .p3,
-            status: IncidentStatus(rawValue: row["status"]) ?? .triggered,
-            triggeredAt: date("triggered_at") ?? Date(timeIntervalSince1970: 0), dedupKey: row["dedup_key"])
-        incident.acknowledgedAt = date("acknowledged_at")
-        incident.mitigatedAt = date("mitigated_at")
-        incident.resolvedAt = date("resolved_at")
-        incident.closedAt = date("closed_at")
-        incident.commander = row["commander"]
-        incident.assignee = row["assignee"]
-        if let policy = row["escalation_policy"] as String?, let due = date("escalation_due_at") {
-            incident.escalation = EscalationState(policy: policy, nextLevel: row["escalation_level"] ?? 0,
-                                                  cycle: row["escalation_cycle"] ?? 0, dueAt: due)
+            id: row[0], title: row[1], summary: row[2],
+            severity: Severity(rawValue: row[3]) ?? .p3,
+            status: IncidentStatus(rawValue: row[4]) ?? .triggered,
+            triggeredAt: date(5) ?? Date(timeIntervalSince1970: 0), dedupKey: row[12])
+        incident.acknowledgedAt = date(6)
+        incident.mitigatedAt = date(7)
+        incident.resolvedAt = date(8)
+        incident.closedAt = date(9)
+        incident.commander = row[10]
+        incident.assignee = row[11]
+        if let policy = row[13] as String?, let due = date(16) {
+            incident.escalation = EscalationState(policy: policy, nextLevel: row[14] ?? 0, cycle: row[15] ?? 0, dueAt: due)
         }
         return incident
     }
