@@ -26,6 +26,25 @@ struct ConfigTests {
         let critical = try #require(config.policy.escalationPolicies["critical"])
         #expect(critical.levels.map(\.after) == [.zero, .seconds(600)])
         #expect(critical.repeat == 1)
+        #expect(config.alerts.severityMap["high"] == .p2)
+        #expect(config.alerts.reopenWindow == .seconds(3600))
+        #expect(config.alerts.maxRunsPerWindow == 5)
+        #expect(config.webhooks.grafanaSecret == "change-me")
+        #expect(config.webhooks.cloudwatch.topics == ["arn:aws:sns:eu-west-1:123456789012:cw-alarms"])
+        #expect(config.webhooks.cloudwatch.confirmSubscriptions == false)
+    }
+
+    @Test("alerts: a severity list for auto_resolve, and a bad severity names the key")
+    func alertSettings() throws {
+        let config = try FirebreakConfig.parse("alerts:\n  auto_resolve: [P2, P3]\n  default_severity: p1\n")
+        #expect(config.alerts.autoResolve == [.p2, .p3])
+        #expect(config.alerts.defaultSeverity == .p1)
+        do {
+            _ = try FirebreakConfig.parse("alerts:\n  severity_map: {critical: P9}\n")
+            Issue.record("P9 must be refused")
+        } catch {
+            #expect(error.description.contains("alerts.severity_map.critical"))
+        }
     }
 
     @Test("no file gives the defaults; an explicit missing file is an error")
