@@ -79,21 +79,22 @@ final class AlertPipeline: Sendable {
     private func writerLoop() {
         while true {
             wakeup.lock()
-            var batch = queue.withLock { queued -> [Pending] in
-                let taken = Array(queued.prefix(maxBatch))
-                queued.removeFirst(taken.count)
-                return taken
-            }
+            var batch = take()
             while batch.isEmpty {
                 wakeup.wait()
-                batch = queue.withLock { queued -> [Pending] in
-                    let taken = Array(queued.prefix(maxBatch))
-                    queued.removeFirst(taken.count)
-                    return taken
-                }
+                batch = take()
             }
             wakeup.unlock()
             commit(batch)
+        }
+    }
+
+    /// Up to `maxBatch` queued deliveries, oldest first.
+    private func take() -> [Pending] {
+        queue.withLock { queued -> [Pending] in
+            let taken = Array(queued.prefix(maxBatch))
+            queued.removeFirst(taken.count)
+            return taken
         }
     }
 
