@@ -52,9 +52,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "Workflows",
+            name: "Modules",
             dependencies: [
                 "Incidents", "Runbooks", "Store",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Workflows",
+            dependencies: [
+                "Incidents", "Runbooks", "Store", "Modules",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,7 +81,7 @@ let package = Package(
         ),
         .target(
             name: "Config",
-            dependencies: ["Incidents", "Runbooks", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Incidents", "Runbooks", "Modules", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -87,7 +100,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Incidents", "Runbooks", "Store", "Workflows", "Config", "Notifications", "Views",
+                "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Notifications", "Views",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -103,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "firebreak",
             dependencies: [
-                "Incidents", "Runbooks", "Store", "Workflows", "Config", "Notifications", "Server", "Views",
+                "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Notifications", "Server", "Views",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -133,6 +146,15 @@ let package = Package(
         .testTarget(
             name: "WorkflowsTests",
             dependencies: ["Workflows", "Runbooks", "Store", "Incidents", "FirebreakTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ModulesTests",
+            dependencies: [
+                "Modules", "Workflows", "Runbooks", "Store", "Incidents", "FirebreakTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import Incidents
+import Modules
 import Runbooks
 import Yams
 
@@ -19,6 +20,14 @@ public struct FirebreakConfig: Sendable, Equatable {
     public var alerts = AlertPolicy()
     /// How alert senders are let in.
     public var webhooks = WebhookSettings()
+    /// Backup repository, retention and health-check breakers.
+    public var modules = ModuleSettings()
+    /// Backups the server takes on schedules.
+    public var backupSchedules: [BackupSchedule] = []
+    /// Dependency checks: `firebreak health` and `GET /health` run them.
+    public var healthChecks: [HealthCheck] = []
+    /// Checks the server runs on intervals, raising alerts after consecutive failures.
+    public var canaries: [Canary] = []
     /// Where the configuration came from, or nil for the built-in defaults.
     public var source: String?
 
@@ -53,7 +62,7 @@ public struct FirebreakConfig: Sendable, Equatable {
         guard let root else { return config }
         for (key, value) in try reader.mapping(root, at: "top level", known: [
             "server", "runbooks", "channels", "delivery", "severities", "escalation_policies", "announce", "alerts",
-            "webhooks",
+            "webhooks", "backups", "health", "canaries",
         ]) {
             switch key {
             case "server": config.server = try ServerSettings.read(value, reader)
@@ -73,9 +82,13 @@ public struct FirebreakConfig: Sendable, Equatable {
             case "announce": config.policy.announce = try reader.strings(value, at: "announce")
             case "alerts": config.alerts = try AlertPolicy.read(value, reader)
             case "webhooks": config.webhooks = try WebhookSettings.read(value, reader)
+            case "backups": try readBackups(value, into: &config, reader)
+            case "health": try readHealth(value, into: &config, reader)
             default: break
             }
         }
+        // Canaries name health checks, wherever the two sections are in the file.
+        if let canaries = root.mapping?["canaries"] { try readCanaries(canaries, into: &config, reader) }
         try config.validate(root, reader)
         return config
     }

@@ -152,6 +152,40 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v5-modules") { db in
+            try db.execute(sql: """
+                CREATE TABLE backups (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    source TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    created_at DOUBLE NOT NULL,
+                    expires_at DOUBLE,
+                    verified_at DOUBLE,
+                    status TEXT NOT NULL,
+                    error TEXT,
+                    reason TEXT NOT NULL,
+                    run_id TEXT,
+                    manifest TEXT
+                );
+                CREATE INDEX backups_source ON backups(source, created_at);
+                CREATE TABLE drills (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    source TEXT NOT NULL,
+                    backup_id TEXT,
+                    started_at DOUBLE NOT NULL,
+                    rto_ms INTEGER,
+                    rpo_ms INTEGER,
+                    status TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    run_id TEXT
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -1,9 +1,15 @@
+import Modules
 import Runbooks
 
-/// The modules this build provides. The modules issue registers backup, restore and health here.
+/// The modules this build provides: `backup`, `restore` and `health`.
 public enum BuiltinModules {
-    /// Every built-in module.
-    public static var all: [any StepModule] { [] }
+    /// Every built-in module, with default settings.
+    public static var all: [any StepModule] { make(ModuleSettings()) }
+
+    /// Every built-in module, with `settings` from `firebreak.yml`.
+    public static func make(_ settings: ModuleSettings) -> [any StepModule] {
+        [BackupModule(settings: settings), RestoreModule(settings: settings), HealthModule(settings: settings)]
+    }
 
     /// The lint catalog of the built-in modules.
     public static var catalog: ModuleCatalog {

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A circuit breaker for one channel: closed → open after `threshold` consecutive failures → half-open after
-/// `cooldown`, when one trial goes through; success closes it, failure opens it again. Pure; time is passed in.
+/// A circuit breaker for one target (a notification channel, a health-check target): closed → open after
+/// `threshold` consecutive failures → half-open after `cooldown`, when trials go through; `successesToClose`
+/// successes in a row close it, one failure opens it again. Pure; time is passed in.
 public struct CircuitBreaker: Sendable, Equatable {
     /// The breaker's state.
     public enum State: Sendable, Equatable {
@@ -19,13 +20,18 @@ public struct CircuitBreaker: Sendable, Equatable {
     public let cooldown: TimeInterval
     /// Where the breaker is.
     public private(set) var state: State = .closed
+    /// Successes in a row, while half-open, that close the circuit.
+    public let successesToClose: Int
     /// Consecutive failures so far.
     public private(set) var failures = 0
+    /// Successes so far while half-open.
+    public private(set) var trialSuccesses = 0
 
     /// Creates a closed breaker.
-    public init(threshold: Int, cooldown: TimeInterval) {
+    public init(threshold: Int, cooldown: TimeInterval, successesToClose: Int = 1) {
         self.threshold = max(1, threshold)
         self.cooldown = cooldown
+        self.successesToClose = max(1, successesToClose)
     }
 
     /// Whether a delivery may be attempted at `time`; `nil` means yes, a date means "not before".
@@ -42,15 +48,21 @@ public struct CircuitBreaker: Sendable, Equatable {
         }
     }
 
-    /// Records a delivered message.
+    /// Records a success.
     public mutating func succeeded() {
         failures = 0
+        if state == .halfOpen {
+            trialSuccesses += 1
+            guard trialSuccesses >= successesToClose else { return }
+        }
+        trialSuccesses = 0
         state = .closed
     }
 
     /// Records a failed attempt at `time`.
     public mutating func failed(at time: Date) {
         failures += 1
+        trialSuccesses = 0
         if state == .halfOpen || failures >= threshold {
             state = .open(until: time.addingTimeInterval(cooldown))
         }

@@ -1,5 +1,5 @@
 import Foundation
-import Notifications
+import Incidents
 import Testing
 
 @Suite("circuit breaker")
