@@ -76,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "Views",
-            dependencies: ["Incidents", "Store", "Workflows"],
+            dependencies: ["Incidents", "Store", "Modules", "Workflows"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -41,7 +41,7 @@ public struct FirebreakServer: Sendable {
         let runsDirectory = (store.directory ?? FileManager.default.temporaryDirectory).appendingPathComponent("runs")
         self.runsDirectory = runsDirectory
         launcher = RunLauncher(store: store, runbooksDirectory: config.runbooksDirectory, runsDirectory: runsDirectory,
-                               limit: config.server.concurrentRuns, logger: logger)
+                               limit: config.server.concurrentRuns, logger: logger, modules: config.modules)
         tokens = TokenAuthority(store: store)
         limiter = RateLimiter(rate: config.server.rateLimit, burst: config.server.rateBurst)
         webhookLimiter = RateLimiter(rate: config.webhooks.rateLimit, burst: config.webhooks.rateBurst)

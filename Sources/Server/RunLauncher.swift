@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Modules
 import Metrics
 import Runbooks
 import Store
@@ -16,8 +17,12 @@ public actor RunLauncher {
     private var active: [Int64: Task<Void, Never>] = [:]
     private var queue: [(Int64, [String: String])] = []
 
-    public init(store: Store, runbooksDirectory: String, runsDirectory: URL, limit: Int, logger: Logger) {
+    let modules: ModuleSettings
+
+    public init(store: Store, runbooksDirectory: String, runsDirectory: URL, limit: Int, logger: Logger,
+                modules: ModuleSettings = ModuleSettings()) {
         self.store = store
+        self.modules = modules
         self.runbooksDirectory = runbooksDirectory
         self.runsDirectory = runsDirectory
         self.limit = max(1, limit)
@@ -25,7 +30,7 @@ public actor RunLauncher {
     }
 
     nonisolated func makeExecutor(_ logger: Logger) -> Executor {
-        Executor(store: store, configuration: ExecutorConfiguration(runsDirectory: runsDirectory, modules: BuiltinModules.all),
+        Executor(store: store, configuration: ExecutorConfiguration(runsDirectory: runsDirectory, modules: BuiltinModules.make(modules)),
                  logger: logger)
     }
 

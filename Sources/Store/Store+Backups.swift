@@ -8,6 +8,11 @@ public struct SQLiteManifest: Sendable, Equatable, Codable {
     /// The database's `user_version`.
     public var userVersion: Int
 
+    enum CodingKeys: String, CodingKey {
+        case tables
+        case userVersion = "user_version"
+    }
+
     public init(tables: [String: Int], userVersion: Int) {
         self.tables = tables
         self.userVersion = userVersion

@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Foundation
 import Incidents
+import Modules
 import Runbooks
 import Server
 import Store
@@ -15,13 +16,14 @@ struct Firebreak: AsyncParsableCommand {
         abstract: "Runbook automation and incident workflows: Markdown runbooks run as durable workflows.",
         discussion: """
             Exit codes: 0 success; 1 a run failed or was aborted; 2 invalid input (bad arguments, params, \
-            runbook lint errors, unknown run or step); 3 a run is waiting for a human (approve, then resume).
+            runbook lint errors, unknown run or step, a restore refused to protect data); 3 a run is waiting for a human (approve, then resume).
             """,
         version: "0.1.0",
         subcommands: [
             LintCommand.self, RunbooksCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self,
             ApproveCommand.self, RunsCommand.self, IncidentCommand.self, ServeCommand.self, TokenCommand.self,
-            DLQCommand.self, AlertsCommand.self,
+            DLQCommand.self, AlertsCommand.self, BackupCommand.self, RestoreCommand.self, DrillCommand.self,
+            HealthCommand.self,
         ]
     )
 
@@ -48,6 +50,9 @@ struct Firebreak: AsyncParsableCommand {
         case let error as StoreError:
             FileHandle.standardError.write("error: \(error.message)\n")
             Foundation.exit(error.code == .unavailable ? ExitStatus.failed : ExitStatus.invalidInput)
+        case let error as ModuleError:
+            FileHandle.standardError.write("error: \(error.message)\n")
+            Foundation.exit(error.kind == .failed ? ExitStatus.failed : ExitStatus.invalidInput)
         case is IncidentError, is RunbookError, is ConfigError, is TokenError, is ServeError:
             // Each describes itself as its message: what is wrong and how to fix it.
             FileHandle.standardError.write("error: \(error)\n")

@@ -61,7 +61,8 @@ struct RunCommand: AsyncParsableCommand {
         let store = try global.openStore()
         let incidentID = try incident.map { try store.incident(id: $0).id }
         let session = RunSession(store: store, dataDirectory: global.dataDirectory,
-                                 interactive: !yes && !json && RunSession.hasTerminal, json: json)
+                                 interactive: !yes && !json && RunSession.hasTerminal, json: json,
+                                 modules: try global.loadConfig().modules)
         let interrupts = InterruptSource()
         let executor = session.makeExecutor(interrupts: interrupts)
         let path = URL(fileURLWithPath: loaded.path).standardizedFileURL.path
@@ -102,7 +103,8 @@ struct ResumeCommand: AsyncParsableCommand {
         let store = try global.openStore()
         let record = try store.runDetail(id: runID).run
         let session = RunSession(store: store, dataDirectory: global.dataDirectory,
-                                 interactive: !yes && !json && RunSession.hasTerminal, json: json)
+                                 interactive: !yes && !json && RunSession.hasTerminal, json: json,
+                                 modules: try global.loadConfig().modules)
         let interrupts = InterruptSource()
         let executor = session.makeExecutor(interrupts: interrupts)
         let parsed = RunbookParser.parse(record.source, defaultID: record.runbookID)

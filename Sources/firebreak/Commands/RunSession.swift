@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Modules
 import Runbooks
 import Store
 import Views
@@ -12,6 +13,8 @@ struct RunSession {
     let dataDirectory: URL
     let interactive: Bool
     let json: Bool
+    /// Backup repository, retention and breakers from `firebreak.yml`.
+    var modules = ModuleSettings()
 
     /// Whether this process talks to a person: stdin and stdout are terminals.
     static var hasTerminal: Bool { isatty(0) == 1 && isatty(1) == 1 }
@@ -20,7 +23,7 @@ struct RunSession {
         var logger = Logger(label: "firebreak")
         logger.logLevel = ProcessInfo.processInfo.environment["FIREBREAK_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         let configuration = ExecutorConfiguration(
-            runsDirectory: dataDirectory.appendingPathComponent("runs"), modules: BuiltinModules.all)
+            runsDirectory: dataDirectory.appendingPathComponent("runs"), modules: BuiltinModules.make(modules))
         return Executor(
             store: store, configuration: configuration, responder: interactive ? TerminalResponder() : nil,
             observer: ConsoleObserver(live: interactive, quiet: json), interrupts: interrupts, logger: logger)
