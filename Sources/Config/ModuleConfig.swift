@@ -9,6 +9,12 @@ public struct BackupSchedule: Sendable, Equatable {
     public var source: BackupSource
     public var cron: CronSchedule
     public var retention: Retention
+
+    public init(source: BackupSource, cron: CronSchedule, retention: Retention = Retention()) {
+        self.source = source
+        self.cron = cron
+        self.retention = retention
+    }
 }
 
 /// A health check the server runs on an interval. After `failures` consecutive unhealthy results it raises an
@@ -19,6 +25,13 @@ public struct Canary: Sendable, Equatable {
     public var failures: Int
     /// The severity of the incident it opens.
     public var severity: Severity
+
+    public init(check: HealthCheck, every: Duration, failures: Int = 2, severity: Severity = .p2) {
+        self.check = check
+        self.every = every
+        self.failures = max(1, failures)
+        self.severity = severity
+    }
 }
 
 extension FirebreakConfig {

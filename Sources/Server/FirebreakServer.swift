@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Incidents
 import Logging
+import Modules
 import Notifications
 import ServiceLifecycle
 import Store
@@ -24,6 +25,9 @@ public struct FirebreakServer: Sendable {
     let webhookLimiter: RateLimiter
     let pipeline: AlertPipeline
     let sns: SNSVerifier
+    /// Health checks for `/health` and canaries, sharing circuit breakers.
+    let monitor: HealthMonitor
+    let modules: ModuleScheduler
 
     /// Wires the parts together. Metrics are bootstrapped here, once per process.
     /// - Throws: ``ConfigError`` when the SNS certificates configured cannot be loaded.
@@ -49,6 +53,11 @@ public struct FirebreakServer: Sendable {
         pipeline = AlertPipeline(store: store, engine: engine, policy: config.alerts,
                                  routes: RouteTable(directory: config.runbooksDirectory, logger: logger),
                                  launcher: launcher, logger: logger)
+        monitor = HealthMonitor(store: store, breaker: config.modules.breaker)
+        modules = ModuleScheduler(
+            config: config,
+            backups: BackupEngine(store: store, repository: config.modules.repository(dataDirectory: store.directory)),
+            monitor: monitor, pipeline: pipeline, logger: logger)
         if !config.webhooks.cloudwatch.verifySignatures {
             logger.warning("webhooks.cloudwatch.verify_signatures is off: anyone who can reach /webhooks/cloudwatch with a token can forge CloudWatch alarms")
         } else if config.webhooks.cloudwatch.certificates == nil {
@@ -61,7 +70,8 @@ public struct FirebreakServer: Sendable {
         let router = Router(context: FirebreakContext.self)
         router.add(middleware: RequestMiddleware(maxBodyBytes: config.server.maxBodyBytes))
         HealthRoutes(store: store, scheduler: scheduler, dispatcher: dispatcher, dataDirectory: dataDirectory,
-                     minFreeDiskBytes: config.server.minFreeDiskBytes, registry: FirebreakMetrics.registry)
+                     minFreeDiskBytes: config.server.minFreeDiskBytes, registry: FirebreakMetrics.registry,
+                     monitor: monitor, checks: config.healthChecks)
             .register(on: router)
         let api = router.group("api/v1").add(middleware: AccessMiddleware(tokens: tokens, limiter: limiter))
         IncidentRoutes(store: store, engine: engine).register(on: api)
@@ -93,11 +103,13 @@ public struct FirebreakServer: Sendable {
     public func run(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let scheduler = self.scheduler
         let dispatcher = self.dispatcher
+        let modules = self.modules
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: LoopService { await scheduler.run() }),
                     .init(service: LoopService { await dispatcher.run() }),
+                    .init(service: LoopService { await modules.run() }),
                     .init(service: makeApplication(host: host, port: port, onRunning: onRunning)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -2,10 +2,12 @@ import Foundation
 import Hummingbird
 import Incidents
 import Metrics
+import Modules
 import Notifications
 import NIOCore
 import Prometheus
 import Store
+import Views
 
 /// `GET /health` (no token) and `GET /metrics` (Prometheus text, no token).
 struct HealthRoutes {
@@ -15,6 +17,9 @@ struct HealthRoutes {
     let dataDirectory: URL?
     let minFreeDiskBytes: Int
     let registry: PrometheusCollectorRegistry
+    let monitor: HealthMonitor
+    /// Dependency checks from `health.checks`.
+    let checks: [HealthCheck]
     /// A tick older than this means the loop is stuck or stopped.
     static let staleAfter: TimeInterval = 10
 
@@ -31,6 +36,8 @@ struct HealthRoutes {
     struct Report: Encodable {
         var status: String
         var checks: [String: Check]
+        /// The configured dependency checks, when there are any.
+        var dependencies: HealthSummaryJSON?
     }
 
     @Sendable func health(_ request: Request, context: FirebreakContext) async throws -> Response {
@@ -54,8 +61,15 @@ struct HealthRoutes {
                 checks["disk"] = Check(status: "fail", detail: "cannot read free space of \(dataDirectory.path): errno \(errno)")
             }
         }
-        let healthy = checks.values.allSatisfy { $0.status == "ok" }
-        return try jsonResponse(Report(status: healthy ? "ok" : "fail", checks: checks),
+        var dependencies: HealthSummary?
+        if !self.checks.isEmpty {
+            let summary = await monitor.run(self.checks)
+            summary.results.forEach(HealthMetrics.record)
+            dependencies = summary
+        }
+        let healthy = checks.values.allSatisfy { $0.status == "ok" } && dependencies?.status != .unhealthy
+        let status = !healthy ? "fail" : dependencies?.status == .degraded ? "degraded" : "ok"
+        return try jsonResponse(Report(status: status, checks: checks, dependencies: dependencies.map(HealthSummaryJSON.init)),
                                 status: healthy ? .ok : .serviceUnavailable)
     }
 
@@ -88,6 +102,7 @@ struct HealthRoutes {
                     .record(notifications[NotificationRecord.Status(rawValue: status)!] ?? 0)
             }
         }
+        HealthMetrics.record(breakers: await monitor.breakerStates)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
