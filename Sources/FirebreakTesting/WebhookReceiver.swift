@@ -30,7 +30,7 @@ public final class WebhookReceiver: Sendable {
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let holder = Mutex<WebhookReceiver?>(nil)
         let router = Router()
-        router.post("**") { request, context -> Response in
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
             var request = request
             let body = try await request.collectBody(upTo: 1 << 20)
             var headers: [String: String] = [:]
@@ -38,8 +38,14 @@ public final class WebhookReceiver: Sendable {
             let status = holder.withLock { receiver in
                 receiver?.record(Delivery(path: request.uri.path, headers: headers, body: Data(buffer: body))) ?? 500
             }
-            return Response(status: .init(code: status))
+            if status == 0 {
+                // Hang: never answer (until the client gives up or the server stops).
+                try await Task.sleep(for: .seconds(3600))
+            }
+            return Response(status: .init(code: status), body: .init(byteBuffer: ByteBuffer(string: "status \(status)")))
         }
+        router.post("**", use: handler)
+        router.get("**", use: handler)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
         let running = Task { try await app.runService(gracefulShutdownSignals: []) }
@@ -64,7 +70,7 @@ public final class WebhookReceiver: Sendable {
     /// The URL of a path on this receiver.
     public func url(_ path: String = "/hook") -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    /// Makes later requests answer `status`.
+    /// Makes later requests answer `status`; 0 makes them hang without an answer.
     public func answer(_ status: Int) {
         state.withLock { $0.status = status }
     }
