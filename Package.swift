@@ -153,6 +153,7 @@ let package = Package(
             dependencies: [
                 "Modules", "Workflows", "Runbooks", "Store", "Incidents", "FirebreakTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

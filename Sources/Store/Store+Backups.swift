@@ -200,14 +200,16 @@ extension Store {
         }
     }
 
-    /// The newest restorable (`ok`) backup of `source`, taken at or before `time` when given.
+    /// The newest restorable (`ok`) backup of `source`, taken at or before `time` when given. Safety backups (taken
+    /// of a target just before a restore replaced it) are skipped: they hold the state being recovered from; name
+    /// one by id to undo a restore.
     public func latestBackup(source: String, at time: Date? = nil) throws -> BackupRecord? {
         try read { db in
             try Row.fetchOne(
                 db,
                 sql: """
                     SELECT \(Self.backupColumns) FROM backups
-                    WHERE source = ? AND status = 'ok' AND created_at <= ?
+                    WHERE source = ? AND status = 'ok' AND reason != 'safety' AND created_at <= ?
                     ORDER BY created_at DESC, seq DESC LIMIT 1
                     """,
                 arguments: [source, (time ?? .distantFuture).timeIntervalSince1970]

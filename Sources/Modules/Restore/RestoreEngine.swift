@@ -107,17 +107,29 @@ public struct RestoreEngine: Sendable {
                             durationMs: (clock.now - start).milliseconds)
         guard !dryRun else { return report }
         if exists {
-            let kind = backup.kind == "dir" ? "dir" : (SQLiteFiles.isDatabase(path: target) ? "sqlite" : "file")
-            do {
-                report.safetyBackup = try await backups.create(
-                    BackupSource(parsing: "\(kind):\(target)"), retention: Retention(), reason: "safety", runID: runID)
-            } catch {
-                throw ModuleError(.refused, "refusing to replace \(target): its safety backup failed: \(error.message)")
-            }
+            report.safetyBackup = try await safetyBackup(of: target, directory: backup.kind == "dir", runID: runID)
         }
         try replace(target, with: restored, directory: backup.kind == "dir", exists: exists)
         report.durationMs = (clock.now - start).milliseconds
         return report
+    }
+
+    /// Backs up what a restore is about to replace. A database too damaged for SQLite's backup API (the usual
+    /// reason to restore) is kept byte for byte as a file archive instead.
+    private func safetyBackup(of target: String, directory: Bool, runID: String?) async throws(ModuleError) -> BackupRecord {
+        let retention = Retention()
+        do {
+            if directory {
+                return try await backups.create(.directory(path: target), retention: retention, reason: "safety", runID: runID)
+            }
+            if SQLiteFiles.isDatabase(path: target),
+               let backup = try? await backups.create(.sqlite(path: target), retention: retention, reason: "safety", runID: runID) {
+                return backup
+            }
+            return try await backups.create(.file(path: target), retention: retention, reason: "safety", runID: runID)
+        } catch {
+            throw ModuleError(.refused, "refusing to replace \(target): its safety backup failed: \(error.message)")
+        }
     }
 
     /// Puts the backup's content at `scratch/name`.

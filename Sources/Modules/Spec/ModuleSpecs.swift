@@ -12,8 +12,8 @@ public enum ModuleSpecs {
     ]
 
     /// One health check from a mapping node; `defaultName` is used when it has no `name`.
-    public static func healthCheck(_ node: Node, defaultName: String?, lineOffset: Int = 0) throws -> HealthCheck {
-        let reader = SpecReader(lineOffset: lineOffset)
+    public static func healthCheck(_ node: Node, defaultName: String?, lineOffset: Int = 0, lint: Bool = false) throws -> HealthCheck {
+        let reader = SpecReader(lineOffset: lineOffset, lint: lint)
         var values: [String: Node] = [:]
         for (key, value) in try reader.mapping(node, at: "a health check", known: checkKeys) { values[key] = value }
         let probes = probeKeys.filter { values[$0] != nil }
@@ -34,8 +34,7 @@ public enum ModuleSpecs {
         switch kind {
         case "http":
             let url = try reader.string(target, at: "http")
-            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""),
-                  components.host != nil
+            guard reader.deferred(target) || (URLComponents(string: url).map { ["http", "https"].contains($0.scheme ?? "") && $0.host != nil } ?? false)
             else { throw reader.fail(target, "'http' must be an http:// or https:// URL, not '\(url)'") }
             var expect = [200]
             if let node = values["expect_status"] {
@@ -47,6 +46,10 @@ public enum ModuleSpecs {
                           expectStatus: expect, bodyContains: try values["body_contains"].map { try reader.string($0, at: "body_contains") })
         case "tcp":
             let text = try reader.string(target, at: "tcp")
+            if reader.deferred(target) {
+                probe = .tcp(host: text, port: 1)
+                break
+            }
             guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port),
                   colon > text.startIndex
             else { throw reader.fail(target, "'tcp' must be host:port, like db.internal:5432, not '\(text)'") }
@@ -65,6 +68,10 @@ public enum ModuleSpecs {
                 throw reader.fail(target, "a backup_freshness check needs 'max_age', like 26h")
             }
             let source = try reader.string(target, at: "backup_freshness")
+            if reader.deferred(target) {
+                probe = .backupFreshness(source: source, maxAge: try reader.duration(maxAge, at: "max_age"))
+                break
+            }
             do {
                 probe = .backupFreshness(source: try BackupSource(parsing: source, command: "-").description,
                                          maxAge: try reader.duration(maxAge, at: "max_age"))
@@ -83,19 +90,19 @@ public enum ModuleSpecs {
     }
 
     /// A `health` step body: one check, or `checks:` with a list of them.
-    public static func healthStep(_ text: String, stepName: String, lineOffset: Int = 0) throws -> [HealthCheck] {
-        let reader = SpecReader(lineOffset: lineOffset)
+    public static func healthStep(_ text: String, stepName: String, lineOffset: Int = 0, lint: Bool = false) throws -> [HealthCheck] {
+        let reader = SpecReader(lineOffset: lineOffset, lint: lint)
         let root = try SpecReader.root(text, lineOffset: lineOffset)
         if let list = root.mapping?["checks"] {
             guard root.mapping?.count == 1 else { throw reader.fail(root, "with 'checks:', put every other key inside the checks") }
             guard let items = list.sequence, !items.isEmpty else { throw reader.fail(list, "'checks' must be a non-empty list of checks") }
             var checks: [HealthCheck] = []
             for (index, item) in items.enumerated() {
-                checks.append(try healthCheck(item, defaultName: "\(stepName)-\(index + 1)", lineOffset: lineOffset))
+                checks.append(try healthCheck(item, defaultName: "\(stepName)-\(index + 1)", lineOffset: lineOffset, lint: lint))
             }
             return checks
         }
-        return [try healthCheck(root, defaultName: stepName, lineOffset: lineOffset)]
+        return [try healthCheck(root, defaultName: stepName, lineOffset: lineOffset, lint: lint)]
     }
 
     /// A `backup` step body.
@@ -107,8 +114,8 @@ public enum ModuleSpecs {
 
     /// Parses a `backup` step body: `source`, and `command` for `command:` sources, `keep_days`, `keep_last`,
     /// `timeout`.
-    public static func backupStep(_ text: String, lineOffset: Int = 0) throws -> BackupStep {
-        let reader = SpecReader(lineOffset: lineOffset)
+    public static func backupStep(_ text: String, lineOffset: Int = 0, lint: Bool = false) throws -> BackupStep {
+        let reader = SpecReader(lineOffset: lineOffset, lint: lint)
         let root = try SpecReader.root(text, lineOffset: lineOffset)
         var values: [String: Node] = [:]
         for (key, value) in try reader.mapping(root, at: "a backup step", known: ["source", "command", "keep_days", "keep_last", "timeout"]) {
@@ -120,7 +127,8 @@ public enum ModuleSpecs {
         let command = try values["command"].map { try reader.literalCommand($0, at: "command") }
         let source: BackupSource
         do {
-            source = try BackupSource(parsing: try reader.string(sourceNode, at: "source"), command: command)
+            let text = try reader.string(sourceNode, at: "source")
+            source = try BackupSource(parsing: reader.deferred(sourceNode) && !text.contains(":") ? "file:\(text)" : text, command: command)
         } catch let error as ModuleError {
             throw reader.fail(sourceNode, error.message)
         }
@@ -147,8 +155,8 @@ public enum ModuleSpecs {
 
     /// Parses a `restore` step body: `backup` (an id or `latest`), `source`, `to`, `at`, `dry_run`; or
     /// `drill: true` with `source`.
-    public static func restoreStep(_ text: String, lineOffset: Int = 0) throws -> RestoreStep {
-        let reader = SpecReader(lineOffset: lineOffset)
+    public static func restoreStep(_ text: String, lineOffset: Int = 0, lint: Bool = false) throws -> RestoreStep {
+        let reader = SpecReader(lineOffset: lineOffset, lint: lint)
         let root = try SpecReader.root(text, lineOffset: lineOffset)
         var values: [String: Node] = [:]
         for (key, value) in try reader.mapping(root, at: "a restore step", known: ["backup", "source", "to", "at", "dry_run", "drill"]) {
@@ -156,6 +164,7 @@ public enum ModuleSpecs {
         }
         func source() throws -> String? {
             guard let node = values["source"] else { return nil }
+            if reader.deferred(node) { return try reader.string(node, at: "source") }
             do {
                 return try BackupSource(parsing: try reader.string(node, at: "source"), command: "-").description
             } catch let error as ModuleError {
@@ -173,7 +182,7 @@ public enum ModuleSpecs {
         var at: Date?
         if let node = values["at"] {
             let text = try reader.string(node, at: "at")
-            if text.contains("{{") { return RestoreStep(selection: .latest(source: try source(), at: nil), target: "-", dryRun: false, drillSource: nil) }
+            if reader.deferred(node) { return RestoreStep(selection: .latest(source: try source(), at: nil), target: "-", dryRun: false, drillSource: nil) }
             guard let date = Timestamp.parse(text) else {
                 throw reader.fail(node, "'at' must be an RFC 3339 time like 2026-11-23T02:00:00Z, not '\(text)'")
             }

@@ -27,13 +27,15 @@ extension StepOutcome {
     }
 }
 
-/// ` ```yaml {module=backup} `: takes a backup. Outputs `backup_id`, `path`, `sha256`, `bytes`, `source`.
+/// ` ```yaml {module=backup} `: takes a backup. Outputs `backup_id`, `backup_path`, `sha256`, `bytes`,
+/// `backup_source` (prefixed, because outputs become environment variables of later shell steps, and `PATH` or
+/// `SOURCE` must not be overwritten).
 struct BackupModule: StepModule {
     let settings: ModuleSettings
     var name: String { "backup" }
 
     func validate(body: String, firstLine: Int) -> [Diagnostic] {
-        diagnostics { _ = try ModuleSpecs.backupStep(body, lineOffset: firstLine - 1) }
+        diagnostics { _ = try ModuleSpecs.backupStep(body, lineOffset: firstLine - 1, lint: true) }
     }
 
     func run(body: String, context: ModuleContext) async -> StepOutcome {
@@ -47,8 +49,8 @@ struct BackupModule: StepModule {
             return StepOutcome(
                 status: .succeeded,
                 output: "backed up \(backup.source) as \(backup.id): \(backup.bytes) bytes, sha256 \(backup.sha256.prefix(12))…",
-                outputs: ["backup_id": backup.id, "path": backup.path, "sha256": backup.sha256,
-                          "bytes": String(backup.bytes), "source": backup.source])
+                outputs: ["backup_id": backup.id, "backup_path": backup.path, "sha256": backup.sha256,
+                          "bytes": String(backup.bytes), "backup_source": backup.source])
         } catch {
             return .failure("\(error)")
         }
@@ -62,7 +64,7 @@ struct RestoreModule: StepModule {
     var name: String { "restore" }
 
     func validate(body: String, firstLine: Int) -> [Diagnostic] {
-        diagnostics { _ = try ModuleSpecs.restoreStep(body, lineOffset: firstLine - 1) }
+        diagnostics { _ = try ModuleSpecs.restoreStep(body, lineOffset: firstLine - 1, lint: true) }
     }
 
     func run(body: String, context: ModuleContext) async -> StepOutcome {
@@ -100,7 +102,7 @@ struct HealthModule: StepModule {
     var name: String { "health" }
 
     func validate(body: String, firstLine: Int) -> [Diagnostic] {
-        diagnostics { _ = try ModuleSpecs.healthStep(body, stepName: "check", lineOffset: firstLine - 1) }
+        diagnostics { _ = try ModuleSpecs.healthStep(body, stepName: "check", lineOffset: firstLine - 1, lint: true) }
     }
 
     func run(body: String, context: ModuleContext) async -> StepOutcome {
