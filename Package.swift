@@ -160,7 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfigTests",
-            dependencies: ["Config", "Incidents", "FirebreakTesting"],
+            dependencies: ["Config", "Incidents", "Modules", "FirebreakTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -109,7 +109,8 @@ public struct FirebreakServer: Sendable {
                 services: [
                     .init(service: LoopService { await scheduler.run() }),
                     .init(service: LoopService { await dispatcher.run() }),
-                    .init(service: LoopService { await modules.run() }),
+                    // Without schedules or canaries it returns at once; that must not stop the group.
+                    .init(service: LoopService { await modules.run() }, successTerminationBehavior: .ignore),
                     .init(service: makeApplication(host: host, port: port, onRunning: onRunning)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -2,6 +2,7 @@ import Config
 import FirebreakTesting
 import Foundation
 import Incidents
+import Modules
 import Testing
 
 @Suite("firebreak.yml")
@@ -32,6 +33,36 @@ struct ConfigTests {
         #expect(config.webhooks.grafanaSecret == "change-me")
         #expect(config.webhooks.cloudwatch.topics == ["arn:aws:sns:eu-west-1:123456789012:cw-alarms"])
         #expect(config.webhooks.cloudwatch.confirmSubscriptions == false)
+        #expect(config.modules.retention == Retention(keepDays: 30, keepLast: 7))
+        #expect(config.backupSchedules.map(\.source.description) == ["sqlite:/var/lib/firebreak/firebreak.db", "command:orders-pg"])
+        #expect(config.backupSchedules.map(\.cron.description) == ["0 2 * * *", "30 2 * * *"])
+        #expect(config.backupSchedules[1].retention == Retention(keepDays: 14, keepLast: nil))
+        #expect(config.backupSchedules[0].retention == Retention(keepDays: 30, keepLast: 7))
+        #expect(config.modules.breaker == BreakerSettings(failures: 3, cooldown: .seconds(30), successes: 2))
+        #expect(config.healthChecks.map(\.name) == ["orders-api", "orders-db", "disk", "nightly-backup"])
+        #expect(config.healthChecks[0].degradedAfter == .seconds(1))
+        #expect(config.healthChecks[0].retries == 2)
+        #expect(config.healthChecks[1].probe == .tcp(host: "127.0.0.1", port: 5432))
+        #expect(config.healthChecks[2].critical == false)
+        #expect(config.healthChecks[2].probe == .disk(path: "/var/lib/firebreak", minFreePercent: 10))
+        #expect(config.canaries.map(\.check.name) == ["orders-api"])
+        #expect(config.canaries[0].every == .seconds(300))
+        #expect(config.canaries[0].failures == 2)
+    }
+
+    @Test("module sections: mistakes name the line", arguments: [
+        ("backups:\n  schedules:\n    - source: sqlite:/x\n      cron: \"0 25 * * *\"\n", "firebreak.yml:4: 'backups.schedules.cron': hour '25' is out of range 0-23"),
+        ("backups:\n  schedules:\n    - source: postgres:/x\n      cron: \"@daily\"\n", "firebreak.yml:3: '" ),
+        ("health:\n  checks:\n    - name: a\n      http: http://x/\n      min_free: 5\n", "firebreak.yml:5: health.checks: 'min_free' does not apply to a http check"),
+        ("health:\n  checks:\n    - http: http://x/\n", "every check under health.checks needs a 'name'"),
+        ("canaries:\n  - check: api\n", "canary check 'api' is not defined under health.checks"),
+    ])
+    func moduleMistakes(_ text: String, _ expected: String) {
+        #expect {
+            try FirebreakConfig.parse(text)
+        } throws: { error in
+            (error as? ConfigError)?.message.contains(expected) == true
+        }
     }
 
     @Test("alerts: a severity list for auto_resolve, and a bad severity names the key")

@@ -42,3 +42,23 @@ struct CircuitBreakerTests {
         #expect(breaker.state == .closed)
     }
 }
+
+@Suite("circuit breaker closing")
+struct CircuitBreakerClosingTests {
+    @Test("with successesToClose 2, one half-open success keeps it half-open; a failure re-opens it")
+    func successesToClose() {
+        let start = Date(timeIntervalSince1970: 0)
+        var breaker = CircuitBreaker(threshold: 1, cooldown: 10, successesToClose: 2)
+        breaker.failed(at: start)
+        #expect(breaker.stateName == "open")
+        #expect(breaker.permit(at: start.addingTimeInterval(11)) == nil)
+        breaker.succeeded()
+        #expect(breaker.stateName == "half-open")
+        breaker.failed(at: start.addingTimeInterval(12))
+        #expect(breaker.stateName == "open")
+        #expect(breaker.permit(at: start.addingTimeInterval(23)) == nil)
+        breaker.succeeded()
+        breaker.succeeded()
+        #expect(breaker.stateName == "closed")
+    }
+}
