@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -65,6 +66,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Postmortems",
+            dependencies: [
+                "Incidents", "Runbooks", "Store",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PostmortemsTests",
+            dependencies: ["Postmortems", "Store", "Incidents", "FirebreakTesting"],
+            exclude: ["Golden"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Workflows",
             dependencies: [
                 "Incidents", "Runbooks", "Store", "Modules",
@@ -100,7 +115,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Notifications", "Views",
+                "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Notifications", "Views", "Postmortems",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -117,6 +132,7 @@ let package = Package(
             name: "firebreak",
             dependencies: [
                 "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Notifications", "Server", "Views",
+                "Postmortems",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -54,7 +54,7 @@ public struct IncidentPolicy: Sendable, Equatable {
     public var severities: [Severity: SeverityPolicy]
     /// Escalation policies by name.
     public var escalationPolicies: [String: EscalationPolicy]
-    /// Severities whose incidents may close only with a published post-mortem.
+    /// Severities whose incidents may close only with a published post-mortem (P0 and P1 by default).
     public var postmortemRequiredToClose: Set<Severity>
     /// Channels notified when an incident opens or changes (for paging severities).
     public var announce: [String]
@@ -63,7 +63,7 @@ public struct IncidentPolicy: Sendable, Equatable {
     public init(
         severities: [Severity: SeverityPolicy] = IncidentPolicy.defaultSeverities,
         escalationPolicies: [String: EscalationPolicy] = ["default": IncidentPolicy.defaultEscalation],
-        postmortemRequiredToClose: Set<Severity> = [], announce: [String] = ["log"]
+        postmortemRequiredToClose: Set<Severity> = [.p0, .p1], announce: [String] = ["log"]
     ) {
         self.severities = severities
         self.escalationPolicies = escalationPolicies

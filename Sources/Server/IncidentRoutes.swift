@@ -1,7 +1,10 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Incidents
 import Metrics
+import NIOCore
+import Postmortems
 import Store
 import Views
 
@@ -15,6 +18,7 @@ struct IncidentRoutes {
         group.post("incidents", use: open)
         group.get("incidents/:id", use: show)
         group.get("incidents/:id/timeline", use: timeline)
+        group.get("incidents/:id/postmortem", use: postmortem)
         group.post("incidents/:id/severity", use: changeSeverity)
         group.post("incidents/:id/notes", use: note)
         group.post("incidents/:id/assign", use: assign)
@@ -98,7 +102,39 @@ struct IncidentRoutes {
             throw APIError(.notFound, "not_found", "no action '\(name)'; use one of ack, mitigate, resolve, reopen, close, severity, notes, assign")
         }
         let body = try await JSONBody.read(request, allowed: ["by", "note"], allowEmpty: true)
-        return try await apply(action, note: try body.string("note"), by: try body.string("by"), request, context)
+        var chosen = action
+        if case .close = action {
+            let published = try store.postmortem(incidentID: try context.parameters.require("id"))?.status == .published
+            chosen = .close(postmortemPublished: published)
+        }
+        return try await apply(chosen, note: try body.string("note"), by: try body.string("by"), request, context)
+    }
+
+    /// The stored post-mortem, or a fresh draft generated from the store when none was saved; Markdown, or a
+    /// complete HTML page when `Accept` prefers `text/html`.
+    @Sendable func postmortem(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let incident = try store.incident(id: try context.parameters.require("id"))
+        let markdown: String
+        let status: String
+        if let stored = try store.postmortem(incidentID: incident.id) {
+            markdown = stored.markdown
+            status = stored.status.rawValue
+        } else {
+            do {
+                markdown = try PostmortemGenerator(templatePath: nil).markdown(for: incident.id, store: store)
+            } catch let error as TemplateError {
+                throw APIError(.internalServerError, "template_error", error.message)
+            }
+            status = "generated"
+        }
+        let accept = request.headers[.accept] ?? ""
+        let html = accept.contains("text/html") && !accept.hasPrefix("text/markdown")
+        let body = html ? PostmortemGenerator.html(markdown: markdown, title: "Post-mortem: \(incident.id) \(incident.title)") : markdown
+        return Response(
+            status: .ok,
+            headers: [.contentType: html ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8",
+                      HTTPField.Name("X-Postmortem-Status")!: status],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     @Sendable func changeSeverity(_ request: Request, context: FirebreakContext) async throws -> Response {

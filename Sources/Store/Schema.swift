@@ -186,6 +186,38 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v6-postmortems") { db in
+            try db.execute(sql: """
+                CREATE TABLE postmortems (
+                    incident_id TEXT PRIMARY KEY REFERENCES incidents(id),
+                    status TEXT NOT NULL,
+                    markdown TEXT NOT NULL,
+                    updated_at DOUBLE NOT NULL,
+                    updated_by TEXT NOT NULL,
+                    published_at DOUBLE
+                );
+                CREATE TABLE postmortem_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    incident_id TEXT NOT NULL REFERENCES incidents(id),
+                    status TEXT NOT NULL,
+                    markdown TEXT NOT NULL,
+                    at DOUBLE NOT NULL,
+                    actor TEXT NOT NULL
+                );
+                CREATE INDEX postmortem_history_incident ON postmortem_history(incident_id, id);
+                CREATE TABLE action_items (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    incident_id TEXT NOT NULL REFERENCES incidents(id),
+                    type TEXT NOT NULL,
+                    owner TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    link TEXT,
+                    created_at DOUBLE NOT NULL
+                );
+                CREATE INDEX action_items_incident ON action_items(incident_id, id);
+                """)
+        }
         return migrator
     }
 }

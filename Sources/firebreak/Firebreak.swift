@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Incidents
 import Modules
+import Postmortems
 import Runbooks
 import Server
 import Store
@@ -23,7 +24,7 @@ struct Firebreak: AsyncParsableCommand {
             LintCommand.self, RunbooksCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self,
             ApproveCommand.self, RunsCommand.self, IncidentCommand.self, ServeCommand.self, TokenCommand.self,
             DLQCommand.self, AlertsCommand.self, BackupCommand.self, RestoreCommand.self, DrillCommand.self,
-            HealthCommand.self,
+            HealthCommand.self, PostmortemCommand.self,
         ]
     )
 
@@ -53,6 +54,9 @@ struct Firebreak: AsyncParsableCommand {
         case let error as ModuleError:
             FileHandle.standardError.write("error: \(error.message)\n")
             Foundation.exit(error.kind == .failed ? ExitStatus.failed : ExitStatus.invalidInput)
+        case let error as TemplateError:
+            FileHandle.standardError.write("error: \(error.message)\n")
+            Foundation.exit(ExitStatus.invalidInput)
         case is IncidentError, is RunbookError, is ConfigError, is TokenError, is ServeError:
             // Each describes itself as its message: what is wrong and how to fix it.
             FileHandle.standardError.write("error: \(error)\n")

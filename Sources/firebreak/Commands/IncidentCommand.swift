@@ -148,7 +148,10 @@ struct IncidentCommand: ParsableCommand {
     struct Close: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Close a resolved incident.")
         @OptionGroup var action: ActionOptions
-        func run() throws { try action.apply(.close(postmortemPublished: false), verb: "closed") }
+        func run() throws {
+            let published = try action.global.openStore().postmortem(incidentID: action.id)?.status == .published
+            try action.apply(.close(postmortemPublished: published), verb: "closed")
+        }
     }
 
     struct SeverityChange: ParsableCommand {

@@ -1,0 +1,104 @@
+import Foundation
+import Incidents
+import Store
+
+/// Everything a post-mortem is computed from, read from the store in one place.
+public struct PostmortemInput: Sendable {
+    public var incident: Incident
+    public var events: [IncidentEvent]
+    public var alerts: [AlertRecord]
+    public var notifications: [NotificationRecord]
+    public var runs: [RunDetail]
+    public var backups: [BackupRecord]
+    public var drills: [DrillRecord]
+    public var actionItems: [ActionItem]
+    public var status: PostmortemStatus
+
+    public init(incident: Incident, events: [IncidentEvent], alerts: [AlertRecord] = [], notifications: [NotificationRecord] = [],
+                runs: [RunDetail] = [], backups: [BackupRecord] = [], drills: [DrillRecord] = [], actionItems: [ActionItem] = [],
+                status: PostmortemStatus = .draft) {
+        self.incident = incident
+        self.events = events
+        self.alerts = alerts
+        self.notifications = notifications
+        self.runs = runs
+        self.backups = backups
+        self.drills = drills
+        self.actionItems = actionItems
+        self.status = status
+    }
+
+    /// Reads an incident's timeline, alerts, notifications, runs (with steps and attempts), the backups and drills
+    /// its runs made, its action items and its post-mortem status.
+    /// - Throws: ``StoreError`` `.notFound` for an unknown incident.
+    public static func load(from store: Store, incidentID: String) throws -> PostmortemInput {
+        let incident = try store.incident(id: incidentID)
+        let runs = try store.runs(incidentID: incident.id, limit: 1000).reversed().compactMap { run in
+            try run.id.map { try store.runDetail(id: $0) }
+        }
+        var backups: [BackupRecord] = []
+        var drills: [DrillRecord] = []
+        for run in runs {
+            backups += try store.backups(runID: run.run.displayID)
+            drills += try store.drills(runID: run.run.displayID)
+        }
+        return PostmortemInput(
+            incident: incident, events: try store.timeline(incidentID: incident.id),
+            alerts: try store.alerts(incidentID: incident.id), notifications: try store.notifications(incidentID: incident.id),
+            runs: runs, backups: backups, drills: drills, actionItems: try store.actionItems(incidentID: incident.id),
+            status: try store.postmortem(incidentID: incident.id)?.status ?? .draft)
+    }
+}
+
+/// The response metrics of an incident, computed from its timeline. Pure.
+public struct ResponseMetrics: Sendable, Equatable {
+    public var triggeredAt: Date
+    public var acknowledgedAt: Date?
+    public var mitigatedAt: Date?
+    public var resolvedAt: Date?
+    /// Seconds in each severity, from the trigger to the resolution (or `now` while open).
+    public var timeInSeverity: [Severity: TimeInterval]
+    public var highestSeverity: Severity
+    public var escalations: Int
+    public var notificationsSent: Int
+    public var notificationsFailed: Int
+    public var runs: Int
+    public var runsFailed: Int
+
+    public var timeToAcknowledge: TimeInterval? { acknowledgedAt.map { $0.timeIntervalSince(triggeredAt) } }
+    public var timeToMitigate: TimeInterval? { mitigatedAt.map { $0.timeIntervalSince(triggeredAt) } }
+    public var timeToResolve: TimeInterval? { resolvedAt.map { $0.timeIntervalSince(triggeredAt) } }
+
+    /// Computes the metrics. The first `opened` event is the trigger; the first `acknowledged` and `mitigated`
+    /// events and the last `resolved` event are the milestones (a reopened incident is resolved when it last was).
+    public init(_ input: PostmortemInput, now: Date) {
+        let events = input.events
+        triggeredAt = events.first { $0.kind == "opened" }?.at ?? input.incident.triggeredAt
+        acknowledgedAt = events.first { $0.kind == "acknowledged" }?.at
+        mitigatedAt = events.first { $0.kind == "mitigated" }?.at
+        let lastResolved = events.last { $0.kind == "resolved" }
+        let reopenedAfter = lastResolved.map { resolved in events.contains { $0.kind == "reopened" && $0.id > resolved.id } } ?? false
+        resolvedAt = reopenedAfter ? nil : lastResolved?.at
+        var severity = events.first { $0.kind == "opened" }?.details["severity"].flatMap(Severity.init(parsing:))
+            ?? input.incident.severity
+        var highest = severity
+        var since = triggeredAt
+        var spent: [Severity: TimeInterval] = [:]
+        let end = resolvedAt ?? now
+        for event in events where event.kind == "severity_changed" && event.at <= end {
+            guard let next = event.details["to"].flatMap(Severity.init(parsing:)) else { continue }
+            spent[severity, default: 0] += max(0, event.at.timeIntervalSince(since))
+            severity = next
+            since = event.at
+            if next < highest { highest = next }
+        }
+        spent[severity, default: 0] += max(0, end.timeIntervalSince(since))
+        timeInSeverity = spent
+        highestSeverity = highest
+        escalations = events.filter { $0.kind == "escalated" }.count
+        notificationsSent = input.notifications.filter { $0.status == .sent }.count
+        notificationsFailed = input.notifications.filter { $0.status == .dead }.count
+        runs = input.runs.count
+        runsFailed = input.runs.filter { $0.run.status == .failed || $0.run.status == .aborted }.count
+    }
+}

@@ -1,0 +1,256 @@
+import ArgumentParser
+import Foundation
+import Postmortems
+import Store
+
+struct PostmortemCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "postmortem",
+        abstract: "Generate, review and publish post-mortems; track their action items.",
+        discussion: """
+            The template is --template, else ./templates/postmortem.md.mustache when it exists, else the built-in \
+            copy of it. See docs/postmortems.md for the template variables.
+            """,
+        subcommands: [Generate.self, Show.self, Review.self, Publish.self, Action.self]
+    )
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build the post-mortem from the timeline, runs, alerts and module results.",
+            discussion: "It is saved as the draft unless a version in review or published exists; it is printed (or written to --out) either way.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var actor: IncidentCommand.ActorOptions
+        @Argument(help: "The incident id, e.g. INC-3.") var id: String
+        @Option(help: ArgumentHelp("A Mustache template.", valueName: "path")) var template: String?
+        @Option(help: "md or html (a complete page with a table of contents).") var format = "md"
+        @Option(help: ArgumentHelp("Write here instead of standard output.", valueName: "path")) var out: String?
+        @Flag(help: "Print JSON: the incident, the status, the Markdown and the metrics.") var json = false
+
+        func validate() throws {
+            guard ["md", "html"].contains(format) else { throw ValidationError("--format must be md or html, not '\(format)'") }
+        }
+
+        func run() throws {
+            let store = try global.openStore()
+            let generator = try PostmortemGenerator(templatePath: template)
+            let input = try PostmortemInput.load(from: store, incidentID: id)
+            let now = Date()
+            let markdown = generator.markdown(input, now: now)
+            let existing = try store.postmortem(incidentID: input.incident.id)
+            var status = existing?.status ?? .draft
+            if existing == nil || existing?.status == .draft {
+                status = try store.savePostmortem(incidentID: input.incident.id, markdown: markdown, status: .draft, by: actor.actor, at: now).status
+            } else {
+                FileHandle.standardError.write("note: \(input.incident.id)'s post-mortem is \(status.rawValue); this draft was not saved over it\n")
+            }
+            let output = format == "html"
+                ? PostmortemGenerator.html(markdown: markdown, title: "Post-mortem: \(input.incident.id) \(input.incident.title)") : markdown
+            if json {
+                let metrics = ResponseMetrics(input, now: now)
+                return try printJSON(GeneratedJSON(incident: input.incident.id, status: status.rawValue, format: format, document: output,
+                                                   ttaSeconds: metrics.timeToAcknowledge, ttmSeconds: metrics.timeToMitigate,
+                                                   ttrSeconds: metrics.timeToResolve, escalations: metrics.escalations))
+            }
+            if let out {
+                do {
+                    try output.write(toFile: out, atomically: true, encoding: .utf8)
+                } catch {
+                    throw ValidationError("cannot write \(out): \(error.localizedDescription)")
+                }
+                FileHandle.standardError.write("wrote \(out) (\(status.rawValue)); edit it, then 'firebreak postmortem publish \(input.incident.id) --file \(out)'\n")
+            } else {
+                print(output, terminator: output.hasSuffix("\n") ? "" : "\n")
+            }
+        }
+    }
+
+    struct GeneratedJSON: Encodable {
+        var incident: String
+        var status: String
+        var format: String
+        var document: String
+        var ttaSeconds: Double?
+        var ttmSeconds: Double?
+        var ttrSeconds: Double?
+        var escalations: Int
+
+        enum CodingKeys: String, CodingKey {
+            case incident, status, format, document, escalations
+            case ttaSeconds = "tta_seconds"
+            case ttmSeconds = "ttm_seconds"
+            case ttrSeconds = "ttr_seconds"
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the stored post-mortem, or its history.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The incident id.") var id: String
+        @Flag(help: "List every saved version instead.") var history = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let store = try global.openStore()
+            let incident = try store.incident(id: id)
+            if history {
+                let versions = try store.postmortemHistory(incidentID: incident.id)
+                if json {
+                    return try printJSON(versions.map { VersionJSON(status: $0.status.rawValue, at: $0.at, by: $0.actor, bytes: $0.markdown.utf8.count) })
+                }
+                for version in versions {
+                    print("\(formatDate(version.at))  \(version.status.rawValue)  by \(version.actor)  \(version.markdown.utf8.count) bytes")
+                }
+                return
+            }
+            guard let stored = try store.postmortem(incidentID: incident.id) else {
+                throw ValidationError("\(incident.id) has no post-mortem yet; create one with 'firebreak postmortem generate \(incident.id)'")
+            }
+            if json {
+                return try printJSON(StoredJSON(incident: incident.id, status: stored.status.rawValue, markdown: stored.markdown,
+                                                updatedAt: stored.updatedAt, updatedBy: stored.updatedBy, publishedAt: stored.publishedAt))
+            }
+            print(stored.markdown, terminator: stored.markdown.hasSuffix("\n") ? "" : "\n")
+        }
+    }
+
+    struct VersionJSON: Encodable {
+        var status: String
+        var at: Date
+        var by: String
+        var bytes: Int
+    }
+
+    struct StoredJSON: Encodable {
+        var incident: String
+        var status: String
+        var markdown: String
+        var updatedAt: Date
+        var updatedBy: String
+        var publishedAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case incident, status, markdown
+            case updatedAt = "updated_at"
+            case updatedBy = "updated_by"
+            case publishedAt = "published_at"
+        }
+    }
+
+    /// Shared by review and publish: the text to store.
+    struct SaveOptions: ParsableArguments {
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var actor: IncidentCommand.ActorOptions
+        @Argument(help: "The incident id.") var id: String
+        @Option(help: ArgumentHelp("The edited Markdown (default: the stored draft, or a fresh one).", valueName: "path"))
+        var file: String?
+
+        func save(_ status: PostmortemStatus) throws {
+            let store = try global.openStore()
+            let incident = try store.incident(id: id)
+            let markdown: String
+            if let file {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw ValidationError("cannot read \(file); pass the file you edited")
+                }
+                markdown = String(decoding: data, as: UTF8.self)
+                guard !markdown.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw ValidationError("\(file) is empty; nothing to \(status == .published ? "publish" : "save")")
+                }
+            } else if let stored = try store.postmortem(incidentID: incident.id) {
+                markdown = stored.markdown
+            } else {
+                markdown = try PostmortemGenerator(templatePath: nil).markdown(for: incident.id, store: store)
+            }
+            try store.savePostmortem(incidentID: incident.id, markdown: markdown, status: status, by: actor.actor, at: Date())
+            let todos = markdown.components(separatedBy: "_TODO").count - 1
+            print("\(incident.id)'s post-mortem is \(status.rawValue.replacingOccurrences(of: "_", with: " "))"
+                + (todos > 0 ? " (\(todos) TODO placeholder(s) left)" : ""))
+        }
+    }
+
+    struct Review: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Store the edited text and mark the post-mortem in review.")
+        @OptionGroup var options: SaveOptions
+        func run() throws { try options.save(.inReview) }
+    }
+
+    struct Publish: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Store the edited text and mark the post-mortem published (P0/P1 incidents can then close).")
+        @OptionGroup var options: SaveOptions
+        func run() throws { try options.save(.published) }
+    }
+
+    struct Action: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Action items of a post-mortem.", subcommands: [Add.self, List.self])
+
+        struct Add: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Add an action item.")
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: "The incident id.") var id: String
+            @Option(help: "mitigate, prevent, process or other.") var type: String
+            @Option(help: "Who owns it.") var owner: String
+            @Option(help: ArgumentHelp("A ticket or document.", valueName: "url")) var link: String?
+            @Argument(help: "What to do.") var text: String
+            @Flag(help: "Print JSON.") var json = false
+
+            func run() throws {
+                guard let kind = ActionItem.Kind(rawValue: type) else {
+                    throw ValidationError("--type must be one of mitigate, prevent, process, other, not '\(type)'")
+                }
+                let store = try global.openStore()
+                let incident = try store.incident(id: id)
+                let item = try store.addActionItem(ActionItem(incidentID: incident.id, type: kind, owner: owner, text: text, link: link, createdAt: Date()))
+                if json { return try printJSON(ActionJSON(item)) }
+                print("action item \(item.id) added to \(incident.id): [\(kind.rawValue)] \(text) (owner \(owner))")
+            }
+        }
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List an incident's action items.")
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: "The incident id.") var id: String
+            @Flag(help: "Print JSON.") var json = false
+
+            func run() throws {
+                let store = try global.openStore()
+                let items = try store.actionItems(incidentID: try store.incident(id: id).id)
+                if json { return try printJSON(items.map(ActionJSON.init)) }
+                if items.isEmpty {
+                    print("No action items. Add one with 'firebreak postmortem action add \(id) --type prevent --owner NAME \"text\"'.")
+                    return
+                }
+                print(Table.render([["ID", "TYPE", "OWNER", "STATUS", "ACTION", "LINK"]] + items.map {
+                    [String($0.id), $0.type.rawValue, $0.owner, $0.status, $0.text, $0.link ?? "-"]
+                }))
+            }
+        }
+    }
+
+    struct ActionJSON: Encodable {
+        var id: Int64
+        var incident: String
+        var type: String
+        var owner: String
+        var status: String
+        var text: String
+        var link: String?
+        var createdAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case id, incident, type, owner, status, text, link
+            case createdAt = "created_at"
+        }
+
+        init(_ item: ActionItem) {
+            id = item.id
+            incident = item.incidentID
+            type = item.type.rawValue
+            owner = item.owner
+            status = item.status
+            text = item.text
+            link = item.link
+            createdAt = item.createdAt
+        }
+    }
+}
