@@ -21,7 +21,7 @@ struct ConfigTests {
         #expect(config.channels["pager"]?.timeout == .seconds(30))
         #expect(config.delivery.pollInterval == .milliseconds(250))
         #expect(config.policy.announce == ["log", "oncall-slack"])
-        #expect(config.policy.postmortemRequiredToClose == [.p0])
+        #expect(config.policy.postmortemRequiredToClose == [.p0, .p1], "P0 and P1 by default; the example also names P0")
         #expect(config.policy.policy(for: .p0).escalationPolicy == "critical")
         #expect(config.policy.policy(for: .p3).pages == false)
         let critical = try #require(config.policy.escalationPolicies["critical"])

@@ -52,7 +52,7 @@ struct IncidentEngineTests {
     func lifecycle() throws {
         var incident = opened()
         for (action, status) in [(IncidentAction.acknowledge, IncidentStatus.acknowledged), (.mitigate, .mitigated),
-                                 (.resolve, .resolved), (.close(postmortemPublished: false), .closed)] {
+                                 (.resolve, .resolved), (.close(postmortemPublished: true), .closed)] {
             incident = try engine.apply(action, to: incident, by: "dan", at: at(10)).incident
             #expect(incident.status == status)
         }
@@ -91,9 +91,10 @@ struct IncidentEngineTests {
         }
     }
 
-    @Test("closing a P0 or P1 needs a published post-mortem when the policy says so")
+    @Test("closing a P0 or P1 needs a published post-mortem, by default")
     func postmortemPolicy() throws {
-        let strict = IncidentEngine(policy: IncidentPolicy(postmortemRequiredToClose: [.p0, .p1]))
+        #expect(IncidentPolicy().postmortemRequiredToClose == [.p0, .p1])
+        let strict = IncidentEngine()
         var incident = opened(.p1)
         incident.status = .resolved
         #expect {

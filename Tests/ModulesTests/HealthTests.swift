@@ -6,7 +6,7 @@ import Testing
 
 @Suite("health checks")
 struct HealthTests {
-    func http(_ url: String, timeout: Duration = .milliseconds(500), degradedAfter: Duration? = nil) -> HealthCheck {
+    func http(_ url: String, timeout: Duration = .seconds(5), degradedAfter: Duration? = nil) -> HealthCheck {
         HealthCheck(name: "api", probe: .http(url: url, method: "GET", expectStatus: [200], bodyContains: nil),
                     timeout: timeout, degradedAfter: degradedAfter)
     }
