@@ -54,6 +54,7 @@ tour: release
 bench: bench-deps release
 	scripts/bench/parse.sh
 	scripts/bench/step-overhead.sh
+	scripts/bench/postmortem.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
