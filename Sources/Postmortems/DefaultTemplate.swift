@@ -102,10 +102,7 @@ _TODO (owner)_
 
 | Time | Event | By |
 |---|---|---|
-{{#timeline}}
-| {{{time}}} | {{{text}}} | {{{actor}}} |
-{{/timeline}}
-
+{{{timeline_rows}}}
 ### Runs
 
 {{#runs}}

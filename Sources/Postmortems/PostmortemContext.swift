@@ -24,6 +24,18 @@ enum PostmortemContext {
         for event in input.events where !machineActors.contains(event.actor) && !sources.contains(event.actor) && !responders.contains(event.actor) {
             responders.append(event.actor)
         }
+        // The rows twice: as a list for templates that lay them out their own way, and pre-rendered as table rows
+        // for the default template, because a Mustache section over 10,000 rows costs more than everything else.
+        let entries = Timeline.entries(input)
+        var timeline: [[String: String]] = []
+        timeline.reserveCapacity(entries.count)
+        var timelineRows = ""
+        timelineRows.reserveCapacity(entries.count * 80)
+        for entry in entries {
+            let row = ["time": time(entry.at), "text": cell(entry.text), "actor": cell(entry.actor)]
+            timeline.append(row)
+            timelineRows += "| \(row["time"]!) | \(row["text"]!) | \(row["actor"]!) |\n"
+        }
         return [
             "incident": incidentValues,
             "postmortem": ["status": input.status.rawValue.replacingOccurrences(of: "_", with: " "), "generated_at": time(now)],
@@ -36,7 +48,8 @@ enum PostmortemContext {
             "detection": detection(input, metrics: metrics),
             "trigger": trigger(input),
             "resolution": resolution(input, metrics: metrics),
-            "timeline": Timeline.entries(input).map { ["time": time($0.at), "text": cell($0.text), "actor": cell($0.actor)] },
+            "timeline": timeline,
+            "timeline_rows": timelineRows,
             "runs": input.runs.map(run),
             "modules": modules(input),
             "alerts": input.alerts.map(alert),
@@ -169,8 +182,18 @@ enum PostmortemContext {
 
     /// Text safe inside a Markdown table cell.
     static func cell(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\r", with: "")
-            .replacingOccurrences(of: "\n", with: " ")
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "|") || $0 == 0x0A || $0 == 0x0D }) else { return text }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "|"): bytes += [UInt8(ascii: "\\"), byte]
+            case 0x0A: bytes.append(UInt8(ascii: " "))
+            case 0x0D: continue
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A fenced block longer than any backtick run inside it.

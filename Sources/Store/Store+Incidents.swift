@@ -93,12 +93,14 @@ extension Store {
     /// The incident's timeline, oldest first.
     public func timeline(incidentID: String) throws -> [IncidentEvent] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id",
-                             arguments: [incidentID]).map { row in
+            // By column index: a post-mortem reads every event of an incident, and name lookups cost more than the query.
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT id, kind, actor, at, details, request_id FROM incident_events WHERE incident_id = ? ORDER BY id"),
+                arguments: [incidentID]
+            ).map { row in
                 IncidentEvent(
-                    id: row["id"], kind: row["kind"], actor: row["actor"],
-                    at: Date(timeIntervalSince1970: row["at"]),
-                    details: Self.decodeDetails(row["details"]), requestID: row["request_id"])
+                    id: row[0], kind: row[1], actor: row[2], at: Date(timeIntervalSince1970: row[3]),
+                    details: Self.decodeDetails(row[4]), requestID: row[5])
             }
         }
     }
@@ -207,7 +209,7 @@ extension Store {
     }
 
     static func decodeDetails(_ text: String?) -> [String: String] {
-        (try? JSONDecoder().decode([String: String].self, from: Data((text ?? "{}").utf8))) ?? [:]
+        DetailsJSON.decode(text)
     }
 
     static func fetchIncident(id: String, _ db: Database) throws -> Incident? {

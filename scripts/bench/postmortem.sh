@@ -26,7 +26,7 @@ kinds = [
 rows = []
 for i in range(count):
     kind, actor, details = kinds[i % len(kinds)]
-    rows.append(("INC-1", kind, actor, start + i * 0.5, json.dumps(details)))
+    rows.append(("INC-1", kind, actor, start + i * 0.5, json.dumps(details(i))))
 db.executemany("INSERT INTO incident_events (incident_id, kind, actor, at, details) VALUES (?, ?, ?, ?, ?)", rows)
 db.commit()
 print(f"incident INC-1 has {db.execute('SELECT count(*) FROM incident_events WHERE incident_id = ?', ('INC-1',)).fetchone()[0]} timeline events")
