@@ -34,7 +34,7 @@ struct HealthTests {
         let elapsed = clock.now - start
         #expect(hung.status == .unhealthy)
         #expect(hung.message.contains("timed out after 300ms"), "\(hung.message)")
-        #expect(elapsed >= .milliseconds(280) && elapsed < .seconds(3))
+        #expect(elapsed >= .milliseconds(280) && elapsed < .seconds(10), "the hang lasts an hour; only the timeout ends it")
 
         server.answer(200)
         let body = HealthCheck(name: "body", probe: .http(url: server.url("/ready"), method: "GET", expectStatus: [200], bodyContains: "status 200"))
