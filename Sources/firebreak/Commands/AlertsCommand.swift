@@ -36,13 +36,8 @@ struct AlertsCommand: ParsableCommand {
             }
             print(Table.render([["INCIDENT", "SOURCE", "NAME", "STATUS", "FIRED", "LAST SEEN", "KEY"]] + alerts.map {
                 [$0.incidentID, $0.alert.source, $0.alert.name, $0.alert.status.rawValue, String($0.fireCount),
-                 Self.format($0.lastSeen), $0.alert.key]
+                 formatDate($0.lastSeen), $0.alert.key]
             }))
-        }
-
-        static func format(_ date: Date) -> String {
-            let formatter = ISO8601DateFormatter()
-            return formatter.string(from: date)
         }
     }
 

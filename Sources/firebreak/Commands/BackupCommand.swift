@@ -15,6 +15,7 @@ struct ModuleOptions: ParsableArguments {
     }
 }
 
+/// A UTC ISO 8601 time for tables, or `-`.
 func formatDate(_ date: Date?) -> String {
     date.map { ISO8601DateFormatter().string(from: $0) } ?? "-"
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Incidents
 import Modules
+import Runbooks
 import Store
 import Views
 
@@ -107,7 +108,7 @@ struct DrillCommand: AsyncParsableCommand {
         }
 
         static func age(_ milliseconds: Int64) -> String {
-            milliseconds < 1000 ? "\(milliseconds) ms" : DurationFormat.compact(seconds: milliseconds / 1000)
+            milliseconds < 1000 ? "\(milliseconds) ms" : DurationParser.format(.seconds(milliseconds / 1000))
         }
     }
 
@@ -131,18 +132,5 @@ struct DrillCommand: AsyncParsableCommand {
                  $0.rpoMs.map(Restore.age) ?? "-", $0.backupID ?? "-"]
             }))
         }
-    }
-}
-
-/// Compact durations for people: `3d4h`, `12m5s`.
-enum DurationFormat {
-    static func compact(seconds: Int64) -> String {
-        var rest = seconds
-        var text = ""
-        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60), ("s", 1)] where rest >= size || (unit == "s" && text.isEmpty) {
-            text += "\(rest / size)\(unit)"
-            rest %= size
-        }
-        return text
     }
 }
