@@ -42,7 +42,8 @@ public enum CommandLineTool {
         _ arguments: [String], in directory: String, environment: [String: String] = [:]
     ) async throws -> Result {
         var env = ProcessInfo.processInfo.environment
-        env["FIREBREAK_DATA"] = nil
+        // Each test's directory holds its own data: without this the CLI would find the per-user default.
+        env["FIREBREAK_DATA"] = directory + "/.firebreak"
         for (key, value) in environment { env[key] = value }
         let result = try await Subprocess.run(
             .path(FilePath(binary)), arguments: Arguments(arguments),

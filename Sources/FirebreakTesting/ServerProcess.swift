@@ -25,7 +25,9 @@ public final class ServerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: CommandLineTool.binary)
         process.arguments = ["serve", "--port", "0"] + arguments
         process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        var inherited = ProcessInfo.processInfo.environment
+        inherited["FIREBREAK_DATA"] = directory.appendingPathComponent(".firebreak").path
+        process.environment = inherited.merging(environment) { _, new in new }
         process.standardError = handle
         process.standardOutput = handle
         process.standardInput = FileHandle.nullDevice

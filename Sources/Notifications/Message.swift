@@ -45,15 +45,26 @@ public struct Message: Sendable, Encodable {
         self.links = links
     }
 
-    /// One line for people: `[P0] INC-3 escalated (level 2): Checkout down — triggered`.
+    /// One line for people about the event: `[P0] INC-3 escalated (level 2): Checkout down`. A notification
+    /// delivered after the incident moved on says so: `[P2] INC-1 opened: Orders down (now resolved)`.
     public var text: String {
         var line = "[\(incident.severity)] \(incident.id) \(event.replacingOccurrences(of: "_", with: " "))"
         if let level = details["level"] { line += " (level \(level))" }
         if let to = details["to"] { line += " to \(to)" }
-        line += ": \(incident.title) — \(incident.status)"
+        line += ": \(incident.title)"
+        if Self.status(after: event).map({ $0 != incident.status }) ?? false { line += " (now \(incident.status))" }
         if let commander = incident.commander { line += ", commander \(commander)" }
         if let link = links["incident"] { line += " \(link)" }
         return line
+    }
+
+    /// The status an incident has right after `event`, when the event sets one.
+    static func status(after event: String) -> String? {
+        switch event {
+        case "opened", "escalated", "reopened": "triggered"
+        case "acknowledged", "mitigated", "resolved", "closed": event
+        default: nil
+        }
     }
 
     /// The generic JSON body (snake_case keys, ISO 8601 dates).

@@ -57,7 +57,10 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             default: return APIError(.badRequest, "invalid_request", error.message)
             }
         case let error as RunbookError:
-            return APIError(.notFound, "runbook_not_found", error.message)
+            switch error.kind {
+            case .invalidReference: return APIError(.badRequest, "invalid_runbook_reference", error.message)
+            case .notFound: return APIError(.notFound, "runbook_not_found", error.message)
+            }
         case let error as HTTPError:
             let detail = error.body ?? error.status.reasonPhrase
             switch error.status {

@@ -28,6 +28,10 @@ public struct FirebreakServer: Sendable {
     /// Health checks for `/health` and canaries, sharing circuit breakers.
     let monitor: HealthMonitor
     let modules: ModuleScheduler
+    /// The database, disk and dependency checks behind `/health`, run in the background.
+    let health: HealthReporter
+    /// The limit on the routes that need no token (`/health`, `/metrics`), per address.
+    let openLimiter: RateLimiter
 
     /// Wires the parts together. Metrics are bootstrapped here, once per process.
     /// - Throws: ``ConfigError`` when the SNS certificates configured cannot be loaded.
@@ -54,6 +58,9 @@ public struct FirebreakServer: Sendable {
                                  routes: RouteTable(directory: config.runbooksDirectory, logger: logger),
                                  launcher: launcher, logger: logger)
         monitor = HealthMonitor(store: store, breaker: config.modules.breaker)
+        health = HealthReporter(store: store, dataDirectory: store.directory, minFreeDiskBytes: config.server.minFreeDiskBytes,
+                                monitor: monitor, checks: config.healthChecks)
+        openLimiter = RateLimiter(rate: config.server.rateLimit, burst: config.server.rateBurst)
         modules = ModuleScheduler(
             config: config,
             backups: BackupEngine(store: store, repository: config.modules.repository(dataDirectory: store.directory)),
@@ -67,12 +74,11 @@ public struct FirebreakServer: Sendable {
 
     /// The routes: `/health` and `/metrics` open, `/api/v1` behind tokens and the rate limit.
     public func makeRouter() -> Router<FirebreakContext> {
-        let router = Router(context: FirebreakContext.self)
+        let router = Router(context: FirebreakContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestMiddleware(maxBodyBytes: config.server.maxBodyBytes))
-        HealthRoutes(store: store, scheduler: scheduler, dispatcher: dispatcher, dataDirectory: dataDirectory,
-                     minFreeDiskBytes: config.server.minFreeDiskBytes, registry: FirebreakMetrics.registry,
-                     monitor: monitor, checks: config.healthChecks)
-            .register(on: router)
+        HealthRoutes(store: store, scheduler: scheduler, dispatcher: dispatcher, pipeline: pipeline, reporter: health,
+                     registry: FirebreakMetrics.registry, monitor: monitor)
+            .register(on: router.group().add(middleware: OpenAccessMiddleware(limiter: openLimiter)))
         let api = router.group("api/v1").add(middleware: AccessMiddleware(tokens: tokens, limiter: limiter))
         IncidentRoutes(store: store, engine: engine).register(on: api)
         RunRoutes(store: store, launcher: launcher, runsDirectory: runsDirectory).register(on: api)
@@ -104,11 +110,13 @@ public struct FirebreakServer: Sendable {
         let scheduler = self.scheduler
         let dispatcher = self.dispatcher
         let modules = self.modules
+        let health = self.health
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: LoopService { await scheduler.run() }),
                     .init(service: LoopService { await dispatcher.run() }),
+                    .init(service: LoopService { await health.run() }),
                     // Without schedules or canaries it returns at once; that must not stop the group.
                     .init(service: LoopService { await modules.run() }, successTerminationBehavior: .ignore),
                     .init(service: makeApplication(host: host, port: port, onRunning: onRunning)),

@@ -14,16 +14,14 @@ struct HealthRoutes {
     let store: Store
     let scheduler: EscalationScheduler
     let dispatcher: Dispatcher
-    let dataDirectory: URL?
-    let minFreeDiskBytes: Int
+    let pipeline: AlertPipeline
+    let reporter: HealthReporter
     let registry: PrometheusCollectorRegistry
     let monitor: HealthMonitor
-    /// Dependency checks from `health.checks`.
-    let checks: [HealthCheck]
     /// A tick older than this means the loop is stuck or stopped.
     static let staleAfter: TimeInterval = 10
 
-    func register(on router: Router<FirebreakContext>) {
+    func register(on router: RouterGroup<FirebreakContext>) {
         router.get("health", use: health)
         router.get("metrics", use: metrics)
     }
@@ -35,42 +33,51 @@ struct HealthRoutes {
 
     struct Report: Encodable {
         var status: String
+        /// When the database, disk and dependency checks last ran.
+        var checkedAt: Date
+        /// Their age in seconds.
+        var ageSeconds: Double
         var checks: [String: Check]
         /// The configured dependency checks, when there are any.
         var dependencies: HealthSummaryJSON?
+
+        enum CodingKeys: String, CodingKey {
+            case status, checks, dependencies
+            case checkedAt = "checked_at"
+            case ageSeconds = "age_seconds"
+        }
     }
 
     @Sendable func health(_ request: Request, context: FirebreakContext) async throws -> Response {
-        var checks: [String: Check] = [:]
+        let snapshot = await reporter.latest()
         let now = Date()
-        do {
-            try store.probeWrite(at: now)
-            checks["database"] = Check(status: "ok", detail: "answers and takes writes")
-        } catch let error as StoreError {
-            checks["database"] = Check(status: "fail", detail: error.message)
-        }
+        var checks = snapshot.checks
+        let age = max(0, now.timeIntervalSince(snapshot.at))
+        checks["freshness"] = Self.freshness(age: age, staleAfter: await reporter.staleAfter)
         checks["scheduler"] = Self.loop("escalation scheduler", await scheduler.lastTick, now: now)
         checks["dispatcher"] = Self.loop("notification dispatcher", await dispatcher.lastTick, now: now)
-        if let dataDirectory {
-            var stats = statvfs()
-            if statvfs(dataDirectory.path, &stats) == 0 {
-                let free = Int(stats.f_bavail) * Int(stats.f_frsize)
-                checks["disk"] = Check(status: free >= minFreeDiskBytes ? "ok" : "fail",
-                                       detail: "\(free / (1 << 20)) MiB free in \(dataDirectory.path) (minimum \(minFreeDiskBytes / (1 << 20)) MiB)")
-            } else {
-                checks["disk"] = Check(status: "fail", detail: "cannot read free space of \(dataDirectory.path): errno \(errno)")
-            }
-        }
-        var dependencies: HealthSummary?
-        if !self.checks.isEmpty {
-            let summary = await monitor.run(self.checks)
-            summary.results.forEach(HealthMetrics.record)
-            dependencies = summary
-        }
+        checks["ingest"] = Self.ingest(busyFor: pipeline.busyFor(now: now))
+        let dependencies = snapshot.dependencies
         let healthy = checks.values.allSatisfy { $0.status == "ok" } && dependencies?.status != .unhealthy
         let status = !healthy ? "fail" : dependencies?.status == .degraded ? "degraded" : "ok"
-        return try jsonResponse(Report(status: status, checks: checks, dependencies: dependencies.map(HealthSummaryJSON.init)),
-                                status: healthy ? .ok : .serviceUnavailable)
+        let report = Report(status: status, checkedAt: snapshot.at, ageSeconds: (age * 10).rounded() / 10,
+                            checks: checks, dependencies: dependencies.map(HealthSummaryJSON.init))
+        return try jsonResponse(report, status: healthy ? .ok : .serviceUnavailable)
+    }
+
+    /// Whether the background checks still run: their last result must be younger than `staleAfter`.
+    static func freshness(age: TimeInterval, staleAfter: TimeInterval) -> Check {
+        age <= staleAfter
+            ? Check(status: "ok", detail: String(format: "database, disk and dependency checks ran %.1fs ago", age))
+            : Check(status: "fail", detail: String(format: "the background health checks last ran %.0fs ago (more than %.0fs); they have stopped", age, staleAfter))
+    }
+
+    /// The alert writer: a batch that has been committing for more than `staleAfter` means webhooks hang.
+    static func ingest(busyFor: TimeInterval?) -> Check {
+        guard let busyFor else { return Check(status: "ok", detail: "idle, waiting for alerts") }
+        return busyFor <= staleAfter
+            ? Check(status: "ok", detail: String(format: "committing a batch for %.1fs", busyFor))
+            : Check(status: "fail", detail: String(format: "a batch of alerts has been committing for %.0fs; webhooks are not answered", busyFor))
     }
 
     static func loop(_ name: String, _ lastTick: Date?, now: Date) -> Check {

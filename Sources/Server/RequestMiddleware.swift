@@ -20,6 +20,9 @@ struct RequestMiddleware: RouterMiddleware {
         context.logger[metadataKey: "hb.request.id"] = nil
         let started = ContinuousClock.now
         var response: Response
+        // HEAD is GET without the body (RFC 9110 §9.3.2): the router answers it through the GET route
+        // (`autoGenerateHeadEndpoints`); errors and 404s lose their body here.
+        let isHead = request.method == .head
         do {
             var request = request
             if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
@@ -41,6 +44,10 @@ struct RequestMiddleware: RouterMiddleware {
             response = try apiError.response(from: request, context: context)
         }
         response.headers[Self.requestIDField] = requestID
+        if isHead {
+            if let length = response.body.contentLength { response.headers[.contentLength] = String(length) }
+            response.body = ResponseBody()
+        }
         let route = context.endpointPath ?? "unmatched"
         let status = String(response.status.code)
         let elapsed = ContinuousClock.now - started
@@ -127,5 +134,22 @@ struct AccessMiddleware: RouterMiddleware {
             for field in headers where apiError.headers[field.name] == nil { apiError.headers[field.name] = field.value }
             throw apiError
         }
+    }
+}
+
+/// The rate limit of the routes that need no token (`/health`, `/metrics`), per address: they must not become a
+/// way for anyone who can reach the port to load the server.
+struct OpenAccessMiddleware: RouterMiddleware {
+    typealias Context = FirebreakContext
+    let limiter: RateLimiter
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let decision = limiter.take("open:\(context.remoteAddress)")
+        guard decision.allowed else {
+            throw APIError(.tooManyRequests, "rate_limited",
+                           "too many requests; retry after \(decision.retryAfter)s (server.rate_limit in firebreak.yml)",
+                           headers: [.retryAfter: String(decision.retryAfter)])
+        }
+        return try await next(request, context)
     }
 }

@@ -16,6 +16,10 @@ public actor RunLauncher {
     let logger: Logger
     private var active: [Int64: Task<Void, Never>] = [:]
     private var queue: [(Int64, [String: String])] = []
+    /// The param values, secrets included, of runs started here that have not ended. Secrets are never stored,
+    /// so this is how an approval through the API resumes a run with a secret param without asking for it again
+    /// (until the server restarts; then the approval's `params` supply it).
+    private var values: [Int64: [String: String]] = [:]
 
     let modules: ModuleSettings
 
@@ -40,7 +44,7 @@ public actor RunLauncher {
         throws -> RunRecord
     {
         let library = RunbookLibrary(linter: RunbookLinter(modules: BuiltinModules.catalog))
-        let loaded = try library.find(reference, in: runbooksDirectory)
+        let loaded = try library.findContained(reference, in: runbooksDirectory)
         let errors = loaded.result.diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty else {
             throw WorkflowError(.invalidRunbook, "\(loaded.path) has lint errors: " + errors.prefix(3).map { $0.formatted(path: loaded.path) }.joined(separator: "; "))
@@ -60,13 +64,21 @@ public actor RunLauncher {
         schedule(runID, params: params)
     }
 
-    /// Continues a waiting run (after an approval).
-    public func resume(runID: Int64) throws {
+    /// Continues a waiting run (after an approval or a retry). Secret params come from `supplied`, else from the
+    /// values the run was started with in this process.
+    /// - Throws: ``WorkflowError`` `.invalidInput` when a secret param is needed and nobody has it.
+    public func resume(runID: Int64, supplied: [String: String] = [:]) throws {
         let record = try store.runDetail(id: runID).run
-        let parsed = RunbookParser.parse(record.source, defaultID: record.runbookID)
-        let values = try makeExecutor(logger).params(for: record, runbook: parsed.runbook, supplied: [:])
-        schedule(runID, params: values)
+        schedule(runID, params: try params(for: record, supplied: supplied))
     }
+
+    /// The checks of ``resume(runID:supplied:)`` without scheduling: whether every secret is at hand.
+    public func params(for record: RunRecord, supplied: [String: String]) throws -> [String: String] {
+        let parsed = RunbookParser.parse(record.source, defaultID: record.runbookID)
+        let known = (values[record.id!] ?? [:]).merging(supplied) { _, given in given }
+        return try makeExecutor(logger).params(for: record, runbook: parsed.runbook, supplied: known)
+    }
+
 
     /// Runs executing now.
     public var runningCount: Int { active.count }
@@ -79,6 +91,7 @@ public actor RunLauncher {
     }
 
     private func schedule(_ runID: Int64, params: [String: String]) {
+        values[runID] = params
         guard active[runID] == nil, !queue.contains(where: { $0.0 == runID }) else { return }
         queue.append((runID, params))
         drain()
@@ -92,20 +105,25 @@ public actor RunLauncher {
             let logger = runLogger
             let executor = makeExecutor(logger)
             active[runID] = Task {
+                var ended = true
                 do {
                     let run = try await executor.execute(runID: runID, params: params)
                     logger.info("run \(run.status.rawValue)")
-                    Counter(label: "firebreak_runs_finished_total", dimensions: [("status", run.status.rawValue)]).increment()
+                    ended = run.status.isFinal
+                    // A run that stops to wait for a human has not finished; it is counted apart.
+                    Counter(label: ended ? "firebreak_runs_finished_total" : "firebreak_runs_paused_total",
+                            dimensions: [("status", run.status.rawValue)]).increment()
                 } catch {
                     logger.error("run could not execute: \(error)")
                 }
-                self.finished(runID)
+                self.finished(runID, ended: ended)
             }
         }
     }
 
-    private func finished(_ runID: Int64) {
+    private func finished(_ runID: Int64, ended: Bool) {
         active[runID] = nil
+        if ended { values[runID] = nil }
         drain()
     }
 }

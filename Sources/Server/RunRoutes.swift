@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Store
 import Views
+import Workflows
 
 /// `/api/v1/runs`: start a run, list and show runs, approve a waiting step.
 struct RunRoutes {
@@ -14,6 +15,8 @@ struct RunRoutes {
         group.post("runs", use: start)
         group.get("runs/:id", use: show)
         group.post("runs/:id/approve", use: approve)
+        group.post("runs/:id/cancel", use: cancel)
+        group.post("runs/:id/retry", use: retry)
     }
 
     struct RunList: Encodable {
@@ -58,17 +61,41 @@ struct RunRoutes {
 
     @Sendable func approve(_ request: Request, context: FirebreakContext) async throws -> Response {
         let runID = try Self.runID(context)
-        let body = try await JSONBody.read(request, allowed: ["step", "by"])
+        let body = try await JSONBody.read(request, allowed: ["step", "by", "params"])
         let approver = context.actor(try body.string("by"))
+        let supplied = try body.stringMap("params")
         let step = try store.approve(runID: runID, stepName: try body.requiredString("step"), by: approver, at: Date())
         var approval = Approval(run: RunRecord.displayID(runID), step: step.name, approvedBy: approver, resumed: true)
         do {
-            try await launcher.resume(runID: runID)
+            try await launcher.resume(runID: runID, supplied: supplied)
         } catch {
             approval.resumed = false
             approval.resumeError = "\(error)"
         }
         return try jsonResponse(approval)
+    }
+
+    /// `POST /runs/{id}/cancel`: stops the step in flight (its process group), skips the rest, records it.
+    @Sendable func cancel(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let runID = try Self.runID(context)
+        let body = try await JSONBody.read(request, allowed: ["by", "reason"])
+        let (run, _) = try await RunControl.cancel(store: store, runID: runID, by: context.actor(try body.string("by")),
+                                                   reason: try body.string("reason"), runsDirectory: runsDirectory)
+        context.logger.info("run cancelled", metadata: ["run.id": .string(run.displayID)])
+        return try jsonResponse(RunJSON(run, runsDirectory: runsDirectory))
+    }
+
+    /// `POST /runs/{id}/retry`: a failed run again from its failed step; secrets as for an approval.
+    @Sendable func retry(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let runID = try Self.runID(context)
+        let body = try await JSONBody.read(request, allowed: ["by", "params"])
+        let record = try store.runDetail(id: runID).run
+        // Secrets are checked before the run changes, so a missing one leaves it failed as it was.
+        _ = try await launcher.params(for: record, supplied: try body.stringMap("params"))
+        _ = try store.prepareRetry(runID: runID, by: context.actor(try body.string("by")), at: Date())
+        try await launcher.resume(runID: runID, supplied: try body.stringMap("params"))
+        let detail = try store.runDetail(id: runID)
+        return try jsonResponse(RunJSON(detail.run, detail: detail, runsDirectory: runsDirectory), status: .accepted)
     }
 
     static func runID(_ context: FirebreakContext) throws -> Int64 {

@@ -20,6 +20,18 @@ public struct ServeLock: Sendable {
         return ServeLock(descriptor: descriptor)
     }
 
+    /// Whether a live `firebreak serve` holds the lock of `dataDirectory`.
+    public static func isHeld(dataDirectory: URL) -> Bool {
+        let descriptor = open(dataDirectory.appendingPathComponent("serve.lock").path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
+            flock(descriptor, LOCK_UN)
+            return false
+        }
+        return true
+    }
+
     /// Lets another server start.
     public func release() {
         flock(descriptor, LOCK_UN)

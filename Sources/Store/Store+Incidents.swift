@@ -158,6 +158,10 @@ extension Store {
                 break  // The escalation state is part of the incident row written above.
             }
         }
+        // A run waiting for a human must not outlive its incident (docs/incidents.md, "Runs and the incident").
+        for case .record(let entry) in transition.effects where entry.kind == "resolved" || entry.kind == "closed" {
+            try cancelIdleRuns(incidentID: transition.incident.id, because: entry.kind, at: time, db)
+        }
     }
 
     /// Appends one timeline entry.

@@ -74,10 +74,12 @@ extension Store {
 
     /// Saves a version of the post-mortem (replacing the current one, keeping history) and, when published, records
     /// `postmortem_published` on the incident's timeline, in one transaction.
+    /// - Parameter forcedOver: The unfinished sections a `--force` publication went past; recorded as
+    ///   `postmortem_forced`.
     /// - Throws: ``StoreError`` `.notFound` for an unknown incident.
     @discardableResult
-    public func savePostmortem(incidentID: String, markdown: String, status: PostmortemStatus, by actor: String, at time: Date)
-        throws -> PostmortemRecord
+    public func savePostmortem(incidentID: String, markdown: String, status: PostmortemStatus, by actor: String, at time: Date,
+                               forcedOver: [String] = []) throws -> PostmortemRecord
     {
         try write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM incidents WHERE id = ?", arguments: [incidentID]) != nil else {
@@ -96,6 +98,10 @@ extension Store {
             try db.execute(
                 sql: "INSERT INTO postmortem_history (incident_id, status, markdown, at, actor) VALUES (?, ?, ?, ?, ?)",
                 arguments: [incidentID, status.rawValue, markdown, time.timeIntervalSince1970, actor])
+            if !forcedOver.isEmpty {
+                try Self.append(TimelineEntry(kind: "postmortem_forced", actor: actor, at: time,
+                                              details: ["unfinished": forcedOver.joined(separator: ", ")]), to: incidentID, db)
+            }
             try Self.append(TimelineEntry(kind: "postmortem_\(status.rawValue)", actor: actor, at: time,
                                           details: ["bytes": String(markdown.utf8.count)]), to: incidentID, db)
             return PostmortemRecord(incidentID: incidentID, status: status, markdown: markdown, updatedAt: time, updatedBy: actor,
@@ -138,6 +144,23 @@ extension Store {
                            owner: row["owner"], status: row["status"], text: row["text"], link: row["link"],
                            createdAt: Date(timeIntervalSince1970: row["created_at"]))
             }
+        }
+    }
+
+    /// Sets an action item's status (`open` or `done`), with a timeline entry on its incident.
+    /// - Throws: ``StoreError`` `.notFound` for an unknown item.
+    public func setActionItemStatus(id: Int64, status: String, by actor: String, at time: Date) throws -> ActionItem {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM action_items WHERE id = ?", arguments: [id]) else {
+                throw StoreError(.notFound, "no action item \(id); list them with 'firebreak postmortem action list INC-n'")
+            }
+            try db.execute(sql: "UPDATE action_items SET status = ? WHERE id = ?", arguments: [status, id])
+            let item = ActionItem(id: row["id"], incidentID: row["incident_id"], type: ActionItem.Kind(rawValue: row["type"]) ?? .other,
+                                  owner: row["owner"], status: status, text: row["text"], link: row["link"],
+                                  createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            try Self.append(TimelineEntry(kind: "action_item_\(status)", actor: actor, at: time,
+                                          details: ["action_item": String(id), "text": item.text]), to: item.incidentID, db)
+            return item
         }
     }
 }

@@ -35,6 +35,7 @@ extension Store {
     /// Only the run's mutable columns are written: its source text and params never change.
     public func commit(run: RunRecord? = nil, step: StepRecord? = nil, attempt: AttemptRecord? = nil) throws {
         try write { db in
+            try Self.ensureNotCancelled(runID: run?.id ?? step?.runID ?? attempt?.runID, db)
             if let run { try Self.update(run, db) }
             if let step { try Self.update(step, db) }
             if let attempt { try Self.save(attempt, db) }
@@ -49,6 +50,7 @@ extension Store {
         incidentEvents: [TimelineEntry] = []
     ) throws {
         try write { db in
+            try Self.ensureNotCancelled(runID: run?.id ?? steps.first?.runID ?? attempts.first?.runID, db)
             if let run { try Self.update(run, db) }
             for step in steps { try Self.update(step, db) }
             for attempt in attempts { try Self.save(attempt, db) }
@@ -61,7 +63,7 @@ extension Store {
     // The transition statements are written by hand and cached: they run twice per step, and
     // Codable record encoding cost more than the SQLite work itself.
 
-    private static func update(_ run: RunRecord, _ db: Database) throws {
+    static func update(_ run: RunRecord, _ db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             UPDATE runs SET status = ?, cursor = ?, recovering = ?, error = ?, finished_at = ? WHERE id = ?
             """)
@@ -70,7 +72,7 @@ extension Store {
         ])
     }
 
-    private static func update(_ step: StepRecord, _ db: Database) throws {
+    static func update(_ step: StepRecord, _ db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             UPDATE run_steps SET status = ?, attempts = ?, exit_code = ?, started_at = ?, finished_at = ?,
                 duration_ms = ?, outputs = ?, reason = ?, approved_by = ?, approved_at = ?
@@ -137,6 +139,12 @@ extension Store {
             guard !step.status.isFinal else {
                 throw StoreError(.conflict, "step '\(stepName)' already ended \(step.status.rawValue); nothing to approve")
             }
+            guard step.status == .waiting else {
+                let now = step.status == .running ? "is running now (another process holds it)" : "has not been reached yet"
+                throw StoreError(.conflict,
+                                 "step '\(stepName)' of \(RunRecord.displayID(runID)) \(now); only a waiting step can be approved "
+                                    + "(see 'firebreak runs show \(RunRecord.displayID(runID))')")
+            }
             step.approvedBy = approver
             step.approvedAt = date
             try step.update(db)
@@ -146,12 +154,16 @@ extension Store {
 }
 
 extension Store {
-    /// Marks a running run `waiting` (after Ctrl-C at a prompt); the step at its cursor stays pending.
+    /// Marks a running run `waiting` (after Ctrl-C at a prompt, when no step process runs); a step left `running`
+    /// between its attempts goes back to `pending`, so the listing never shows a step running in a waiting run.
     public func pauseRun(id: Int64) throws {
         try write { db in
             guard var run = try RunRecord.fetchOne(db, key: id), run.status == .running else { return }
             run.status = .waiting
             try run.update(db)
+            try db.execute(
+                sql: "UPDATE run_steps SET status = 'pending', reason = ? WHERE run_id = ? AND status = 'running'",
+                arguments: ["paused at the prompt (Ctrl-C); resume to continue", id])
         }
     }
 }

@@ -119,6 +119,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             case notFound
             case conflict
             case unavailable
+            case cancelled
         }
 
         let kind: Kind
@@ -128,6 +129,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let conflict = Code(kind: .conflict)
         /// The database cannot be used.
         public static let unavailable = Code(kind: .unavailable)
+        /// The run was cancelled: its executor's write is refused, and the executor stops.
+        public static let cancelled = Code(kind: .cancelled)
 
         public var description: String { kind.rawValue }
     }

@@ -24,7 +24,7 @@ struct Firebreak: AsyncParsableCommand {
             LintCommand.self, RunbooksCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self,
             ApproveCommand.self, RunsCommand.self, IncidentCommand.self, ServeCommand.self, TokenCommand.self,
             DLQCommand.self, AlertsCommand.self, BackupCommand.self, RestoreCommand.self, DrillCommand.self,
-            HealthCommand.self, PostmortemCommand.self,
+            HealthCommand.self, PostmortemCommand.self, StatusCommand.self,
         ]
     )
 
@@ -72,7 +72,9 @@ struct Firebreak: AsyncParsableCommand {
             if code.rawValue == ExitStatus.failed || code.rawValue == ExitStatus.waiting {
                 Foundation.exit(code.rawValue)
             }
-            let message = fullMessage(for: error)
+            var message = fullMessage(for: error)
+            // One style for every error: ArgumentParser's "Error: " becomes Firebreak's "error: ".
+            if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst(7) }
             if !message.isEmpty { FileHandle.standardError.write(message + "\n") }
             // ArgumentParser uses 64 for usage errors; Firebreak documents 2 for every invalid input.
             Foundation.exit(code == .validationFailure ? ExitStatus.invalidInput : code.rawValue)
@@ -90,14 +92,21 @@ enum ExitStatus {
 
 /// Options every command that touches the database shares.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Directory for firebreak.db and backups (env FIREBREAK_DATA).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Directory for firebreak.db and backups (env FIREBREAK_DATA; default: the nearest .firebreak from here up, then $XDG_DATA_HOME/firebreak).", valueName: "dir"))
     var dataDir: String?
 
-    /// The data directory: `--data-dir`, then `FIREBREAK_DATA`, then `./.firebreak`.
-    var dataDirectory: URL {
-        let path = dataDir ?? ProcessInfo.processInfo.environment["FIREBREAK_DATA"] ?? ".firebreak"
-        return URL(fileURLWithPath: path)
+    @Flag(name: .long, help: "No colour, even on a terminal (NO_COLOR=1 does the same).")
+    var noColor = false
+
+    /// The data directory and why it is the one (see ``DataDirectory``).
+    var data: DataDirectory {
+        DataDirectory.resolve(option: dataDir, environment: ProcessInfo.processInfo.environment,
+                              workingDirectory: FileManager.default.currentDirectoryPath)
     }
+
+    /// The data directory: `--data-dir`, `FIREBREAK_DATA`, the nearest `.firebreak` (or `firebreak.yml`) from here
+    /// up, then `$XDG_DATA_HOME/firebreak`.
+    var dataDirectory: URL { data.url }
 
     @Option(name: .long, help: ArgumentHelp("Configuration file (env FIREBREAK_CONFIG; default ./firebreak.yml, optional).", valueName: "path"))
     var config: String?

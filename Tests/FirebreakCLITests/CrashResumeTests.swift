@@ -15,6 +15,7 @@ struct CrashResumeTests {
     func runAndKill(_ runbook: String, waitingFor marker: String) async throws {
         let result = try await Subprocess.run(
             .path(FilePath(CommandLineTool.binary)), arguments: ["run", runbook, "--yes"],
+            environment: .inherit.updating(["FIREBREAK_DATA": directory.path(".firebreak")]),
             workingDirectory: FilePath(directory.path), input: .none, output: .discarded, error: .discarded
         ) { execution in
             let deadline = ContinuousClock.now + .seconds(30)

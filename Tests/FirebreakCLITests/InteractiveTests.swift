@@ -19,6 +19,7 @@ struct InteractiveTests {
         let steps = try String(decoding: JSONSerialization.data(withJSONObject: script.map { [$0.0, $0.1 as Any] }), as: UTF8.self)
         let result = try await Subprocess.run(
             .name("python3"), arguments: Arguments([driver, steps, "--", CommandLineTool.binary] + arguments),
+            environment: .inherit.updating(["FIREBREAK_DATA": directory.path(".firebreak")]),
             workingDirectory: FilePath(directory.path), output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
         let outcome = try JSONDecoder().decode(Outcome.self, from: Data(result.standardOutput.utf8))
         return (outcome, result.standardError)

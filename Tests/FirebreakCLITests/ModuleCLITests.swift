@@ -64,9 +64,12 @@ struct ModuleCLITests {
 
     @Test("health runs the configured checks and exits 0 when healthy, 1 otherwise")
     func health() async throws {
+        // Zero configuration: Firebreak checks its own database and data dir.
         let none = try await firebreak("health")
-        #expect(none.status == 2)
-        #expect(none.stderr.contains("no checks are defined"))
+        #expect(none.status == 0, "\(none.stdout)\(none.stderr)")
+        #expect(none.stdout.contains("firebreak-database"))
+        #expect(none.stdout.contains("PRAGMA quick_check returned ok"))
+        #expect(none.stdout.contains("firebreak-data-dir"))
         try """
             health:
               checks:
@@ -85,5 +88,7 @@ struct ModuleCLITests {
         let degraded = try await firebreak("health")
         #expect(degraded.status == 1)
         #expect(degraded.stdout.contains("overall: degraded"))
+        #expect(degraded.stdout.contains("the command exited 3"))
+        #expect(degraded.stdout.contains("the command exited 0"))
     }
 }

@@ -33,9 +33,26 @@ struct PostmortemCLITests {
         #expect(html.stdout.hasPrefix("<!DOCTYPE html>"))
         #expect(html.stderr.isEmpty)
 
-        directory.write("edited.md", draft.replacingOccurrences(of: "_TODO (owner): the root causes", with: "A certificate expired"))
+        // An untouched draft cannot be published: its sections still say TODO.
+        let untouched = try await firebreak("postmortem", "publish", "INC-1", "--file", "pm.md", "--by", "alice")
+        #expect(untouched.status == 2)
+        #expect(untouched.stderr.contains("still has TODO placeholders in: Summary, Impact, Detection, Trigger"), "\(untouched.stderr)")
+        #expect(try await firebreak("incident", "close", "INC-1").status == 2)
+
+        // An action item added after the draft was generated is published with it.
+        #expect(try await firebreak("postmortem", "action", "add", "INC-1", "--type", "process", "--owner", "carol",
+                                    "Page the payments team too").status == 0)
+        var edited = draft.replacingOccurrences(of: "_TODO (owner): the root causes", with: "A certificate expired")
+        while let range = edited.range(of: #"_TODO \(owner\)[^\n]*"#, options: .regularExpression) {
+            edited.replaceSubrange(range, with: "Written by the owner.")
+        }
+        directory.write("edited.md", edited)
         let published = try await firebreak("postmortem", "publish", "INC-1", "--file", "edited.md", "--by", "alice")
-        #expect(published.status == 0)
+        #expect(published.status == 0, "\(published.stderr)")
+        let stored = try await firebreak("postmortem", "show", "INC-1").stdout
+        #expect(stored.contains("| prevent | Add a canary for payments | bob | open | - |"))
+        #expect(stored.contains("| process | Page the payments team too | carol | open | - |"))
+        #expect(!stored.contains("_TODO"))
         #expect(published.stdout.contains("INC-1's post-mortem is published"))
         #expect(try await firebreak("incident", "close", "INC-1").status == 0)
         let history = try await firebreak("postmortem", "show", "INC-1", "--history")
@@ -51,5 +68,24 @@ struct PostmortemCLITests {
         #expect(broken.stderr.hasPrefix("error: bad.mustache:"))
         directory.write("templates/postmortem.md.mustache", "custom {{incident.id}} {{metrics.tta}}\n")
         #expect(try await firebreak("postmortem", "generate", "INC-1").stdout.hasPrefix("custom INC-1 "))
+    }
+
+    @Test("publish --force goes past TODOs and says so on the timeline; action done closes an item")
+    func forceAndDone() async throws {
+        #expect(try await firebreak("incident", "open", "--title", "Queue stuck", "--severity", "P2", "--by", "alice").status == 0)
+        let item = try await firebreak("postmortem", "action", "add", "INC-1", "--type", "prevent", "--owner", "bob",
+                                       "Alert on queue age", "--json")
+        #expect(item.status == 0)
+        let forced = try await firebreak("postmortem", "publish", "INC-1", "--force", "--by", "alice")
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let done = try await firebreak("postmortem", "action", "done", "1", "--by", "bob")
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(done.stdout.contains("is done"))
+        let list = try await firebreak("postmortem", "action", "list", "INC-1", "--json")
+        #expect(list.stdout.contains("\"status\" : \"done\""))
+        let timeline = try await firebreak("incident", "show", "INC-1", "--json").stdout
+        #expect(timeline.contains("postmortem_forced"))
+        #expect(timeline.contains("action_item_done"))
+        #expect(try await firebreak("postmortem", "action", "done", "99").status == 2)
     }
 }

@@ -115,6 +115,40 @@ struct AlertIngestTests {
         #expect(late.fireCount == 1)
     }
 
+    @Test("a repeat of an alert that never stopped firing does not reopen an incident a human resolved")
+    func repeatAfterHumanResolve() throws {
+        var incident = Incident(id: "INC-1", title: "t", severity: .p1, status: .resolved, triggeredAt: t0, dedupKey: "k")
+        incident.resolvedAt = t0
+        let stillFiring = AlertSnapshot(incident: incident, alert: .init(status: .firing, fireCount: 3))
+        let repeated = ingestor.decide(alert(), incidentKey: "k", severity: .p1, snapshot: stillFiring,
+                                       newID: { Issue.record("no new incident"); return "INC-2" }, at: t0.addingTimeInterval(60))
+        #expect(repeated.outcome == .repeated)
+        #expect(repeated.transition?.incident.status == .resolved)
+        #expect(repeated.fireCount == 4)
+        #expect(!repeated.routes)
+    }
+
+    @Test("a more severe alert joining the group raises the incident's severity; a milder one does not lower it")
+    func attachRaisesSeverity() throws {
+        let incident = Incident(id: "INC-1", title: "t", severity: .p3, status: .triggered, triggeredAt: t0, dedupKey: "k")
+        let raised = ingestor.decide(alert(key: "a2"), incidentKey: "k", severity: .p1,
+                                     snapshot: AlertSnapshot(incident: incident, alert: nil, othersFiring: 1),
+                                     newID: { "X" }, at: t0)
+        #expect(raised.outcome == .attached)
+        #expect(raised.transition?.incident.severity == .p1)
+        let kinds = raised.transition?.effects.compactMap { effect -> String? in
+            if case .record(let entry) = effect { return entry.kind }
+            return nil
+        }
+        #expect(kinds?.contains("severity_changed") == true, "\(kinds ?? [])")
+        var severe = incident
+        severe.severity = .p0
+        let milder = ingestor.decide(alert(key: "a3"), incidentKey: "k", severity: .p2,
+                                     snapshot: AlertSnapshot(incident: severe, alert: nil, othersFiring: 1),
+                                     newID: { "X" }, at: t0)
+        #expect(milder.transition?.incident.severity == .p0)
+    }
+
     @Test("an acknowledge from the sender acknowledges a triggered incident once")
     func acknowledge() throws {
         let incident = Incident(id: "INC-1", title: "t", severity: .p2, triggeredAt: t0, dedupKey: "k")

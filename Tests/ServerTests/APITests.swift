@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Server
+@testable import Server
 import Store
 import Testing
 
@@ -94,6 +94,9 @@ struct APITests {
         ("/api/v1/incidents/INC-99/ack", "", 404, "not_found"),
         ("/api/v1/incidents/INC-99/explode", "", 404, "not_found"),
         ("/api/v1/runs", #"{"runbook":"missing"}"#, 404, "runbook_not_found"),
+        ("/api/v1/runs", #"{"runbook":"/etc/passwd"}"#, 400, "invalid_runbook_reference"),
+        ("/api/v1/runs/RUN-9/cancel", "{}", 404, "not_found"),
+        ("/api/v1/runs/RUN-9/retry", "{}", 404, "not_found"),
         ("/api/v1/runs/nope/approve", #"{"step":"x"}"#, 400, "invalid_id"),
         ("/api/v1/nowhere", "{}", 404, "not_found"),
     ])
@@ -156,7 +159,7 @@ struct APITests {
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok)
                 let checks = response.body.json["checks"] as? [String: [String: String]] ?? [:]
-                #expect(checks.keys.sorted() == ["database", "disk", "dispatcher", "scheduler"])
+                #expect(checks.keys.sorted() == ["database", "disk", "dispatcher", "freshness", "ingest", "scheduler"])
                 #expect(checks.values.allSatisfy { $0["status"] == "ok" })
             }
             // Another process takes the database's write lock and keeps it for a while.
@@ -174,6 +177,10 @@ struct APITests {
             holder.standardOutput = pipe
             try holder.run()
             #expect(pipe.fileHandleForReading.availableLine() == "locked")
+            // The database check runs in the background (every 5 s in `serve`); run one round now.
+            await test.server.health.refresh()
+            await test.server.scheduler.tick()
+            await test.server.dispatcher.tick()
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 let checks = response.body.json["checks"] as? [String: [String: String]] ?? [:]
@@ -181,8 +188,11 @@ struct APITests {
                 #expect(checks["scheduler"]?["status"] == "ok")
             }
             holder.waitUntilExit()
+            await test.server.health.refresh()
+            await test.server.scheduler.tick()
+            await test.server.dispatcher.tick()
             try await client.execute(uri: "/health", method: .get) { response in
-                #expect(response.status == .ok)
+                #expect(response.status == .ok, "\(response.body.json)")
             }
         }
     }

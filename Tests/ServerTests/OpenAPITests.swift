@@ -20,4 +20,27 @@ struct OpenAPITests {
         }
         #expect(served == documented, "served but undocumented: \(served.subtracting(documented).sorted()); documented but not served: \(documented.subtracting(served).sorted())")
     }
+
+    @Test("every $ref points at something the document defines")
+    func referencesResolve() throws {
+        let text = try String(contentsOf: CommandLineTool.packageRoot.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        let document = try #require(try Yams.load(yaml: text) as? [String: Any])
+        var references: Set<String> = []
+        func collect(_ node: Any) {
+            if let mapping = node as? [String: Any] {
+                if let reference = mapping["$ref"] as? String { references.insert(reference) }
+                mapping.values.forEach(collect)
+            } else if let list = node as? [Any] {
+                list.forEach(collect)
+            }
+        }
+        collect(document)
+        #expect(references.count > 10)
+        let unresolved = references.filter { reference in
+            var node: Any? = document
+            for part in reference.dropFirst(2).split(separator: "/") { node = (node as? [String: Any])?[String(part)] }
+            return node == nil
+        }
+        #expect(unresolved.isEmpty, "undefined: \(unresolved.sorted())")
+    }
 }

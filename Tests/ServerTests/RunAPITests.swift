@@ -72,3 +72,78 @@ struct RunAPITests {
         #expect(kinds.contains("run_succeeded"))
     }
 }
+
+@Suite("the API starts only runbooks from the runbooks directory")
+struct RunbookContainmentTests {
+    static let evil = """
+        # Evil
+
+        ```sh
+        touch pwned
+        ```
+        """
+
+    /// A server whose runbooks directory holds `restart.md`, a symlink to a file outside it, and a symlinked
+    /// directory outside it; outside the directory sits a runbook that must never run.
+    static func server() throws -> (TestServer, URL) {
+        let test = try TestServer()
+        let manager = FileManager.default
+        let runbooks = test.directory.url.appendingPathComponent("runbooks")
+        let outside = test.directory.url.appendingPathComponent("outside")
+        try manager.createDirectory(at: runbooks, withIntermediateDirectories: true)
+        try manager.createDirectory(at: outside, withIntermediateDirectories: true)
+        try RunAPITests.runbook.write(to: runbooks.appendingPathComponent("restart.md"), atomically: true, encoding: .utf8)
+        try evil.write(to: outside.appendingPathComponent("evil.md"), atomically: true, encoding: .utf8)
+        try evil.write(to: test.directory.url.appendingPathComponent("evil.txt"), atomically: true, encoding: .utf8)
+        try manager.createSymbolicLink(
+            at: runbooks.appendingPathComponent("linked.md"), withDestinationURL: outside.appendingPathComponent("evil.md"))
+        try manager.createSymbolicLink(at: runbooks.appendingPathComponent("elsewhere"), withDestinationURL: outside)
+        return (test, outside)
+    }
+
+    @Test(
+        "every form of escape is refused and nothing runs",
+        arguments: [
+            ("ABS/outside/evil.md", 400, "invalid_runbook_reference"),
+            ("ABS/evil.txt", 400, "invalid_runbook_reference"),
+            ("../evil.txt", 400, "invalid_runbook_reference"),
+            ("../../../../etc/passwd", 400, "invalid_runbook_reference"),
+            ("runbooks/../evil.txt", 400, "invalid_runbook_reference"),
+            ("elsewhere/evil.md", 400, "invalid_runbook_reference"),
+            ("..", 400, "invalid_runbook_reference"),
+            ("~/evil", 400, "invalid_runbook_reference"),
+            ("evil\u{0}", 400, "invalid_runbook_reference"),
+            ("linked", 404, "runbook_not_found"),
+            ("evil", 404, "runbook_not_found"),
+        ])
+    func escapes(reference: String, status: Int, code: String) async throws {
+        let (test, outside) = try Self.server()
+        let resolved = reference.replacingOccurrences(of: "ABS", with: test.directory.url.path)
+        let body = try JSONSerialization.data(withJSONObject: ["runbook": resolved, "params": [:] as [String: String]])
+        try await test.application().test(.router) { client in
+            try await client.execute(uri: "/api/v1/runs", method: .post, headers: test.auth,
+                                     body: ByteBuffer(bytes: body)) { response in
+                #expect(Int(response.status.code) == status)
+                #expect(response.body.json["error"] as? String == code)
+            }
+            await test.server.launcher.waitForIdle()
+        }
+        // Steps run in their runbook's directory: an escaped run would leave `pwned` beside the file it ran.
+        #expect(!FileManager.default.fileExists(atPath: outside.appendingPathComponent("pwned").path))
+        #expect(!FileManager.default.fileExists(atPath: test.directory.url.appendingPathComponent("pwned").path))
+        #expect(try test.store.runs(incidentID: nil, limit: 10).isEmpty)
+    }
+
+    @Test("a runbook inside the directory still starts by id")
+    func byID() async throws {
+        let (test, _) = try Self.server()
+        try await test.application().test(.router) { client in
+            try await client.execute(uri: "/api/v1/runs", method: .post, headers: test.auth,
+                                     body: #"{"runbook":"restart"}"#.buffer) { response in
+                #expect(response.status == .accepted)
+                #expect((response.body.json["runbook_path"] as? String)?.hasSuffix("/runbooks/restart.md") == true)
+            }
+            await test.server.launcher.waitForIdle()
+        }
+    }
+}

@@ -46,11 +46,23 @@ struct StoreTests {
         #expect(detail.attempts[0]?.map(\.output) == ["ok\n"])
     }
 
-    @Test("approve records who and when, and refuses unknown or finished steps")
+    @Test("approve records who and when, and refuses unknown, finished, running or not-yet-reached steps")
     func approve() throws {
         let store = try Store.inMemory()
         _ = try makeRun(store)
         let when = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect { try store.approve(runID: 1, stepName: "b", by: "erin", at: when) } throws: { error in
+            (error as? StoreError)?.code == .conflict && "\(error)".contains("has not been reached yet")
+        }
+        var running = try store.runDetail(id: 1).steps[1]
+        running.status = .running
+        try store.commit(step: running)
+        #expect { try store.approve(runID: 1, stepName: "b", by: "erin", at: when) } throws: { error in
+            (error as? StoreError)?.code == .conflict && "\(error)".contains("is running now")
+        }
+        var waiting = running
+        waiting.status = .waiting
+        try store.commit(step: waiting)
         let step = try store.approve(runID: 1, stepName: "b", by: "erin", at: when)
         #expect(step.approvedBy == "erin")
         #expect(step.approvedAt == when)

@@ -94,8 +94,21 @@ public struct AlertIngestor: Sendable {
                                          transition: Transition(incident: incident, effects: [entry("alert_repeated")]),
                                          isNewIncident: false, fireCount: count)
                 }
-                return AlertDecision(outcome: .attached,
-                                     transition: Transition(incident: incident, effects: [entry("alert_fired")]),
+                var transition = Transition(incident: incident, effects: [entry("alert_fired")])
+                // A more severe alert joining the group raises the incident to its severity.
+                if severity < incident.severity,
+                    let raised = try? engine.apply(.changeSeverity(severity), note: "raised by alert \(alert.name)",
+                                                   to: incident, by: actor, at: time)
+                {
+                    transition = transition.then(raised)
+                }
+                return AlertDecision(outcome: .attached, transition: transition, isNewIncident: false, fireCount: count)
+            }
+            if let incident = snapshot.incident, incident.status == .resolved, snapshot.alert?.status == .firing {
+                // The sender repeats an alert that never stopped firing: a human resolved the incident anyway, and a
+                // repeat must not undo that. Only a new firing after a resolve notification reopens.
+                return AlertDecision(outcome: .repeated,
+                                     transition: Transition(incident: incident, effects: [entry("alert_repeated")]),
                                      isNewIncident: false, fireCount: count)
             }
             if let incident = snapshot.incident, incident.status == .resolved, let resolvedAt = incident.resolvedAt,

@@ -19,11 +19,14 @@ public struct RouteDecision: Sendable, Equatable {
     public var start: Bool
     /// `matched trigger`, `fallback`, `already ran for this incident`, `rate limit: …`.
     public var reason: String
+    /// Param values from the matching trigger's `params` templates.
+    public var params: [String: String]
 
-    public init(runbook: String, start: Bool, reason: String) {
+    public init(runbook: String, start: Bool, reason: String, params: [String: String] = [:]) {
         self.runbook = runbook
         self.start = start
         self.reason = reason
+        self.params = params
     }
 
     /// The timeline entry that records the decision: `runbook_routed` (with the run id) or `runbook_skipped`.
@@ -64,11 +67,15 @@ public struct AlertRouter: Sendable {
     public func decide(
         _ alert: Alert, alreadyRan: (String) throws -> Bool, recentRuns: (String) throws -> Int
     ) rethrows -> [RouteDecision] {
-        var chosen = matching(alert, severity: policy.severity(of: alert)).map { ($0.id, "matched a trigger") }
-        if chosen.isEmpty, let fallback = policy.fallbackRunbook {
-            chosen = [(fallback, "fallback: no runbook's triggers match")]
+        let severity = policy.severity(of: alert)
+        var chosen = matching(alert, severity: severity).map { candidate in
+            let trigger = candidate.triggers.first { $0.matches(alert, severity: severity) }
+            return (candidate.id, "matched a trigger", trigger?.params(for: alert) ?? [:])
         }
-        return try chosen.map { id, reason in
+        if chosen.isEmpty, let fallback = policy.fallbackRunbook {
+            chosen = [(fallback, "fallback: no runbook's triggers match", [:])]
+        }
+        return try chosen.map { id, reason, params in
             if try alreadyRan(id) {
                 return RouteDecision(runbook: id, start: false, reason: "already ran for this incident")
             }
@@ -78,7 +85,7 @@ public struct AlertRouter: Sendable {
                     runbook: id, start: false,
                     reason: "rate limit: \(recent) automatic runs in the last \(Int(policy.runWindow.seconds))s (alerts.max_runs_per_window)")
             }
-            return RouteDecision(runbook: id, start: true, reason: reason)
+            return RouteDecision(runbook: id, start: true, reason: reason, params: params)
         }
     }
 }

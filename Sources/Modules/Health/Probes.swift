@@ -62,7 +62,7 @@ enum Probes {
         request.method = .init(rawValue: method)
         request.headers.add(name: "User-Agent", value: "firebreak-health")
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeout.milliseconds))
+            let response = try await probeClient.execute(request, timeout: .milliseconds(timeout.milliseconds))
             let body = try await response.body.collect(upTo: 1 << 20)
             let status = Int(response.status.code)
             guard expect.contains(status) else {
@@ -75,8 +75,33 @@ enum Probes {
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             return (.unhealthy, "\(method) \(url) timed out after \(DurationParser.format(timeout))")
         } catch {
-            return (.unhealthy, "\(method) \(url) failed: \(error)")
+            return (.unhealthy, "\(method) \(url) failed: \(describe(error, url: url))")
         }
+    }
+
+    /// The client of HTTP checks. It does not retry a refused connection until the deadline, as the shared client
+    /// does: a check has its own `retries`, and a closed port must fail at once.
+    static let probeClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: .singletonMultiThreadedEventLoopGroup, configuration: configuration)
+    }()
+
+    /// A network error in words: `connection refused (127.0.0.1:9000)` rather than NIO's type dump.
+    static func describe(_ error: any Error, url: String) -> String {
+        let text = String(describing: error)
+        let components = URLComponents(string: url)
+        let address = "\(components?.host ?? "?"):\(components?.port ?? (components?.scheme == "https" ? 443 : 80))"
+        for (needle, words) in [("Connection refused", "connection refused"), ("No route to host", "no route to host"),
+                                ("Network is unreachable", "network unreachable"), ("Connection reset", "connection reset")]
+        where text.contains(needle) {
+            return "\(words) (\(address))"
+        }
+        if text.contains("lookup") || text.contains("resolve") || text.contains("getaddrinfo") {
+            return "cannot resolve \(components?.host ?? url)"
+        }
+        return text
     }
 
     static func tcp(host: String, port: Int, timeout: Duration) async -> (HealthStatus, String) {
@@ -118,7 +143,11 @@ enum Probes {
                         .path("/bin/sh"), arguments: ["-c", command], output: .string(limit: 64 * 1024),
                         error: .combinedWithOutput)
                     let tail = outcome.standardOutput.split(separator: "\n").suffix(2).joined(separator: " | ")
-                    return (outcome.terminationStatus.isSuccess, "\(outcome.terminationStatus)\(tail.isEmpty ? "" : ": \(tail)")")
+                    let ended = switch outcome.terminationStatus {
+                    case .exited(let code): "the command exited \(code)"
+                    case .signaled(let signal): "the command was killed by signal \(signal)"
+                    }
+                    return (outcome.terminationStatus.isSuccess, ended + (tail.isEmpty ? "" : ": \(tail)"))
                 }
                 group.addTask {
                     try await Task.sleep(for: timeout)
@@ -130,7 +159,7 @@ enum Probes {
             guard let (success, detail) = result else {
                 return (.unhealthy, "the command did not finish within \(DurationParser.format(timeout))")
             }
-            return (success ? .healthy : .unhealthy, "the command ended with \(detail)")
+            return (success ? .healthy : .unhealthy, detail)
         } catch {
             return (.unhealthy, "cannot run the command: \(error)")
         }

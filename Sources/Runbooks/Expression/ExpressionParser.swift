@@ -10,6 +10,14 @@ public struct ExpressionParser {
 
     private var tokens: [(token: Token, column: Int)] = []
     private var position = 0
+    private var depth = 0
+
+    /// The longest expression accepted, in bytes.
+    public static let maxLength = 4096
+    /// The deepest nesting of `(` and `!` accepted.
+    public static let maxDepth = 32
+    /// The most `&&`, `||` and comparison operators in one expression.
+    public static let maxOperators = 256
 
     /// Parses `text`.
     ///
@@ -18,8 +26,24 @@ public struct ExpressionParser {
     /// ```
     /// - Throws: ``ExpressionError`` with the 1-based column of the problem.
     public static func parse(_ text: String) throws(ExpressionError) -> WhenExpression {
+        guard text.utf8.count <= maxLength else {
+            throw ExpressionError(
+                column: maxLength + 1,
+                message: "the expression is \(text.utf8.count) bytes long; the limit is \(maxLength). "
+                    + "Compute the condition in an earlier step and test its output")
+        }
         var parser = ExpressionParser()
         parser.tokens = try tokenize(text)
+        let operators = parser.tokens.lazy.filter {
+            if case .symbol(let symbol) = $0.token { return symbol != "(" && symbol != ")" && symbol != "!" }
+            return false
+        }.count
+        guard operators <= maxOperators else {
+            throw ExpressionError(
+                column: 1,
+                message: "the expression has \(operators) operators; the limit is \(maxOperators). "
+                    + "Compute the condition in an earlier step and test its output")
+        }
         let expression = try parser.parseOr()
         let (token, column) = parser.tokens[parser.position]
         if token != .end {
@@ -125,6 +149,16 @@ public struct ExpressionParser {
         return result
     }
 
+    /// Counts one level of `(` or `!`; refuses nesting deeper than ``maxDepth`` (deep input would exhaust the stack).
+    private mutating func enter() throws(ExpressionError) {
+        depth += 1
+        guard depth <= Self.maxDepth else {
+            throw ExpressionError(
+                column: tokens[position].column,
+                message: "the expression nests '(' and '!' more than \(Self.maxDepth) deep; simplify it")
+        }
+    }
+
     private mutating func parseOr() throws(ExpressionError) -> WhenExpression {
         var lhs = try parseAnd()
         while tokens[position].token == .symbol("||") {
@@ -145,6 +179,8 @@ public struct ExpressionParser {
 
     private mutating func parseUnary() throws(ExpressionError) -> WhenExpression {
         if tokens[position].token == .symbol("!") {
+            try enter()
+            defer { depth -= 1 }
             position += 1
             return .not(try parseUnary())
         }
@@ -189,6 +225,8 @@ public struct ExpressionParser {
             }
             return .reference(.init(path: path, column: column))
         case .symbol("("):
+            try enter()
+            defer { depth -= 1 }
             position += 1
             let inner = try parseOr()
             guard tokens[position].token == .symbol(")") else {

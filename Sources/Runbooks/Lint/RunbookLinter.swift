@@ -1,3 +1,5 @@
+import Incidents
+
 /// Validates a module step's YAML body; returns problems by file line.
 public typealias ModuleBodyValidator = @Sendable (_ body: String, _ firstLine: Int) -> [Diagnostic]
 
@@ -21,6 +23,12 @@ public struct RunbookLinter: Sendable {
     static let reservedEnvironment: Set<String> = ["PATH", "HOME", "IFS", "SHELL", "PWD", "USER", "ENV", "BASH_ENV"]
     static let reservedPrefixes = ["LD_", "FIREBREAK_", "INCIDENT_", "ALERT_", "DYLD_"]
 
+    /// Whether a param or output named `name` would set a variable that steps rely on (`path` sets $PATH).
+    public static func isReserved(_ name: String) -> Bool {
+        let environment = Param.environmentName(for: name)
+        return reservedEnvironment.contains(environment) || reservedPrefixes.contains { environment.hasPrefix($0) }
+    }
+
     /// The modules that module steps may name.
     public var modules: ModuleCatalog
 
@@ -41,8 +49,14 @@ public struct RunbookLinter: Sendable {
     public func check(_ runbook: Runbook) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         checkParams(runbook, into: &diagnostics)
+        checkTriggers(runbook, into: &diagnostics)
         let names = Dictionary(runbook.steps.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         for (index, step) in runbook.steps.enumerated() {
+            if let capture = step.attributes.capture, Self.isReserved(capture) {
+                diagnostics.append(Diagnostic(
+                    line: step.line,
+                    message: "capture=\(capture) would set $\(Param.environmentName(for: capture)), which steps rely on; rename it"))
+            }
             if case .goto(let target) = step.attributes.onFailure {
                 if let targetIndex = names[target] {
                     if targetIndex <= index {
@@ -105,7 +119,7 @@ public struct RunbookLinter: Sendable {
                 diagnostics.append(Diagnostic(
                     line: param.line, message: "params collide: two params become $\(environment)"))
             }
-            if let pattern = param.pattern, (try? Regex(pattern)) == nil {
+            if let pattern = param.pattern, !BoundedRegex.isValid(pattern) {
                 diagnostics.append(Diagnostic(
                     line: param.line, message: "param '\(param.name)': invalid pattern '\(pattern)'"))
             }
@@ -119,6 +133,26 @@ public struct RunbookLinter: Sendable {
                 diagnostics.append(Diagnostic(
                     line: param.line, severity: .warning,
                     message: "param '\(param.name)' is secret but has a default written in the runbook"))
+            }
+        }
+    }
+
+    /// Every trigger must be able to start the runbook: it fills each required param (one with no default), and
+    /// names only params that exist.
+    private func checkTriggers(_ runbook: Runbook, into diagnostics: inout [Diagnostic]) {
+        // A secret comes from the server's environment (FIREBREAK_PARAM_NAME), which lint cannot see.
+        let required = runbook.params.filter { $0.defaultValue == nil && $0.isRequired && !$0.isSecret }
+        for (number, trigger) in runbook.triggers.enumerated() {
+            let label = "trigger \(number + 1)" + (trigger.alertname.map { " (alertname: \($0))" } ?? "")
+            for param in required where trigger.params[param.name] == nil {
+                diagnostics.append(Diagnostic(
+                    line: param.line,
+                    message: "\(label) starts this runbook without its required param '\(param.name)'; add "
+                        + "params: {\(param.name): \"{{ alert.labels.LABEL }}\"} to the trigger, or give the param a default"))
+            }
+            for name in trigger.params.keys.sorted() where runbook.param(named: name) == nil {
+                diagnostics.append(Diagnostic(
+                    line: 1, message: "\(label) sets param '\(name)', which the runbook does not declare"))
             }
         }
     }
@@ -169,8 +203,14 @@ public enum ParamValidator {
         if let allowed = param.allowed, !allowed.contains(value) {
             return "'\(value)' is not allowed; allowed values: \(allowed.joined(separator: ", "))"
         }
-        if let pattern = param.pattern, let regex = try? Regex(pattern), (try? regex.wholeMatch(in: value)) == nil {
-            return "'\(value)' does not match the pattern \(pattern)"
+        if let pattern = param.pattern, let regex = try? BoundedRegex(pattern) {
+            switch regex.wholeMatch(value) {
+            case .match: break
+            case .noMatch: return "'\(value)' does not match the pattern \(pattern)"
+            case .timedOut:
+                return "the pattern \(pattern) took over \(BoundedRegex.defaultBudget) to match '\(value)' and was stopped; "
+                    + "simplify it (nested quantifiers such as (a+)+ backtrack without limit)"
+            }
         }
         return nil
     }

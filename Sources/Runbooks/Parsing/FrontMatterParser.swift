@@ -6,7 +6,7 @@ struct FrontMatterParser {
     static let knownKeys = ["id", "title", "description", "severity", "owner", "tags", "triggers", "env", "timeout",
                             "params"]
     static let paramKeys = ["type", "default", "allowed", "pattern", "required", "secret", "description"]
-    static let triggerKeys = ["alertname", "labels", "severity", "source"]
+    static let triggerKeys = ["alertname", "labels", "severity", "source", "params"]
 
     /// File line of the first YAML line.
     let firstLine: Int
@@ -195,6 +195,18 @@ struct FrontMatterParser {
                     }
                 case "source":
                     trigger.source = value.string
+                case "params":
+                    guard let params = value.mapping else {
+                        error(value, "trigger 'params' must map param names to templates, like {database: \"{{ alert.labels.db }}\"}")
+                        continue
+                    }
+                    for (name, template) in params {
+                        let text = template.string ?? ""
+                        if case .failure(let problem) = ParamTemplate.references(in: text) {
+                            error(template, "trigger param '\(name.string ?? "")': \(problem.message)")
+                        }
+                        trigger.params[name.string ?? ""] = text
+                    }
                 default:
                     error(fieldNode,
                           "unknown trigger key '\(field)'\(Suggestion.didYouMean(field, in: Self.triggerKeys))")
@@ -206,7 +218,7 @@ struct FrontMatterParser {
 
     private mutating func matcher(_ node: Node) -> Matcher {
         let matcher = Matcher(node.string ?? "")
-        if case .regex(let pattern) = matcher, (try? Regex(pattern)) == nil {
+        if case .regex(let pattern) = matcher, !BoundedRegex.isValid(pattern) {
             error(node, "invalid regular expression '~\(pattern)'")
         }
         return matcher

@@ -34,8 +34,9 @@ public struct RunbookLibrary: Sendable {
         return LoadedRunbook(path: path, source: source, result: linter.lint(source, defaultID: id))
     }
 
-    /// The `.md` files under `paths` (files are taken as they are; directories are searched
-    /// recursively, leaving out `README.md`), sorted.
+    /// The runbooks under `paths`, sorted: files are taken as they are; directories are searched recursively for
+    /// `.md` files that are runbooks (``isRunbook(_:)``), so notes, READMEs and generated post-mortems that live
+    /// beside runbooks are never taken for runbooks.
     /// - Throws: ``RunbookError`` for a path that does not exist.
     public func files(in paths: [String]) throws -> [String] {
         var result: [String] = []
@@ -54,9 +55,20 @@ public struct RunbookLibrary: Sendable {
                 .filter { $0.hasSuffix(".md") && !$0.hasSuffix("README.md") }
                 .sorted()
                 .map { "\(base)/\($0)" }
+                .filter(Self.isRunbook)
             result += found
         }
         return result
+    }
+
+    /// The rule that makes a Markdown file in a runbooks directory a runbook: it opens with front matter (a `---`
+    /// line), or it has at least one step (a shell or module block, or a task-list item). A post-mortem draft, a
+    /// README or notes have neither.
+    public static func isRunbook(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else { return true }  // load reports it
+        if data.starts(with: Array("---\n".utf8)) || data.starts(with: Array("---\r\n".utf8)) { return true }
+        let text = String(decoding: data, as: UTF8.self)
+        return !RunbookParser.parse(text, defaultID: "candidate").runbook.steps.isEmpty
     }
 
     /// Finds a runbook by path, or by id (file name or front matter `id`) in `directory`.
@@ -81,14 +93,75 @@ public struct RunbookLibrary: Sendable {
     }
 }
 
+extension RunbookLibrary {
+    /// Whether `reference` has the shape of a runbook id: letters, digits, `.`, `_` and `-`, starting with a letter,
+    /// digit or `_`; never a path.
+    public static func isRunbookID(_ reference: String) -> Bool {
+        guard let first = reference.utf8.first, reference.utf8.count <= 128, first != 46, first != 45 else {
+            return false
+        }
+        return reference.utf8.allSatisfy {
+            $0 == 95 || $0 == 45 || $0 == 46 || ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 122)
+        }
+    }
+
+    /// Finds a runbook by id only (file name or front matter `id`), among the files of `directory` whose real path,
+    /// with every symlink resolved, stays inside the real path of `directory`. This is what the server uses: a
+    /// request names a runbook, it never points at a file.
+    /// - Throws: ``RunbookError/Kind/invalidReference`` for anything that is not an id (a path, `..`, an absolute
+    ///   path), and ``RunbookError/Kind/notFound`` naming the runbooks that exist when none matches.
+    public func findContained(_ reference: String, in directory: String) throws -> LoadedRunbook {
+        guard Self.isRunbookID(reference) else {
+            throw RunbookError(
+                .invalidReference,
+                "'\(reference.prefix(200))' is not a runbook id; the server starts runbooks from its runbooks "
+                    + "directory by id (letters, digits, '.', '_' and '-'), never by path")
+        }
+        let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        let inside = (try? files(in: [directory]))?.filter { path in
+            let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            return real.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+        } ?? []
+        let stem = { (path: String) in URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+        if let byName = inside.first(where: { stem($0) == reference }) {
+            return try load(path: byName)
+        }
+        for path in inside {
+            let loaded = try load(path: path)
+            if loaded.runbook.id == reference { return loaded }
+        }
+        let known = inside.map(stem)
+        throw RunbookError(
+            .notFound,
+            "no runbook '\(reference)' in the runbooks directory; "
+                + (known.isEmpty ? "it has no runbooks" : "available: \(known.joined(separator: ", "))"))
+    }
+}
+
 /// A runbook could not be found or read.
 public struct RunbookError: Error, Sendable, CustomStringConvertible {
+    /// What kind of problem it is.
+    public enum Kind: Sendable {
+        /// No such runbook, or it cannot be read.
+        case notFound
+        /// The reference is not acceptable (a path where an id is required).
+        case invalidReference
+    }
+
+    /// What kind of problem it is.
+    public var kind: Kind
     /// What went wrong and how to fix it.
     public var message: String
 
     /// Creates an error.
-    public init(_ message: String) {
+    public init(_ kind: Kind = .notFound, _ message: String) {
+        self.kind = kind
         self.message = message
+    }
+
+    /// Creates a not-found error.
+    public init(_ message: String) {
+        self.init(.notFound, message)
     }
 
     public var description: String { message }

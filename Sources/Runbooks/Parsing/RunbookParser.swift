@@ -259,7 +259,8 @@ struct StepBuilder {
             } catch {
                 diagnostics.append(Diagnostic(
                     line: attribute.line, column: attribute.column,
-                    message: "invalid 'when' expression at column \(error.column): \(error.message): \(value)"))
+                    message: "invalid 'when' expression at column \(error.column): \(error.message): "
+                        + (value.count > 80 ? value.prefix(80) + "…" : value)))
             }
         default:
             fail("unknown attribute '\(attribute.key)'\(Suggestion.didYouMean(attribute.key, in: Self.attributeKeys))")
@@ -285,16 +286,22 @@ struct StepBuilder {
         }
         var steps: [Step] = []
         steps.reserveCapacity(pending.count)
+        // The next suffix to try per base: names only get taken, so the ones tried before stay taken, and
+        // 10,000 steps under one heading cost linear time instead of quadratic (the names are unchanged).
+        var nextSuffix: [String: Int] = [:]
         for (index, entry) in pending.enumerated() {
             var step = entry.step
             if !entry.explicitName {
                 var base = Slug.make(entry.nameSource)
                 if base.isEmpty { base = "step-\(index + 1)" }
                 var candidate = base
-                var suffix = 2
-                while taken[candidate] != nil {
-                    candidate = "\(base)-\(suffix)"
-                    suffix += 1
+                var suffix = nextSuffix[base] ?? 2
+                if taken[candidate] != nil {
+                    repeat {
+                        candidate = "\(base)-\(suffix)"
+                        suffix += 1
+                    } while taken[candidate] != nil
+                    nextSuffix[base] = suffix
                 }
                 step.name = candidate
                 taken[candidate] = step.line

@@ -40,9 +40,13 @@ final class AlertPipeline: Sendable {
     let launcher: RunLauncher
     let logger: Logger
     private let queue = Mutex<[Pending]>([])
+    /// When the batch being committed started, or `nil` while the writer waits; `/health` reads it.
+    private let committingSince = Mutex<Date?>(nil)
     private let wakeup = NSCondition()
     private let maxBatch = 1024
     private let counters: [AlertDecision.Outcome: Counter]
+    /// The server's environment, read once: `FIREBREAK_PARAM_NAME` supplies params (secrets) to alert-started runs.
+    private let environment = ProcessInfo.processInfo.environment
     private let batches = Counter(label: "firebreak_alert_batches_total")
 
     init(store: Store, engine: IncidentEngine, policy: AlertPolicy, routes: RouteTable, launcher: RunLauncher, logger: Logger) {
@@ -85,8 +89,16 @@ final class AlertPipeline: Sendable {
                 batch = take()
             }
             wakeup.unlock()
+            committingSince.withLock { $0 = Date() }
             commit(batch)
+            committingSince.withLock { $0 = nil }
         }
+    }
+
+    /// How long the batch being committed has taken so far, or `nil` when the writer is waiting for work.
+    /// A long time means ingest is stalled (a hung database, or a pathological runbook in routing).
+    func busyFor(now: Date = Date()) -> TimeInterval? {
+        committingSince.withLock { $0 }.map { max(0, now.timeIntervalSince($0)) }
     }
 
     /// Up to `maxBatch` queued deliveries, oldest first.
@@ -166,7 +178,7 @@ final class AlertPipeline: Sendable {
                     if route.start {
                         if let loaded = table.runbooks[route.runbook] {
                             do {
-                                let params = try ParamResolver.resolve([:], for: loaded.runbook, environment: [:])
+                                let params = try ParamResolver.resolve(route.params, for: loaded.runbook, environment: environment)
                                 let (run, steps) = executor.prepareRun(
                                     runbook: loaded.runbook, source: loaded.source,
                                     path: URL(fileURLWithPath: loaded.path).standardizedFileURL.path, params: params,

@@ -6,9 +6,10 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable {
     case succeeded
     case failed
     case aborted
+    case cancelled
 
     /// Whether the run has ended for good.
-    public var isFinal: Bool { self == .succeeded || self == .failed || self == .aborted }
+    public var isFinal: Bool { self == .succeeded || self == .failed || self == .aborted || self == .cancelled }
 }
 
 /// The state of a step (and of one attempt of it).

@@ -37,24 +37,28 @@ extension Executor {
             try wait(index, reason: gate.waitingReason, state: &state)
             return .stop
         }
+        // The previous step's result is reported before the question, not after the answer.
+        if !state.pending.isEmpty { try persist(&state, run: false) }
         let decision = await responder.decide(
             before: step, index: index, total: state.steps.count, reason: gate ?? .ordinary)
         switch decision {
         case .run:
             if gate == .manual {
-                try completeManual(index, note: "done by responder", state: &state)
+                state.steps[index].approvedBy = configuration.actor
+                state.steps[index].approvedAt = Date()
+                try completeManual(index, note: "done by \(configuration.actor)", state: &state)
                 return .done
             }
             return .proceed
         case .skip:
-            try skip(index, reason: "skipped by responder", state: &state)
+            try skip(index, reason: "skipped by \(configuration.actor)", state: &state)
             return .done
         case .abort:
             record.status = .skipped
-            record.reason = "run aborted by responder"
+            record.reason = "run aborted by \(configuration.actor)"
             state.steps[index] = record
-            try finish(&state, status: .aborted, error: "aborted by responder at step '\(step.name)'",
-                       skippingFrom: index, reason: "run aborted by responder")
+            try finish(&state, status: .aborted, error: "aborted by \(configuration.actor) at step '\(step.name)'",
+                       skippingFrom: index, reason: "run aborted by \(configuration.actor)")
             return .stop
         case .pause:
             try wait(index, reason: gate?.waitingReason ?? GateReason.ordinary.waitingReason, state: &state)
@@ -162,17 +166,17 @@ extension Executor {
                     allowed = max(allowed, number + 1)
                     continue
                 case .skip:
-                    try skip(index, reason: "\(reason); skipped by responder", state: &state)
+                    try skip(index, reason: "\(reason); skipped by \(configuration.actor)", state: &state)
                     return .skipped
                 case .abort:
                     state.steps[index].status = outcome.status
                     state.steps[index].finishedAt = finishedAt
                     try persist(&state, run: false, steps: [state.steps[index]])
-                        try finish(&state, status: .aborted, error: "aborted by responder after step '\(step.name)' \(reason)",
-                               skippingFrom: index + 1, reason: "run aborted by responder")
+                        try finish(&state, status: .aborted, error: "aborted by \(configuration.actor) after step '\(step.name)' \(reason)",
+                               skippingFrom: index + 1, reason: "run aborted by \(configuration.actor)")
                     return .stopped
                 case .pause:
-                    try wait(index, reason: "\(reason); paused by responder", state: &state)
+                    try wait(index, reason: "\(reason); paused by \(configuration.actor)", state: &state)
                     return .stopped
                 }
             }
@@ -254,6 +258,11 @@ extension Executor {
             let lastLine = result.output.split(separator: "\n").last { !$0.allSatisfy(\.isWhitespace) }
             outcome.outputs[capture] = lastLine.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
         }
+        let reserved = outcome.outputs.keys.filter(RunbookLinter.isReserved).sorted()
+        if !reserved.isEmpty {
+            // `path=/tmp` in $FIREBREAK_OUTPUT would replace $PATH in every later step.
+            outcome.outputs = outcome.outputs.filter { !RunbookLinter.isReserved($0.key) }
+        }
         if let signal = result.interruptedBy {
             outcome.status = .failed
             outcome.reason = "interrupted by \(signal == SIGINT ? "Ctrl-C (SIGINT)" : "SIGTERM")"
@@ -267,6 +276,11 @@ extension Executor {
         } else if let signal = result.signal {
             outcome.status = .failed
             outcome.reason = "killed by signal \(signal)"
+        } else if !reserved.isEmpty {
+            outcome.status = .failed
+            outcome.reason = "refused output \(reserved.map { "'\($0)'" }.joined(separator: ", ")): it would set "
+                + reserved.map { "$" + Param.environmentName(for: $0) }.joined(separator: ", ")
+                + ", which steps rely on; rename it"
         }
         return outcome
     }

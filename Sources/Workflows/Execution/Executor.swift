@@ -16,6 +16,8 @@ public struct ExecutorConfiguration: Sendable {
     public var modules: [String: any StepModule]
     /// Waits between retries; injectable so tests need not sleep.
     public var sleep: @Sendable (Duration) async throws -> Void
+    /// Who answers the responder's questions (`$USER` at a terminal): manual steps done there are attributed to them.
+    public var actor = "responder"
 
     /// Creates a configuration.
     public init(
@@ -98,7 +100,7 @@ public final class Executor: Sendable {
                 values[param.name] = value
             } else {
                 throw WorkflowError(.invalidInput,
-                                    "secret param '\(param.name)' is not stored; pass it again with --param \(param.name)=VALUE or set FIREBREAK_PARAM_\(param.environmentName)")
+                                    "secret param '\(param.name)' is not stored; give it again (--param \(param.name)=VALUE, or \"params\" in the API request) or set FIREBREAK_PARAM_\(param.environmentName)")
             }
         }
         return values
@@ -151,8 +153,15 @@ public final class Executor: Sendable {
         detail.run = state.run
         logger.info("run started", metadata: ["run.id": "\(displayID)", "runbook.id": "\(parsed.runbook.id)"])
         observer?.runStarted(state.run, runbook: parsed.runbook)
-        try await drive(&state)
-        if !state.pending.steps.isEmpty { try persist(&state, run: true) }
+        do {
+            try await drive(&state)
+            if !state.pending.steps.isEmpty { try persist(&state, run: true) }
+        } catch let error as StoreError where error.code == StoreError.Code.cancelled {
+            // Cancelled from elsewhere (`firebreak runs cancel`, the API, the incident ending): the store refused
+            // this executor's write, so report the run as the store has it.
+            state.run = try store.runDetail(id: runID).run
+            logger.notice("run cancelled", metadata: ["run.id": "\(displayID)"])
+        }
         observer?.runFinished(state.run)
         logger.info("run \(state.run.status.rawValue)", metadata: ["run.id": "\(displayID)"])
         return state.run
@@ -343,6 +352,8 @@ struct PendingWrite {
     /// Timeline entries for the run's incident.
     var events: [TimelineEntry] = []
     var notifications: [() -> Void] = []
+
+    var isEmpty: Bool { steps.isEmpty && attempts.isEmpty && events.isEmpty && notifications.isEmpty }
 }
 
 /// Small JSON helpers for string maps stored in text columns.

@@ -110,13 +110,14 @@ struct HealthModule: StepModule {
             let checks = try ModuleSpecs.healthStep(body, stepName: context.stepName)
             let summary = await HealthMonitor(store: context.store, breaker: settings.breaker).run(checks)
             let lines = summary.results.map { "\($0.name): \($0.status.rawValue) (\($0.latencyMs) ms) \($0.message)" }
-            let failing = summary.results.filter { $0.status != .healthy }.map(\.name)
+            let unhealthy = summary.results.filter { $0.status != .healthy }
+            let failing = unhealthy.map(\.name)
             let outputs = ["status": summary.status.rawValue,
                            "latency_ms": String(summary.results.map(\.latencyMs).max() ?? 0),
                            "failing": failing.joined(separator: ",")]
             let text = lines.joined(separator: "\n")
             guard summary.status != .unhealthy else {
-                return StepOutcome(status: .failed, output: text, outputs: outputs, reason: "failed: unhealthy: \(failing.joined(separator: ", "))")
+                return StepOutcome(status: .failed, output: text, outputs: outputs, reason: "unhealthy: " + unhealthy.map { "\($0.name): \($0.message)" }.joined(separator: "; "))
             }
             return StepOutcome(status: .succeeded, output: text, outputs: outputs)
         } catch {

@@ -61,6 +61,14 @@ enum OrphanReaper {
     /// Kills every process whose environment has `FIREBREAK_RUN_DIR=<runDirectory>`; returns how many.
     @discardableResult
     static func reap(runDirectory: String) -> Int {
+        signal(runDirectory: runDirectory, SIGKILL)
+    }
+
+    /// Sends `signal` to the process group of every process whose environment has
+    /// `FIREBREAK_RUN_DIR=<runDirectory>` (a step runs in a group of its own, so its children get it too);
+    /// returns how many processes matched.
+    @discardableResult
+    static func signal(runDirectory: String, _ signal: Int32) -> Int {
         #if os(Linux)
         let marker = Array("FIREBREAK_RUN_DIR=\(runDirectory)".utf8)
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
@@ -71,7 +79,11 @@ enum OrphanReaper {
                 let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
             else { continue }
             let matches = environ.split(separator: 0).contains { $0.elementsEqual(marker) }
-            if matches, kill(pid, SIGKILL) == 0 { killed += 1 }
+            guard matches else { continue }
+            let group = getpgid(pid)
+            // Never signal our own group: only a step's group, which it leads by itself.
+            let target = group > 0 && group != getpgid(me) ? -group : pid
+            if kill(target, signal) == 0 { killed += 1 }
         }
         return killed
         #else

@@ -31,7 +31,7 @@ struct AlertsCommand: ParsableCommand {
                 return
             }
             if alerts.isEmpty {
-                print("No alerts yet. Point a sender at 'firebreak serve' (see docs/integrations.md).")
+                print("No alerts yet in \(global.dataDirectory.path). Point a sender at 'firebreak serve' (see docs/integrations.md).")
                 return
             }
             print(Table.render([["INCIDENT", "SOURCE", "NAME", "STATUS", "FIRED", "LAST SEEN", "KEY"]] + alerts.map {

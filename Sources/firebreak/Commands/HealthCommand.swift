@@ -6,8 +6,8 @@ import Views
 struct HealthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health",
-        abstract: "Run the dependency checks defined under health.checks in firebreak.yml.",
-        discussion: "Exit 0 when healthy, 1 when degraded or unhealthy, 2 when the configuration is invalid or has no checks."
+        abstract: "Run the dependency checks under health.checks in firebreak.yml (without any: Firebreak's own database and data dir).",
+        discussion: "Exit 0 when healthy, 1 when degraded or unhealthy, 2 when the configuration is invalid."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -15,11 +15,9 @@ struct HealthCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try global.loadConfig()
-        guard !config.healthChecks.isEmpty else {
-            throw ValidationError("no checks are defined; add them under health.checks in \(config.source ?? "firebreak.yml") (see docs/modules.md)")
-        }
         let store = try? global.openStore()
-        let summary = await HealthMonitor(store: store, breaker: config.modules.breaker).run(config.healthChecks)
+        let checks = config.healthChecks.isEmpty ? ownChecks : config.healthChecks
+        let summary = await HealthMonitor(store: store, breaker: config.modules.breaker).run(checks)
         if json {
             try printJSON(HealthSummaryJSON(summary))
         } else {
@@ -29,5 +27,16 @@ struct HealthCommand: AsyncParsableCommand {
             print("overall: \(summary.status.rawValue)")
         }
         if summary.status != .healthy { throw ExitCode(ExitStatus.failed) }
+    }
+
+    /// With no checks configured, Firebreak checks itself: its database answers an integrity check, and the
+    /// filesystem of its data dir has room.
+    var ownChecks: [HealthCheck] {
+        let data = global.dataDirectory
+        return [
+            HealthCheck(name: "firebreak-database",
+                        probe: .sqlite(path: data.appendingPathComponent("firebreak.db").path, query: "PRAGMA quick_check", expect: "ok")),
+            HealthCheck(name: "firebreak-data-dir", probe: .disk(path: data.path, minFreePercent: 5)),
+        ]
     }
 }

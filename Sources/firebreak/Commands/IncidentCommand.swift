@@ -20,10 +20,7 @@ struct IncidentCommand: ParsableCommand {
         @Option(help: "Who acts (default: $FIREBREAK_USER, then $USER).")
         var by: String?
 
-        var actor: String {
-            let environment = ProcessInfo.processInfo.environment
-            return by ?? environment["FIREBREAK_USER"] ?? environment["USER"] ?? "unknown"
-        }
+        var actor: String { by ?? CurrentUser.name }
     }
 
     struct Open: ParsableCommand {
@@ -31,7 +28,8 @@ struct IncidentCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var actor: ActorOptions
         @Option(help: "One-line title.") var title: String
-        @Option(help: "P0, P1, P2 or P3.") var severity: String
+        @Option(help: "P0, P1, P2 or P3 (default: P3, the least urgent; raise it with 'incident severity').")
+        var severity = "P3"
         @Option(help: "Longer description.") var summary: String?
         @Flag(help: "Print JSON.") var json = false
 
@@ -82,7 +80,7 @@ struct IncidentCommand: ParsableCommand {
                 return
             }
             if incidents.isEmpty {
-                Swift.print("No incidents. Open one with 'firebreak incident open --title T --severity P2'.")
+                Swift.print("No incidents in \(global.dataDirectory.path). Open one with 'firebreak incident open --title T --severity P2'.")
                 return
             }
             let formatter = ISO8601DateFormatter()
@@ -113,10 +111,23 @@ struct IncidentCommand: ParsableCommand {
             }
             IncidentPrinter.summary(incident)
             let formatter = ISO8601DateFormatter()
+            if let escalation = incident.escalation {
+                Swift.print("\nEscalation: level \(escalation.nextLevel + 1) of policy '\(escalation.policy)' at "
+                    + "\(formatter.string(from: escalation.dueAt)) unless acknowledged")
+            } else {
+                Swift.print("\nEscalation: none planned")
+            }
             Swift.print("\nTimeline (UTC):")
             for event in view.timeline ?? [] {
                 let details = event.details.keys.sorted().map { "\($0)=\(event.details[$0]!)" }.joined(separator: " ")
                 Swift.print("  \(formatter.string(from: event.at))  \(event.kind)  by \(event.actor)\(details.isEmpty ? "" : "  " + details)")
+            }
+            let notifications = view.notifications ?? []
+            Swift.print("\nNotifications (outbox):" + (notifications.isEmpty ? " none" : ""))
+            for notification in notifications {
+                let error = notification.lastError.map { "  last error: \($0)" } ?? ""
+                Swift.print("  \(notification.event) → \(notification.channel)  \(notification.status)  "
+                    + "\(notification.attempts) attempt(s)\(error)")
             }
         }
     }

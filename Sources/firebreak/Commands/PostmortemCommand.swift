@@ -144,7 +144,7 @@ struct PostmortemCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The edited Markdown (default: the stored draft, or a fresh one).", valueName: "path"))
         var file: String?
 
-        func save(_ status: PostmortemStatus) throws {
+        func save(_ status: PostmortemStatus, force: Bool = false) throws {
             let store = try global.openStore()
             let incident = try store.incident(id: id)
             let markdown: String
@@ -161,8 +161,19 @@ struct PostmortemCommand: ParsableCommand {
             } else {
                 markdown = try PostmortemGenerator(templatePath: nil).markdown(for: incident.id, store: store)
             }
-            try store.savePostmortem(incidentID: incident.id, markdown: markdown, status: status, by: actor.actor, at: Date())
-            let todos = markdown.components(separatedBy: "_TODO").count - 1
+            // Action items live in the store: the published text shows them all, added before or after the draft.
+            let merged = Publication.mergingActionItems(try store.actionItems(incidentID: incident.id), into: markdown)
+            let unfinished = Publication.unfinishedSections(in: merged)
+            if status == .published, !unfinished.isEmpty {
+                guard force else {
+                    throw ValidationError(
+                        "\(incident.id)'s post-mortem still has TODO placeholders in: \(unfinished.joined(separator: ", ")); "
+                            + "fill them in\(file.map { " (\($0))" } ?? ""), or publish anyway with --force (recorded on the timeline)")
+                }
+            }
+            try store.savePostmortem(incidentID: incident.id, markdown: merged, status: status, by: actor.actor, at: Date(),
+                                     forcedOver: status == .published ? unfinished : [])
+            let todos = merged.components(separatedBy: "_TODO").count - 1
             print("\(incident.id)'s post-mortem is \(status.rawValue.replacingOccurrences(of: "_", with: " "))"
                 + (todos > 0 ? " (\(todos) TODO placeholder(s) left)" : ""))
         }
@@ -178,11 +189,28 @@ struct PostmortemCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Store the edited text and mark the post-mortem published (P0/P1 incidents can then close).")
         @OptionGroup var options: SaveOptions
-        func run() throws { try options.save(.published) }
+        @Flag(help: "Publish even with TODO placeholders left; recorded on the incident's timeline.") var force = false
+        func run() throws { try options.save(.published, force: force) }
     }
 
     struct Action: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Action items of a post-mortem.", subcommands: [Add.self, List.self])
+        static let configuration = CommandConfiguration(abstract: "Action items of a post-mortem.", subcommands: [Add.self, List.self, Done.self])
+
+        struct Done: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Mark an action item done (--reopen: open again).")
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var actor: IncidentCommand.ActorOptions
+            @Argument(help: "The action item id (see 'postmortem action list').") var itemID: Int64
+            @Flag(help: "Mark it open again.") var reopen = false
+            @Flag(help: "Print JSON.") var json = false
+
+            func run() throws {
+                let item = try global.openStore().setActionItemStatus(id: itemID, status: reopen ? "open" : "done",
+                                                                      by: actor.actor, at: Date())
+                if json { return try printJSON(ActionJSON(item)) }
+                print("action item \(item.id) of \(item.incidentID) is \(item.status): \(item.text)")
+            }
+        }
 
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Add an action item.")

@@ -62,7 +62,8 @@ struct RunCommand: AsyncParsableCommand {
         let incidentID = try incident.map { try store.incident(id: $0).id }
         let session = RunSession(store: store, dataDirectory: global.dataDirectory,
                                  interactive: !yes && !json && RunSession.hasTerminal, json: json,
-                                 modules: try global.loadConfig().modules)
+                                 modules: try global.loadConfig().modules,
+                                 paint: Paint.forStandardOutput(noColor: global.noColor))
         let interrupts = InterruptSource()
         let executor = session.makeExecutor(interrupts: interrupts)
         let path = URL(fileURLWithPath: loaded.path).standardizedFileURL.path
@@ -104,7 +105,8 @@ struct ResumeCommand: AsyncParsableCommand {
         let record = try store.runDetail(id: runID).run
         let session = RunSession(store: store, dataDirectory: global.dataDirectory,
                                  interactive: !yes && !json && RunSession.hasTerminal, json: json,
-                                 modules: try global.loadConfig().modules)
+                                 modules: try global.loadConfig().modules,
+                                 paint: Paint.forStandardOutput(noColor: global.noColor))
         let interrupts = InterruptSource()
         let executor = session.makeExecutor(interrupts: interrupts)
         let parsed = RunbookParser.parse(record.source, defaultID: record.runbookID)
@@ -128,7 +130,7 @@ struct ApproveCommand: ParsableCommand {
     @Argument(help: "The step name.")
     var step: String
 
-    @Option(help: "Who approves (default: $USER).")
+    @Option(help: "Who approves (default: $FIREBREAK_USER, then $USER).")
     var by: String?
 
     @Flag(help: "Print the step as JSON.")
@@ -138,7 +140,7 @@ struct ApproveCommand: ParsableCommand {
         guard let runID = RunRecord.parseID(runReference) else {
             throw ValidationError("'\(runReference)' is not a run id; write it like RUN-12")
         }
-        let approver = by ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        let approver = by ?? CurrentUser.name
         let store = try global.openStore()
         let record = try store.approve(runID: runID, stepName: step, by: approver, at: Date())
         if json {

@@ -15,6 +15,8 @@ struct RunSession {
     let json: Bool
     /// Backup repository, retention and breakers from `firebreak.yml`.
     var modules = ModuleSettings()
+    /// Colour on the terminal.
+    var paint = Paint(enabled: false)
 
     /// Whether this process talks to a person: stdin and stdout are terminals.
     static var hasTerminal: Bool { isatty(0) == 1 && isatty(1) == 1 }
@@ -22,11 +24,13 @@ struct RunSession {
     func makeExecutor(interrupts: InterruptSource) -> Executor {
         var logger = Logger(label: "firebreak")
         logger.logLevel = ProcessInfo.processInfo.environment["FIREBREAK_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
-        let configuration = ExecutorConfiguration(
+        var configuration = ExecutorConfiguration(
             runsDirectory: dataDirectory.appendingPathComponent("runs"), modules: BuiltinModules.make(modules))
+        configuration.actor = CurrentUser.name
         return Executor(
             store: store, configuration: configuration, responder: interactive ? TerminalResponder() : nil,
-            observer: ConsoleObserver(live: interactive, quiet: json), interrupts: interrupts, logger: logger)
+            observer: ConsoleObserver(live: interactive, quiet: json, color: paint.enabled), interrupts: interrupts,
+            logger: logger)
     }
 
     /// Executes the run and exits with the documented code.
@@ -43,21 +47,36 @@ struct RunSession {
         if json {
             try printJSON(RunJSON(run, detail: try store.runDetail(id: runID),
                                   runsDirectory: dataDirectory.appendingPathComponent("runs")))
-        } else if run.status == .waiting {
+        } else {
             let detail = try store.runDetail(id: runID)
-            if let step = detail.steps.first(where: { $0.status == .waiting }) {
-                FileHandle.standardError.write("""
-                    \(run.displayID) waits at step '\(step.name)': \(step.reason ?? "approval required")
-                      approve it:  firebreak approve \(run.displayID) \(step.name) --by NAME
-                      then:        firebreak resume \(run.displayID)
-
-                    """)
-            }
+            print(Self.summary(detail.steps))
+            if run.status == .waiting { printWaiting(run, detail: detail) }
         }
         switch run.status {
         case .succeeded: return
         case .waiting: throw ExitCode(ExitStatus.waiting)
         default: throw ExitCode(ExitStatus.failed)
         }
+    }
+
+    /// `  steps: 4 succeeded, 2 skipped, 1 failed`: a run can succeed with most of its steps skipped or failed
+    /// and continued, and the responder must see that.
+    static func summary(_ steps: [StepRecord]) -> String {
+        var counts: [StepStatus: Int] = [:]
+        for step in steps { counts[step.status, default: 0] += 1 }
+        let parts = StepStatus.allCases.compactMap { status in
+            counts[status].map { "\($0) \(status.rawValue.replacingOccurrences(of: "_", with: " "))" }
+        }
+        return "  steps: " + parts.joined(separator: ", ")
+    }
+
+    private func printWaiting(_ run: RunRecord, detail: RunDetail) {
+        guard let step = detail.steps.first(where: { $0.status == .waiting }) else { return }
+        FileHandle.standardError.write("""
+            \(run.displayID) waits at step '\(step.name)': \(step.reason ?? "approval required")
+              approve it:  firebreak approve \(run.displayID) \(step.name) --by NAME
+              then:        firebreak resume \(run.displayID)
+
+            """)
     }
 }

@@ -6,8 +6,8 @@ import Views
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List runs and show one run with every step and attempt.",
-        subcommands: [List.self, Show.self],
+        abstract: "List runs, show one with every step and attempt, cancel one, or retry a failed one.",
+        subcommands: [List.self, Show.self, Cancel.self, Retry.self],
         defaultSubcommand: List.self
     )
 
@@ -37,7 +37,7 @@ struct RunsCommand: ParsableCommand {
                 return
             }
             if runs.isEmpty {
-                print("No runs yet. Start one with 'firebreak run RUNBOOK'.")
+                print("No runs yet in \(global.dataDirectory.path). Start one with 'firebreak run RUNBOOK'.")
                 return
             }
             let formatter = ISO8601DateFormatter()

@@ -52,7 +52,7 @@ struct TokenCommand: ParsableCommand {
                 return
             }
             if tokens.isEmpty {
-                print("No tokens. Create one with 'firebreak token create NAME'.")
+                print("No tokens in \(global.dataDirectory.path). Create one with 'firebreak token create NAME'.")
                 return
             }
             let formatter = ISO8601DateFormatter()

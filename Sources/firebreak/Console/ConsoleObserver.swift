@@ -8,14 +8,17 @@ import Workflows
 final class ConsoleObserver: RunObserver {
     let wantsLiveOutput: Bool
     private let quiet: Bool
+    private let paint: Paint
     private let stepStart = Mutex<ContinuousClock.Instant?>(nil)
 
     /// - Parameters:
-    ///   - live: Stream step output as it arrives.
+    ///   - live: Stream step output as it arrives (a person answers the questions).
     ///   - quiet: Print nothing (for `--json`).
-    init(live: Bool, quiet: Bool) {
+    ///   - color: Colour the marks (a terminal, without `NO_COLOR` or `--no-color`).
+    init(live: Bool, quiet: Bool, color: Bool = false) {
         self.wantsLiveOutput = live && !quiet
         self.quiet = quiet
+        self.paint = Paint(enabled: color)
     }
 
     private func say(_ text: String) {
@@ -24,13 +27,14 @@ final class ConsoleObserver: RunObserver {
     }
 
     func runStarted(_ run: RunRecord, runbook: Runbook) {
-        say("▶ \(run.displayID) \(runbook.id): \(runbook.title) (\(run.mode))")
+        // The mode of this session, not of the run's first one: `resume --yes` is automatic.
+        say(paint.bold("▶ \(run.displayID) \(runbook.id): \(runbook.title)") + " (\(wantsLiveOutput ? "interactive" : "automatic"))")
     }
 
     func stepStarted(_ step: Step, index: Int, total: Int, attempt: Int) {
         stepStart.withLock { $0 = ContinuousClock.now }
         if wantsLiveOutput {
-            say("── running \(step.name)\(attempt > 1 ? " (attempt \(attempt))" : "") ──")
+            say(paint.dim("── running \(step.name)\(attempt > 1 ? " (attempt \(attempt))" : "") ──"))
         }
     }
 
@@ -48,9 +52,9 @@ final class ConsoleObserver: RunObserver {
     func attemptFinished(_ step: Step, attempt: Int, outcome: StepOutcome) {
         let seconds = Self.seconds(outcome.duration)
         if outcome.status == .succeeded {
-            say("  ✓ \(step.name)  \(seconds)")
+            say("  " + paint.green("✓") + " \(step.name)  " + paint.dim(seconds))
         } else {
-            say("  ✗ \(step.name)  \(outcome.reason ?? outcome.status.rawValue) (attempt \(attempt), \(seconds))")
+            say("  " + paint.red("✗") + " \(step.name)  \(outcome.reason ?? outcome.status.rawValue) (attempt \(attempt), \(seconds))")
             if !wantsLiveOutput, !outcome.output.isEmpty {
                 let tail = outcome.output.split(separator: "\n").suffix(20)
                 for line in tail { say("    │ \(line)") }
@@ -66,7 +70,7 @@ final class ConsoleObserver: RunObserver {
     }
 
     func stepSkipped(_ step: Step, reason: String) {
-        say("  - \(step.name)  skipped: \(reason)")
+        say(paint.dim("  - \(step.name)  skipped: \(reason)"))
     }
 
     func retrying(_ step: Step, nextAttempt: Int, after delay: Duration) {
@@ -75,9 +79,9 @@ final class ConsoleObserver: RunObserver {
 
     func runFinished(_ run: RunRecord) {
         switch run.status {
-        case .succeeded: say("✔ \(run.displayID) succeeded")
-        case .waiting: say("⏸ \(run.displayID) is waiting for a human")
-        default: say("✘ \(run.displayID) \(run.status.rawValue)\(run.error.map { ": \($0)" } ?? "")")
+        case .succeeded: say(paint.green("✔ \(run.displayID) succeeded"))
+        case .waiting: say(paint.yellow("⏸ \(run.displayID) is waiting for a human"))
+        default: say(paint.red("✘ \(run.displayID) \(run.status.rawValue)\(run.error.map { ": \($0)" } ?? "")"))
         }
     }
 }
@@ -109,10 +113,10 @@ struct TerminalResponder: Responder {
                        choices: ["yes": .run, "s": .skip, "skip": .skip, "a": .abort, "abort": .abort,
                                  "q": .pause, "quit": .pause])
         case .interrupted:
-            return ask("This step was interrupted and is not idempotent. [r]un again / [s]kip / [a]bort / [q]uit",
+            return ask("This step was interrupted and is not idempotent. Enter or [r]un again / [s]kip / [a]bort / [q]uit",
                        choices: Self.runChoices)
         case .ordinary:
-            return ask("[r]un / [s]kip / [a]bort / [q]uit (resume later)", choices: Self.runChoices)
+            return ask("Enter or [r]un / [s]kip / [a]bort / [q]uit (resume later)", choices: Self.runChoices)
         }
     }
 
@@ -143,4 +147,27 @@ struct TerminalResponder: Responder {
             FileHandle.standardOutput.write("Please answer one of: \(choices.keys.filter { !$0.isEmpty }.sorted().joined(separator: ", "))\n")
         }
     }
+}
+
+/// ANSI colours, or plain text when they are off.
+struct Paint: Sendable {
+    let enabled: Bool
+
+    /// Colour on a terminal: stdout is a TTY, `NO_COLOR` is unset or empty (no-color.org), `TERM` is not `dumb`,
+    /// and `--no-color` was not given.
+    static func forStandardOutput(noColor: Bool) -> Paint {
+        let environment = ProcessInfo.processInfo.environment
+        let enabled = !noColor && isatty(1) == 1 && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+        return Paint(enabled: enabled)
+    }
+
+    private func wrap(_ code: String, _ text: String) -> String {
+        enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    func bold(_ text: String) -> String { wrap("1", text) }
+    func dim(_ text: String) -> String { wrap("2", text) }
+    func red(_ text: String) -> String { wrap("31", text) }
+    func green(_ text: String) -> String { wrap("32", text) }
+    func yellow(_ text: String) -> String { wrap("33", text) }
 }
