@@ -29,6 +29,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         fields[.contentType] = "application/json; charset=utf-8"
         let body = (try? JSONSerialization.data(withJSONObject: ["error": error, "detail": detail], options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{}".utf8)
+        fields[.contentLength] = String(body.count)
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
@@ -69,6 +70,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "this route does not take \(detail)")
             default: return APIError(error.status, error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"), detail)
             }
+        case is NIOTooManyBytesError:
+            return APIError(.contentTooLarge, "body_too_large", "the request body is too large; send less",
+                            headers: [.connection: "close"])
         case let error as any HTTPResponseError:
             return APIError(error.status, "error", error.status.reasonPhrase)
         default:

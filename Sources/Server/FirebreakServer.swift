@@ -96,6 +96,7 @@ public struct FirebreakServer: Sendable {
         let logger = self.logger
         return Application(
             router: makeRouter(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorResponder()])),
             configuration: .init(address: .hostname(host, port: port), serverName: "firebreak"),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
@@ -111,6 +112,7 @@ public struct FirebreakServer: Sendable {
         let dispatcher = self.dispatcher
         let modules = self.modules
         let health = self.health
+        await launcher.resumeLeftovers()
         let group = ServiceGroup(
             configuration: .init(
                 services: [
@@ -126,7 +128,7 @@ public struct FirebreakServer: Sendable {
         try await group.run()
         let left = await launcher.runningCount
         if left > 0 {
-            logger.notice("\(left) run(s) were still executing; continue them with 'firebreak resume RUN-n' (see 'firebreak runs list')")
+            logger.notice("\(left) run(s) were still executing; the next 'firebreak serve' continues them (or 'firebreak resume RUN-n')")
         }
         logger.notice("stopped")
     }

@@ -69,7 +69,10 @@ func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok, he
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
+    let body = try encoder.encode(value)
     var fields = headers
     fields[.contentType] = "application/json; charset=utf-8"
-    return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    // Explicit, so that HEAD (the same response without its body) still says how long the GET answer is.
+    fields[.contentLength] = String(body.count)
+    return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
 }

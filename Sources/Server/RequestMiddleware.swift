@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 
 /// The outermost middleware: gives each request an id (from `X-Request-ID` or generated), limits the body size,
 /// turns every error into a JSON body, counts requests by route and status, and logs one line per request.
@@ -33,6 +34,9 @@ struct RequestMiddleware: RouterMiddleware {
                     _ = try await request.collectBody(upTo: maxBodyBytes)
                 } catch let error as HTTPError where error.status == .contentTooLarge {
                     throw Self.tooLarge(maxBodyBytes)
+                } catch is NIOTooManyBytesError {
+                    // A chunked body has no Content-Length to refuse up front; it fails while being collected.
+                    throw Self.tooLarge(maxBodyBytes)
                 }
             }
             response = try await next(request, context)
@@ -44,9 +48,11 @@ struct RequestMiddleware: RouterMiddleware {
             response = try apiError.response(from: request, context: context)
         }
         response.headers[Self.requestIDField] = requestID
-        if isHead {
-            if let length = response.body.contentLength { response.headers[.contentLength] = String(length) }
+        if isHead, let length = response.body.contentLength, length > 0 {
+            // An error or 404 answered to HEAD: keep its length, drop its body.
+            let declared = response.headers[.contentLength] ?? String(length)
             response.body = ResponseBody()
+            response.headers[.contentLength] = declared
         }
         let route = context.endpointPath ?? "unmatched"
         let status = String(response.status.code)
@@ -62,8 +68,10 @@ struct RequestMiddleware: RouterMiddleware {
         return response
     }
 
+    /// 413, and the connection closes: the rest of the body is never read.
     static func tooLarge(_ limit: Int) -> APIError {
-        APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(limit) bytes; send less, or raise server.max_body in firebreak.yml")
+        APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(limit) bytes; send less, or raise server.max_body in firebreak.yml",
+                 headers: [.connection: "close"])
     }
 
     /// A caller's request id is kept when it is short and plain, so it is safe in logs and headers.

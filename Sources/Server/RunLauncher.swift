@@ -80,6 +80,37 @@ public actor RunLauncher {
     }
 
 
+    /// Continues the automatic runs a previous server left `pending` or `running` (a crash, `kill -9`), under
+    /// the usual rules: finished steps never run again, an in-flight step re-runs only when idempotent and
+    /// otherwise waits for approval. A run another live process executes is left alone, and so is one whose
+    /// secret param is not in the environment (`FIREBREAK_PARAM_NAME`); it is logged with what to do.
+    /// - Returns: The runs scheduled.
+    @discardableResult
+    public func resumeLeftovers() -> [String] {
+        let records: [RunRecord]
+        do {
+            records = try store.unfinishedAutomaticRuns()
+        } catch {
+            logger.error("cannot list unfinished runs: \(error)")
+            return []
+        }
+        var resumed: [String] = []
+        for record in records {
+            guard let id = record.id, !Executor.isExecuting(runID: id, runsDirectory: runsDirectory) else { continue }
+            do {
+                schedule(id, params: try params(for: record, supplied: [:]))
+                resumed.append(record.displayID)
+            } catch {
+                logger.warning("\(record.displayID) was left \(record.status.rawValue) and cannot continue on its own: \(error)",
+                               metadata: ["run.id": .string(record.displayID)])
+            }
+        }
+        if !resumed.isEmpty {
+            logger.notice("continuing \(resumed.count) run(s) left unfinished: \(resumed.joined(separator: ", "))")
+        }
+        return resumed
+    }
+
     /// Runs executing now.
     public var runningCount: Int { active.count }
 

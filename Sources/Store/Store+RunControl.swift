@@ -102,6 +102,15 @@ extension Store {
         }
     }
 
+    /// Automatic runs that have not ended and wait for no human: `pending` (created, never started) or `running`
+    /// (their process died). `firebreak serve` continues them when it starts.
+    public func unfinishedAutomaticRuns() throws -> [RunRecord] {
+        try read { db in
+            try RunRecord.filter(["pending", "running"].contains(Column("status")) && Column("mode") == "automatic")
+                .order(Column("id")).fetchAll(db)
+        }
+    }
+
     /// Refuses a write for a cancelled run: the fence that stops an executor whose run was cancelled under it.
     static func ensureNotCancelled(runID: Int64?, _ db: Database) throws {
         guard let runID else { return }

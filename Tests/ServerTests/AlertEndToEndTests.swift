@@ -183,6 +183,53 @@ struct AlertEndToEndTests {
     }
 }
 
+extension AlertEndToEndTests {
+    @Test("kill -9 mid-run: the next serve continues the alert's run; the finished step never runs again")
+    func serveResumesRuns() async throws {
+        let directory = TemporaryDirectory()
+        let log = directory.path("log")
+        let marker = directory.path("second-started")
+        directory.write("runbooks/slow.md", """
+            ---
+            id: slow
+            triggers:
+              - alertname: Slow
+            ---
+            # Slow
+
+            ```sh {name=first}
+            echo first >> '\(log)'
+            ```
+
+            ```sh {name=second idempotent=true}
+            # The first attempt hangs until the crash (the restart reaps it); the second is quick.
+            if [ ! -f '\(marker)' ]; then touch '\(marker)'; sleep 60; fi
+            echo second >> '\(log)'
+            ```
+            """)
+        let token = try await CommandLineTool.run(["token", "create", "t"], in: directory.path).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try await ServerProcess.start(in: directory.url)
+        let (status, _) = try await Self.post("\(server.baseURL)/webhooks/generic", #"{"name":"Slow","key":"s1"}"#,
+                                              headers: [("Authorization", "Bearer \(token)")])
+        #expect(status == 200)
+        let started = try await Self.eventually(20) { FileManager.default.fileExists(atPath: marker) ? true : nil }
+        #expect(started == true)
+        server.signal(SIGKILL)
+        _ = await server.waitForExit(timeout: .seconds(10))
+
+        let restarted = try await ServerProcess.start(in: directory.url, logName: "serve-2.log")
+        defer { restarted.signal(SIGTERM) }
+        let finished = try await Self.eventually(30) { () -> Bool? in
+            let shown = try await CommandLineTool.run(["runs", "show", "RUN-1", "--json"], in: directory.path).stdout
+            return shown.contains("\"status\" : \"succeeded\"") ? true : nil
+        }
+        #expect(finished == true, "RUN-1 did not finish after the restart:\n\(restarted.log)")
+        #expect(directory.read("log") == "first\nsecond\n", "the finished step ran once, the idempotent one again")
+        #expect(restarted.log.contains("continuing 1 run(s) left unfinished: RUN-1"))
+    }
+}
+
 /// The keys the server answered 2xx for, shared by the load tasks.
 final class Acknowledged: Sendable {
     let keys = Mutex<[String]>([])
