@@ -35,8 +35,11 @@ struct RequestMiddleware: RouterMiddleware {
                 } catch let error as HTTPError where error.status == .contentTooLarge {
                     throw Self.tooLarge(maxBodyBytes)
                 } catch is NIOTooManyBytesError {
-                    // A chunked body has no Content-Length to refuse up front; it fails while being collected.
-                    throw Self.tooLarge(maxBodyBytes)
+                    // A chunked body has no Content-Length to refuse up front; it fails while being collected, and
+                    // the rest of it (of unknown size) is never read: the connection closes.
+                    var error = Self.tooLarge(maxBodyBytes)
+                    error.headers[.connection] = "close"
+                    throw error
                 }
             }
             response = try await next(request, context)
@@ -68,10 +71,8 @@ struct RequestMiddleware: RouterMiddleware {
         return response
     }
 
-    /// 413, and the connection closes: the rest of the body is never read.
     static func tooLarge(_ limit: Int) -> APIError {
-        APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(limit) bytes; send less, or raise server.max_body in firebreak.yml",
-                 headers: [.connection: "close"])
+        APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(limit) bytes; send less, or raise server.max_body in firebreak.yml")
     }
 
     /// A caller's request id is kept when it is short and plain, so it is safe in logs and headers.

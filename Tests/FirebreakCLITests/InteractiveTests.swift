@@ -13,13 +13,17 @@ struct InteractiveTests {
         var missing: String?
     }
 
-    func drive(_ script: [(String, String?)], arguments: [String]) async throws -> (Outcome, String) {
+    func drive(_ script: [(String, String?)], arguments: [String], environment: [String: String] = [:]) async throws
+        -> (Outcome, String)
+    {
         let driver = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Support/drive_pty.py").path
         let steps = try String(decoding: JSONSerialization.data(withJSONObject: script.map { [$0.0, $0.1 as Any] }), as: UTF8.self)
+        var settings: [Environment.Key: String?] = ["FIREBREAK_DATA": directory.path(".firebreak"), "NO_COLOR": nil, "TERM": "xterm"]
+        for (key, value) in environment { settings[Environment.Key(stringLiteral: key)] = value }
         let result = try await Subprocess.run(
             .name("python3"), arguments: Arguments([driver, steps, "--", CommandLineTool.binary] + arguments),
-            environment: .inherit.updating(["FIREBREAK_DATA": directory.path(".firebreak")]),
+            environment: .inherit.updating(settings),
             workingDirectory: FilePath(directory.path), output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
         let outcome = try JSONDecoder().decode(Outcome.self, from: Data(result.standardOutput.utf8))
         return (outcome, result.standardError)
@@ -107,5 +111,36 @@ struct InteractiveTests {
         #expect(run?["status"] as? String == "aborted")
         #expect((run?["steps"] as? [[String: Any]])?.first?["status"] as? String == "failed",
                 "the interrupted step's final status is stored")
+    }
+
+    @Test("a step's ✓ shows before the next question, in colour on a terminal; Enter runs; Ctrl-C at a question leaves no step running")
+    func displayAndPause() async throws {
+        directory.write("runbooks/d.md", "# D\n\n```sh {name=first}\necho one\n```\n\n```sh {name=broken}\nexit 3\n```\n")
+        let (outcome, transcript) = try await drive([
+            ("Enter or [r]un / [s]kip", ""),
+            ("Enter or [r]un / [s]kip", ""),
+            ("[r]etry / [s]kip / [a]bort", nil),
+        ], arguments: ["run", "d"])
+        #expect(outcome.missing == nil, "\(transcript)")
+        #expect(outcome.status == 3, "Ctrl-C at a question leaves the run waiting: \(transcript)")
+        let tick = try #require(transcript.range(of: "\u{1B}[32m✓\u{1B}[0m first"), "a green ✓: \(transcript)")
+        let secondQuestion = try #require(transcript.range(of: "Step 2/2: broken"))
+        #expect(tick.lowerBound < secondQuestion.lowerBound, "the ✓ of step 1 comes before step 2's question")
+        #expect(transcript.contains("(interactive)"))
+        let shown = try await CommandLineTool.run(["runs", "show", "RUN-1", "--json"], in: directory.path)
+        let run = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+        #expect(run?["status"] as? String == "waiting")
+        let steps = run?["steps"] as? [[String: Any]] ?? []
+        #expect(steps.map { $0["status"] as? String } == ["succeeded", "pending"], "no step shows running in a waiting run")
+    }
+
+    @Test("NO_COLOR turns colour off on a terminal")
+    func noColor() async throws {
+        directory.write("runbooks/n.md", "# N\n\n```sh {name=only}\necho one\n```\n")
+        let (outcome, transcript) = try await drive([("Enter or [r]un", "")], arguments: ["run", "n"],
+                                                    environment: ["NO_COLOR": "1"])
+        #expect(outcome.status == 0, "\(transcript)")
+        #expect(transcript.contains("✓ only"))
+        #expect(!transcript.contains("\u{1B}[3"), "no colour codes")
     }
 }

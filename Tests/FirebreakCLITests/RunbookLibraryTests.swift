@@ -38,6 +38,23 @@ struct RunbookLibraryTests {
         #expect(incident.stdout.contains("\"status\" : \"acknowledged\""), "\(incident.stdout)")
         let runs = try await firebreak(["runs", "show", "RUN-1", "--json"])
         #expect(runs.stdout.contains("responding to INC-1 (P1) on checkout"))
+
+        // The commander ticks every checklist item; the run reaches its post-mortem step, whose draft lands in the
+        // data dir (never beside the runbooks), at the absolute path it prints.
+        for _ in 0..<20 {
+            let shown = try await firebreak(["runs", "show", "RUN-1", "--json"])
+            let detail = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any] ?? [:]
+            guard detail["status"] as? String == "waiting",
+                let step = (detail["steps"] as? [[String: Any]])?.first(where: { $0["status"] as? String == "waiting" })?["name"] as? String
+            else { break }
+            #expect(try await firebreak(["approve", "RUN-1", step, "--by", "carol"]).status == 0)
+            _ = try await firebreak(["resume", "RUN-1", "--yes", "--param", "service=checkout"])
+        }
+        let draft = directory.path("data/postmortems/INC-1.md")
+        #expect(FileManager.default.fileExists(atPath: draft))
+        let detail = try await firebreak(["runs", "show", "RUN-1", "--json"])
+        #expect(detail.stdout.contains("draft: \(draft)"), "\(detail.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: "\(Self.runbooks)/postmortems"))
     }
 
     @Test("dead-letter-drain with an empty queue inspects it and skips the replay")

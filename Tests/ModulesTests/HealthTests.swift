@@ -105,6 +105,22 @@ struct HealthTests {
         #expect(result.attempts >= 2 && result.attempts <= 4, "\(result.attempts)")
     }
 
+    @Test("an http check against a closed port fails at once and says so in words")
+    func refusedConnection() async throws {
+        let port = 1  // tcpmux: nothing listens there
+        let clock = ContinuousClock()
+        let start = clock.now
+        let refused = await HealthMonitor().check(http("http://127.0.0.1:\(port)/health", timeout: .seconds(120)))
+        // Before, a refused connection was retried until the timeout; the bound leaves room for a loaded machine.
+        #expect(clock.now - start < .seconds(30), "a refused connection does not wait for the 120 s timeout")
+        #expect(refused.status == .unhealthy)
+        #expect(refused.message == "GET http://127.0.0.1:\(port)/health failed: connection refused (127.0.0.1:\(port))",
+                "\(refused.message)")
+        let command = await HealthMonitor().check(HealthCheck(name: "ok", probe: .command("echo fine")))
+        #expect(command.message.hasPrefix("the command exited 0: "))
+        #expect(command.message.hasSuffix("fine"))
+    }
+
     @Test("tcp, sqlite, disk, command and backup_freshness checks")
     func otherKinds() async throws {
         let harness = try ModuleHarness()

@@ -111,6 +111,9 @@ struct RunbookModuleTests {
         #expect(detail.outputs("before")["sha256"]?.count == 64)
         #expect(detail.attempts[1]?.last?.output.hasPrefix("backup BK-1 has ") == true)
         #expect(detail.step("broken")?.status == .failed)
+        // The failure names the check and why it failed, not just "unhealthy".
+        #expect(detail.step("broken")?.reason?.hasSuffix("unhealthy: broken: \(database): file is not a database") == true,
+                "\(detail.step("broken")?.reason ?? "")")
         #expect(detail.outputs("repair")["safety_backup_id"] == "BK-2")
         #expect(try ModuleHarness.dump(database) == original)
         #expect(try harness.store.backups(runID: detail.run.displayID).count == 2)

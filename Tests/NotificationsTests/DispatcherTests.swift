@@ -85,6 +85,28 @@ struct DispatcherTests {
         #expect((body["text"] as? String)?.hasPrefix("[P1] \(id) opened: Checkout errors") == true)
     }
 
+    @Test("a notification delivered after the incident moved on reads as its event, then the current state")
+    func lateNotification() async throws {
+        let receiver = try await WebhookReceiver.start()
+        defer { receiver.stop() }
+        let config = try Self.config("""
+            channels:
+              chat: {type: webhook, url: "\(receiver.url("/slack"))", format: slack}
+            announce: [chat]
+            """)
+        let store = try Store.inMemory()
+        let id = try Self.openIncident(store, config: config)
+        let engine = IncidentEngine(policy: config.policy)
+        _ = try store.updateIncident(id: id, at: Date()) { try engine.apply(.resolve, to: $0, by: "alice", at: Date()) }
+        let dispatcher = Dispatcher(store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
+                                    logger: Logger(label: "test"))
+        try await Self.drain(dispatcher) { receiver.deliveries.count >= 2 }
+        let texts = receiver.deliveries.compactMap { $0.json["text"] as? String }
+        #expect(texts.contains("[P1] \(id) opened: Checkout errors (now resolved)"), "\(texts)")
+        #expect(texts.contains("[P1] \(id) resolved: Checkout errors"), "\(texts)")
+        #expect(!texts.contains { $0.contains("— ") })
+    }
+
     @Test("a command channel gets the message on stdin; a failing command is retried")
     func commandChannel() async throws {
         let directory = TemporaryDirectory()

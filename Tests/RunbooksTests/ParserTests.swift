@@ -62,6 +62,29 @@ struct ParserTests {
         #expect(safety.prose == "Some prose for the backup.")
     }
 
+    @Test("JSON attribute escapes mean what JSON says: \\u00e9, \\r, \\b, surrogate pairs", arguments: [
+        (#"{"name": "caf\u00e9", "approval": "a\rb"}"#, "café", "a\rb"),
+        (#"{"name": "x", "approval": "tab\tbell\b"}"#, "x", "tab\tbell\u{8}"),
+        (#"{"name": "emoji", "approval": "\ud83d\udd25 fire"}"#, "emoji", "🔥 fire"),
+        (#"{"name": "q", "approval": "say \"hi\" \\ bye", "attempts": 3, "confirm": true}"#, "q", #"say "hi" \ bye"#),
+    ])
+    func jsonEscapes(attributes: String, name: String, approval: String) throws {
+        let text = "# T\n\n```sh \(attributes)\ntrue\n```\n"
+        let parsed = RunbookParser.parse(text, defaultID: "t")
+        let step = try #require(parsed.runbook.steps.first)
+        #expect(step.name == name, "\(parsed.diagnostics)")
+        #expect(step.attributes.approval == approval)
+    }
+
+    @Test("bad JSON attributes are a clear error")
+    func badJSONAttributes() {
+        let nested = RunbookParser.parse("# T\n\n```sh {\"name\": {\"a\": 1}}\ntrue\n```\n", defaultID: "t")
+        #expect(nested.diagnostics.contains { $0.message.contains("value of \"name\" must be a string, number or bool") },
+                "\(nested.diagnostics)")
+        let broken = RunbookParser.parse("# T\n\n```sh {\"name\": \"x\" \"b\": 1}\ntrue\n```\n", defaultID: "t")
+        #expect(broken.diagnostics.contains { $0.message.hasPrefix("invalid JSON attributes") })
+    }
+
     @Test("#| header lines carry when and approval and are not part of the script")
     func headerLines() throws {
         let restore = try #require(result.runbook.step(named: "restore"))

@@ -36,6 +36,12 @@ struct RunControlAPITests {
                 #expect(response.status == .accepted)
             }
             await test.server.launcher.waitForIdle()
+            // A run that stops to wait has not finished.
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"firebreak_runs_paused_total{status="waiting"}"#))
+                #expect(!text.contains(#"firebreak_runs_finished_total{status="waiting"}"#))
+            }
             try await client.execute(uri: "/api/v1/runs/RUN-1/approve", method: .post, headers: test.auth,
                                      body: #"{"step":"rotate","by":"bob"}"#.buffer) { response in
                 #expect(response.status == .ok)

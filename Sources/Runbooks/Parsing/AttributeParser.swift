@@ -1,3 +1,5 @@
+import Foundation
+
 /// One `key=value` attribute with its column on the line.
 struct RawAttribute: Equatable {
     var key: String
@@ -77,67 +79,51 @@ enum AttributeParser {
         return (attributes, diagnostics)
     }
 
-    /// Parses a flat JSON object whose values are strings, numbers or bools (Runme style).
-    private static func parseJSON(_ text: Substring, line: Int, offset: Int) -> ([RawAttribute], [Diagnostic]) {
-        let bytes = Array(text.utf8)
-        var index = 1
-        var attributes: [RawAttribute] = []
-        func fail(_ message: String) -> ([RawAttribute], [Diagnostic]) {
-            ([], [Diagnostic(line: line, column: offset + index, message: "invalid JSON attributes: \(message)")])
-        }
-        func skipSpace() { while index < bytes.count, bytes[index] == 32 || bytes[index] == 9 { index += 1 } }
-        func readString() -> String? {
-            guard index < bytes.count, bytes[index] == 34 else { return nil }
-            index += 1
-            var value: [UInt8] = []
-            while index < bytes.count, bytes[index] != 34 {
-                if bytes[index] == 92, index + 1 < bytes.count {
-                    index += 1
-                    switch bytes[index] {
-                    case 110: value.append(10)
-                    case 116: value.append(9)
-                    default: value.append(bytes[index])
-                    }
-                } else {
-                    value.append(bytes[index])
-                }
-                index += 1
-            }
-            guard index < bytes.count else { return nil }
-            index += 1
-            return String(decoding: value, as: UTF8.self)
-        }
-        while true {
-            skipSpace()
-            if index < bytes.count, bytes[index] == 125 { break }
-            let column = offset + index
-            guard let key = readString() else { return fail("expected a quoted key") }
-            skipSpace()
-            guard index < bytes.count, bytes[index] == 58 else { return fail("expected ':' after \"\(key)\"") }
-            index += 1
-            skipSpace()
-            let value: String
-            if let string = readString() {
-                value = string
+    /// A value of a JSON attribute object, as text: a string, a whole or decimal number, or a bool.
+    private struct JSONScalar: Decodable {
+        var text: String
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let bool = try? container.decode(Bool.self) {
+                text = String(bool)
+            } else if let whole = try? container.decode(Int64.self) {
+                text = String(whole)
+            } else if let number = try? container.decode(Double.self) {
+                text = String(number)
+            } else if let string = try? container.decode(String.self) {
+                text = string
             } else {
-                let start = index
-                while index < bytes.count, bytes[index] != 44, bytes[index] != 125, bytes[index] != 32 { index += 1 }
-                let literal = String(decoding: bytes[start..<index], as: UTF8.self)
-                guard literal == "true" || literal == "false" || Double(literal) != nil else {
-                    return fail("value of \"\(key)\" must be a string, number or bool")
-                }
-                value = literal
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a string, number or bool")
             }
-            attributes.append(RawAttribute(key: key, value: value, column: column, line: line))
-            skipSpace()
-            if index < bytes.count, bytes[index] == 44 {
-                index += 1
-                continue
-            }
-            guard index < bytes.count, bytes[index] == 125 else { return fail("expected ',' or '}'") }
-            break
         }
-        return (attributes, [])
+    }
+
+    /// Parses a flat JSON object whose values are strings, numbers or bools (Runme style), with Foundation's JSON
+    /// parser, so every escape (`\u00e9`, `\r`, `\b`, surrogate pairs) means what JSON says. Attributes keep the
+    /// order of their keys in the text. Not a hot path: few blocks use JSON attributes.
+    private static func parseJSON(_ text: Substring, line: Int, offset: Int) -> ([RawAttribute], [Diagnostic]) {
+        let values: [String: JSONScalar]
+        do {
+            values = try JSONDecoder().decode([String: JSONScalar].self, from: Data(text.utf8))
+        } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
+            let key = context.codingPath.first?.stringValue ?? "?"
+            return ([], [Diagnostic(line: line, column: offset,
+                                    message: "invalid JSON attributes: value of \"\(key)\" must be a string, number or bool")])
+        } catch {
+            return ([], [Diagnostic(line: line, column: offset,
+                                    message: "invalid JSON attributes: write a flat object such as {\"name\": \"restart\", \"timeout\": \"5m\"}")])
+        }
+        let source = String(text)
+        func position(of key: String) -> Int {
+            let quoted = (try? JSONEncoder().encode(key)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\(key)\""
+            guard let range = source.range(of: quoted) else { return source.utf8.count }
+            return source.utf8.distance(from: source.startIndex, to: range.lowerBound)
+        }
+        let attributes = values.map { key, value in
+            RawAttribute(key: key, value: value.text, column: offset + position(of: key), line: line)
+        }
+        return (attributes.sorted { $0.column < $1.column }, [])
     }
 
     /// Splits leading `#| key: value` lines off a block's content.
