@@ -14,6 +14,8 @@ deps:
 	@command -v python3 >/dev/null || scripts/ensure-packages.sh python3
 	@command -v bash >/dev/null || scripts/ensure-packages.sh bash
 	@command -v curl >/dev/null || scripts/ensure-packages.sh curl
+	@# cryptography: the loopback stand-in for Amazon's SNS certificate hosting (Tests/ServerTests/Support).
+	@python3 -c "import cryptography" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore "cryptography==48.0.0"
 
 bench-deps: deps
 	@scripts/ensure-packages.sh $(BENCH_PACKAGES)
@@ -28,12 +30,18 @@ release: deps
 lint: build
 	$(BIN_DEBUG) lint runbooks/
 
+# The suite, then the shipped runbooks, the README's tour and whole loop run verbatim (port 8080 must be free),
+# and schemathesis against docs/openapi.yaml and a live server.
 test: build
 	$(SWIFT) test
 	$(BIN_DEBUG) lint runbooks/
+	scripts/readme-tour.py $(BIN_DEBUG)
+	scripts/schemathesis.sh $(BIN_DEBUG)
 
-# Starts the server (API, escalations, notifications) on 127.0.0.1:8080 with the data in ./.firebreak.
-# The first time, it creates an API token named "local" and prints it once.
+# Starts the server (API, escalations, notifications) on 127.0.0.1:8080 with the data in ./.firebreak, which
+# the CLI then finds from this directory and below (see docs/cli.md). The first time, it creates an API token
+# named "local" and prints it once.
+run tour: export FIREBREAK_DATA := $(CURDIR)/.firebreak
 run: release
 	$(BIN_RELEASE) lint runbooks/
 	@$(BIN_RELEASE) token list --json | grep -q '"local"' || { \

@@ -20,8 +20,13 @@ public struct WebhookSettings: Sendable, Equatable {
 public struct CloudWatchSettings: Sendable, Equatable {
     /// Verify SNS signatures (on by default; switching it off logs a warning at start-up).
     public var verifySignatures = true
-    /// A PEM file or a directory of PEM files with the SNS signing certificates to trust.
+    /// A PEM file or a directory of PEM files with the SNS signing certificates to trust (offline mode). Without
+    /// it, the certificate at each message's `SigningCertURL` is fetched (Amazon's hosts only), checked and cached.
     public var certificates: String?
+    /// A PEM file of trust roots for fetched certificates and their HTTPS; the system's roots when unset.
+    public var trustRoots: String?
+    /// An HTTP proxy (`http://host:port`) for fetching certificates, as egress often requires.
+    public var proxy: String?
     /// TopicArns accepted; empty accepts any topic.
     public var topics: [String] = []
     /// Confirm subscriptions by fetching `SubscribeURL` (outbound HTTPS); off by default.
@@ -89,7 +94,7 @@ extension WebhookSettings {
                 }
             case "cloudwatch":
                 for (cwKey, cwValue) in try reader.mapping(value, at: path, known: [
-                    "verify_signatures", "certificates", "topics", "confirm_subscriptions",
+                    "verify_signatures", "certificates", "topics", "confirm_subscriptions", "trust_roots", "proxy",
                 ]) {
                     let cwPath = "\(path).\(cwKey)"
                     switch cwKey {
@@ -97,6 +102,13 @@ extension WebhookSettings {
                     case "certificates": settings.cloudwatch.certificates = try reader.string(cwValue, at: cwPath)
                     case "topics": settings.cloudwatch.topics = try reader.strings(cwValue, at: cwPath)
                     case "confirm_subscriptions": settings.cloudwatch.confirmSubscriptions = try reader.bool(cwValue, at: cwPath)
+                    case "trust_roots": settings.cloudwatch.trustRoots = try reader.string(cwValue, at: cwPath)
+                    case "proxy":
+                        let text = try reader.string(cwValue, at: cwPath)
+                        guard let url = URL(string: text), url.scheme == "http", url.host != nil, url.port != nil else {
+                            throw reader.fail(cwValue, "'\(cwPath)' must be http://HOST:PORT, not '\(text)'")
+                        }
+                        settings.cloudwatch.proxy = text
                     default: break
                     }
                 }

@@ -40,6 +40,15 @@ public enum Publication {
         return lines.joined(separator: "\n")
     }
 
+    /// `markdown` with its header table's `| Status | … |` row saying `status`, so that a published text does not
+    /// still read "draft". The first such row only; a text without one is unchanged.
+    public static func settingStatus(_ status: String, in markdown: String) -> String {
+        var lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let row = lines.firstIndex(where: { $0.hasPrefix("| Status |") && $0.hasSuffix("|") }) else { return markdown }
+        lines[row] = "| Status | \(status) |"
+        return lines.joined(separator: "\n")
+    }
+
     static func actionTable(_ items: [ActionItem]) -> [String] {
         var rows = ["| Type | Action | Owner | Status | Link |", "|---|---|---|---|---|"]
         for item in items {

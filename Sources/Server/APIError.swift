@@ -41,7 +41,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             return error
         case let error as IncidentError:
             switch error.code {
-            case .invalidInput, .unchanged: return APIError(.badRequest, error.code.description, error.message)
+            case .invalidInput: return APIError(.badRequest, "invalid_input", error.message)
+            case .unchanged: return APIError(.badRequest, "unchanged", error.message)
             default: return APIError(.conflict, error.code == .postmortemRequired ? "postmortem_required" : "invalid_transition", error.message)
             }
         case let error as StoreError:

@@ -68,7 +68,7 @@ public struct FirebreakServer: Sendable {
         if !config.webhooks.cloudwatch.verifySignatures {
             logger.warning("webhooks.cloudwatch.verify_signatures is off: anyone who can reach /webhooks/cloudwatch with a token can forge CloudWatch alarms")
         } else if config.webhooks.cloudwatch.certificates == nil {
-            logger.notice("no SNS signing certificate is configured (webhooks.cloudwatch.certificates): /webhooks/cloudwatch refuses every message until one is")
+            logger.info("/webhooks/cloudwatch fetches each SNS signing certificate from Amazon (https://sns.<region>.amazonaws.com only), checks its chain and caches it; set webhooks.cloudwatch.certificates to verify offline")
         }
     }
 

@@ -78,7 +78,7 @@ struct RunRoutes {
     /// `POST /runs/{id}/cancel`: stops the step in flight (its process group), skips the rest, records it.
     @Sendable func cancel(_ request: Request, context: FirebreakContext) async throws -> Response {
         let runID = try Self.runID(context)
-        let body = try await JSONBody.read(request, allowed: ["by", "reason"])
+        let body = try await JSONBody.read(request, allowed: ["by", "reason"], allowEmpty: true)
         let (run, _) = try await RunControl.cancel(store: store, runID: runID, by: context.actor(try body.string("by")),
                                                    reason: try body.string("reason"), runsDirectory: runsDirectory)
         context.logger.info("run cancelled", metadata: ["run.id": .string(run.displayID)])
@@ -88,7 +88,7 @@ struct RunRoutes {
     /// `POST /runs/{id}/retry`: a failed run again from its failed step; secrets as for an approval.
     @Sendable func retry(_ request: Request, context: FirebreakContext) async throws -> Response {
         let runID = try Self.runID(context)
-        let body = try await JSONBody.read(request, allowed: ["by", "params"])
+        let body = try await JSONBody.read(request, allowed: ["by", "params"], allowEmpty: true)
         let record = try store.runDetail(id: runID).run
         // Secrets are checked before the run changes, so a missing one leaves it failed as it was.
         _ = try await launcher.params(for: record, supplied: try body.stringMap("params"))

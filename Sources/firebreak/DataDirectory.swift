@@ -53,22 +53,24 @@ struct DataDirectory: Equatable {
     }
 
     /// The nearest `.firebreak` directory, or `.firebreak` beside the nearest `firebreak.yml`, from `start` up.
+    /// Works on path strings: `URL.deletingLastPathComponent()` of `/` is `/..`, which never ends the climb.
     static func search(from start: String) -> URL? {
         let manager = FileManager.default
-        var directory = URL(fileURLWithPath: start).standardizedFileURL
-        while true {
+        var directory = start.hasPrefix("/") ? start : "/" + start
+        while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
+        for _ in 0..<4096 {
+            let base = directory == "/" ? "" : directory
             var isDirectory: ObjCBool = false
-            let candidate = directory.appendingPathComponent(".firebreak")
-            if manager.fileExists(atPath: candidate.path, isDirectory: &isDirectory), isDirectory.boolValue {
-                return candidate
+            if manager.fileExists(atPath: base + "/.firebreak", isDirectory: &isDirectory), isDirectory.boolValue {
+                return URL(fileURLWithPath: base + "/.firebreak")
             }
-            if manager.fileExists(atPath: directory.appendingPathComponent("firebreak.yml").path) {
-                return candidate
+            if manager.fileExists(atPath: base + "/firebreak.yml") {
+                return URL(fileURLWithPath: base + "/.firebreak")
             }
-            let parent = directory.deletingLastPathComponent()
-            if parent.path == directory.path { return nil }
-            directory = parent
+            guard directory != "/", let slash = directory.lastIndex(of: "/") else { return nil }
+            directory = slash == directory.startIndex ? "/" : String(directory[..<slash])
         }
+        return nil
     }
 
     private static func absolute(_ path: String, in workingDirectory: String) -> URL {

@@ -157,4 +157,21 @@ struct DeadEndTests {
         #expect(shipped.contains("--out \"$FIREBREAK_DATA/postmortems/$INCIDENT_ID.md\""))
         #expect(!shipped.contains("mkdir -p postmortems\n"))
     }
+
+    @Test("a working directory that was deleted under the shell still resolves a data dir, at once")
+    func deletedWorkingDirectory() async throws {
+        let script = """
+            import os, subprocess, sys
+            os.makedirs("gone"); os.chdir("gone"); os.rmdir("../gone")
+            env = dict(os.environ, FIREBREAK_DATA="", XDG_DATA_HOME=sys.argv[2])
+            r = subprocess.run([sys.argv[1], "status", "--json"], env=env, capture_output=True, timeout=20)
+            print(r.returncode); print(r.stdout.decode())
+            """
+        let result = try await Subprocess.run(
+            .name("python3"), arguments: ["-c", script, CommandLineTool.binary, directory.path("xdg")],
+            workingDirectory: FilePath(directory.path), output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
+        let lines = result.standardOutput.split(separator: "\n", maxSplits: 1)
+        #expect(lines.first == "0", "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains(directory.path("xdg/firebreak")))
+    }
 }

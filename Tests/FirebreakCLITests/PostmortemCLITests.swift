@@ -53,6 +53,8 @@ struct PostmortemCLITests {
         #expect(stored.contains("| prevent | Add a canary for payments | bob | open | - |"))
         #expect(stored.contains("| process | Page the payments team too | carol | open | - |"))
         #expect(!stored.contains("_TODO"))
+        #expect(stored.contains("| Status | published |"))
+        #expect(!stored.contains("| Status | draft |"))
         #expect(published.stdout.contains("INC-1's post-mortem is published"))
         #expect(try await firebreak("incident", "close", "INC-1").status == 0)
         let history = try await firebreak("postmortem", "show", "INC-1", "--history")

@@ -164,8 +164,10 @@ struct RunControlAPITests {
             try database.read { db in try Double.fetchOne(db, sql: "SELECT at FROM health_probe") }
         }
         try await test.application().test(.router) { client in
+            await test.server.scheduler.tick()
+            await test.server.dispatcher.tick()
             try await client.execute(uri: "/health", method: .get) { response in
-                #expect(response.status == .ok)
+                #expect(response.status == .ok, "\(response.body.json)")
                 #expect(response.body.json["age_seconds"] as? Double != nil)
             }
             let first = try probeTime()

@@ -256,7 +256,7 @@ struct WebhookTests {
         #expect(try test.store.subscriptions().first?.topicArn == "arn:aws:sns:eu-west-1:123456789012:cw-alarms")
     }
 
-    @Test("CloudWatch: a topic outside the allow-list is refused, and no certificate means no verification passes")
+    @Test("CloudWatch: a topic outside the allow-list is refused; an unreachable signing certificate is refused")
     func cloudwatchRefusals() async throws {
         let allowList = try TestServer(Self.cloudwatchConfig(TemporaryDirectory(), topics: ["arn:aws:sns:us-east-1:1:other"]))
         try await allowList.application().test(.router) { client in
@@ -266,11 +266,14 @@ struct WebhookTests {
                 #expect((response.body.json["detail"] as? String)?.contains("webhooks.cloudwatch.topics") == true)
             }
         }
+        // Without local certificates the signing certificate is fetched from Amazon, which cannot be reached here:
+        // refused, with the reason (SNSCertificateTests covers fetching against a loopback stand-in).
         let unconfigured = try TestServer()
         try await unconfigured.application().test(.router) { client in
             try await client.execute(uri: "/webhooks/cloudwatch", method: .post, headers: unconfigured.auth,
                                      body: try WebhookFixtures.text("sns/notification-alarm.json").buffer) { response in
                 #expect(response.status == .forbidden)
+                #expect((response.body.json["detail"] as? String)?.contains("SimpleNotificationService-fixture.pem") == true)
             }
         }
         let off = try TestServer("webhooks:\n  cloudwatch:\n    verify_signatures: false\n")

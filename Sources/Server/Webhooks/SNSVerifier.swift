@@ -6,21 +6,27 @@ import Incidents
 import X509
 
 /// Checks SNS deliveries: the topic is allowed, the signing certificate URL is Amazon's, and the signature
-/// (SignatureVersion 1: SHA1withRSA, 2: SHA256withRSA) verifies with one of the configured local certificates.
+/// (SignatureVersion 1: SHA1withRSA, 2: SHA256withRSA) verifies with the certificate at `SigningCertURL`
+/// (fetched, checked and cached by ``SigningCertificates``), or, offline, with one of the configured local
+/// certificates.
 struct SNSVerifier: Sendable {
     let keys: [_RSA.Signing.PublicKey]
     let topics: Set<String>
     let verify: Bool
+    /// Fetches certificates when no local ones are configured.
+    let fetched: SigningCertificates?
 
-    /// Loads the certificates named in the settings.
-    /// - Throws: ``ConfigError`` when the file or directory cannot be read or holds no RSA certificate.
+    /// Loads the certificates named in the settings, or prepares to fetch them.
+    /// - Throws: ``ConfigError`` when a file or directory cannot be read or holds no usable certificate.
     init(settings: CloudWatchSettings) throws {
         topics = Set(settings.topics)
         verify = settings.verifySignatures
         guard let path = settings.certificates else {
             keys = []
+            fetched = verify ? try Self.fetcher(settings) : nil
             return
         }
+        fetched = nil
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigError("webhooks.cloudwatch.certificates: \(path) does not exist; point it at the SNS signing certificate (PEM) or a directory of them")
@@ -54,20 +60,34 @@ struct SNSVerifier: Sendable {
         self.keys = keys
     }
 
+    static func fetcher(_ settings: CloudWatchSettings) throws -> SigningCertificates {
+        var configuration = SigningCertificates.Configuration()
+        if let path = settings.trustRoots {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigError("webhooks.cloudwatch.trust_roots: cannot read \(path); point it at a PEM file of CA certificates")
+            }
+            let roots = (try? SigningCertificates.certificates(inPEM: text)) ?? []
+            guard !roots.isEmpty else {
+                throw ConfigError("webhooks.cloudwatch.trust_roots: no certificate found in \(path); it needs PEM blocks (-----BEGIN CERTIFICATE-----)")
+            }
+            configuration.trustRootsPEM = text
+        }
+        if let proxy = settings.proxy.flatMap(URLComponents.init(string:)), let host = proxy.host, let port = proxy.port {
+            configuration.proxy = (host, port)
+        }
+        return try SigningCertificates(configuration: configuration)
+    }
+
     /// Why a delivery is refused, or nothing when it may pass.
-    func check(_ message: SNSMessage) throws(SNSRejection) {
+    func check(_ message: SNSMessage, now: Date = Date()) async throws(SNSRejection) {
         if !topics.isEmpty, !topics.contains(message.topicArn) {
             throw SNSRejection("topic \(message.topicArn) is not in webhooks.cloudwatch.topics")
         }
         guard verify else { return }
-        guard let url = URL(string: message.signingCertURL), url.scheme == "https", let host = url.host,
-            host.hasPrefix("sns."), host.hasSuffix(".amazonaws.com") || host.hasSuffix(".amazonaws.com.cn")
-        else {
-            throw SNSRejection("SigningCertURL '\(message.signingCertURL)' is not an https URL on sns.*.amazonaws.com")
+        guard SigningCertificates.isAllowed(message.signingCertURL) else {
+            throw SNSRejection("SigningCertURL '\(message.signingCertURL)' is not an https URL on sns.<region>.amazonaws.com")
         }
-        guard !keys.isEmpty else {
-            throw SNSRejection("no SNS signing certificate is configured; set webhooks.cloudwatch.certificates to the PEM file (or turn verify_signatures off)")
-        }
+        let keys = try await self.keys(for: message, now: now)
         guard let signature = Data(base64Encoded: message.signature) else {
             throw SNSRejection("Signature is not base64")
         }
@@ -91,8 +111,18 @@ struct SNSVerifier: Sendable {
             throw SNSRejection("SignatureVersion '\(message.signatureVersion)' is not 1 or 2")
         }
         guard valid else {
-            throw SNSRejection("the signature does not verify with the configured certificates; the message was altered or signed by another key")
+            let with = fetched == nil ? "the configured certificates" : "the certificate at \(message.signingCertURL)"
+            throw SNSRejection("the signature does not verify with \(with); the message was altered or signed by another key")
         }
+    }
+
+    /// The keys a message may be signed with: the local ones, or the fetched certificate of its URL.
+    private func keys(for message: SNSMessage, now: Date) async throws(SNSRejection) -> [_RSA.Signing.PublicKey] {
+        if let fetched { return [try await fetched.key(for: message.signingCertURL, now: now)] }
+        guard !keys.isEmpty else {
+            throw SNSRejection("no SNS signing certificate is configured; set webhooks.cloudwatch.certificates to the PEM file (or turn verify_signatures off)")
+        }
+        return keys
     }
 }
 

@@ -100,7 +100,7 @@ struct WebhookRoutes: Sendable {
             throw APIError(.badRequest, "invalid_payload", error.message)
         }
         do {
-            try sns.check(message)
+            try await sns.check(message)
         } catch {
             logger.warning("SNS message refused: \(error.message)", metadata: ["sns.topic": .string(message.topicArn)])
             throw APIError(.forbidden, "invalid_signature", error.message)

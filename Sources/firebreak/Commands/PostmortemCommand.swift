@@ -162,7 +162,9 @@ struct PostmortemCommand: ParsableCommand {
                 markdown = try PostmortemGenerator(templatePath: nil).markdown(for: incident.id, store: store)
             }
             // Action items live in the store: the published text shows them all, added before or after the draft.
-            let merged = Publication.mergingActionItems(try store.actionItems(incidentID: incident.id), into: markdown)
+            let merged = Publication.settingStatus(
+                status.rawValue.replacingOccurrences(of: "_", with: " "),
+                in: Publication.mergingActionItems(try store.actionItems(incidentID: incident.id), into: markdown))
             let unfinished = Publication.unfinishedSections(in: merged)
             if status == .published, !unfinished.isEmpty {
                 guard force else {
