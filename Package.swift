@@ -41,7 +41,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IncidentsTests",
-            dependencies: ["Incidents"],
+            dependencies: ["Incidents", "FirebreakTesting"],
             swiftSettings: swiftSettings
         ),
         .target(

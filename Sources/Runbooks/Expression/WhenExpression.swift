@@ -82,6 +82,23 @@ public enum ComparisonOperator: String, Sendable, Equatable {
     case greaterOrEqual = ">="
 }
 
+extension WhenExpression {
+    /// The expression written back, fully parenthesized: parsing it gives the same expression. Lint messages and
+    /// the property tests use it.
+    public var canonical: String {
+        switch self {
+        case .literal(.string(let value)):
+            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case .literal(let value): value.description
+        case .reference(let reference): reference.description
+        case .not(let inner): "!(\(inner.canonical))"
+        case .and(let lhs, let rhs): "(\(lhs.canonical) && \(rhs.canonical))"
+        case .or(let lhs, let rhs): "(\(lhs.canonical) || \(rhs.canonical))"
+        case .compare(let op, let lhs, let rhs): "(\(lhs.canonical) \(op.rawValue) \(rhs.canonical))"
+        }
+    }
+}
+
 /// A syntax error in a `when` expression.
 public struct ExpressionError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 1-based column where the problem is.

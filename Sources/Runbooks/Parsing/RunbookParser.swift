@@ -323,7 +323,8 @@ struct StepBuilder {
 
 /// Makes stable, readable step names from headings.
 public enum Slug {
-    /// `"Check the primary!"` → `"check-the-primary"`; at most 48 characters; empty when nothing is left.
+    /// `"Check the primary!"` → `"check-the-primary"`; `"2. Restore"` → `"step-2-restore"`; at most 48 characters;
+    /// empty when nothing is left. Idempotent: a slug is its own slug.
     public static func make(_ text: String) -> String {
         var result: [UInt8] = []
         var pendingDash = false
@@ -339,6 +340,8 @@ public enum Slug {
             }
         }
         if let first = result.first, first >= 48, first <= 57 { result = Array("step-".utf8) + result }
+        result = Array(result.prefix(48))
+        while result.last == 45 { result.removeLast() }
         return String(decoding: result, as: UTF8.self)
     }
 }
