@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Modules
 import Store
+import Synchronization
 import Testing
 
 @Suite("backup and restore")
@@ -192,6 +193,36 @@ struct BackupRestoreTests {
         #expect((key[.posixPermissions] as? NSNumber)?.intValue == 0o640)
         let directory = try FileManager.default.attributesOfItem(atPath: harness.directory.path("site/private"))
         #expect((directory[.posixPermissions] as? NSNumber)?.intValue == 0o750)
+    }
+
+    @Test("a dir: restore swaps the tree in one step: a watcher never sees the target missing")
+    func directorySwapIsAtomic() async throws {
+        let harness = try ModuleHarness()
+        let tree = harness.directory.path("site")
+        for index in 0..<50 { harness.directory.write("site/page-\(index).html", String(repeating: "x", count: 4096)) }
+        let backup = try await harness.engine.create(BackupSource(parsing: "dir:\(tree)"))
+        let missing = Mutex(0)
+        let checks = Mutex(0)
+        let stop = Mutex(false)
+        let watcher = Thread {
+            var status = stat()
+            while !stop.withLock({ $0 }) {
+                if stat(tree, &status) != 0 { missing.withLock { $0 += 1 } }
+                checks.withLock { $0 += 1 }
+            }
+        }
+        watcher.start()
+        for _ in 0..<5 {
+            harness.directory.write("site/index.html", "defaced")
+            _ = try await harness.restorer.restore(.id(backup.id), to: tree)
+        }
+        stop.withLock { $0 = true }
+        #expect(checks.withLock { $0 } > 100, "the watcher ran during the restores")
+        #expect(missing.withLock { $0 } == 0, "the target directory was missing for a moment")
+        #expect(!FileManager.default.fileExists(atPath: harness.directory.path("site/index.html")))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: harness.directory.path)
+            .filter { $0.hasPrefix(".firebreak-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
     @Test("a command backup stores the command's output; a failing command stores nothing")

@@ -58,6 +58,22 @@ enum Files {
         fsync((final as NSString).deletingLastPathComponent)
     }
 
+    /// Swaps two paths in one step (Linux `renameat2` with `RENAME_EXCHANGE`): at every instant each path names
+    /// one complete tree. `false` when the system or filesystem cannot (the caller falls back to two renames).
+    static func exchange(_ first: String, _ second: String) -> Bool {
+        #if os(Linux)
+        typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+        // renameat2 needs _GNU_SOURCE, which the Glibc module does not define; look it up at run time instead.
+        guard let symbol = dlsym(nil, "renameat2") else { return false }
+        let renameat2 = unsafeBitCast(symbol, to: Renameat2.self)
+        let exchangeFlag: UInt32 = 1 << 1  // RENAME_EXCHANGE
+        let atWorkingDirectory: Int32 = -100  // AT_FDCWD
+        return renameat2(atWorkingDirectory, first, atWorkingDirectory, second, exchangeFlag) == 0
+        #else
+        return false
+        #endif
+    }
+
     /// Copies a file byte for byte, then flushes it.
     static func copy(_ source: String, to destination: String) throws(ModuleError) {
         do {

@@ -154,10 +154,18 @@ public struct RestoreEngine: Sendable {
         return destination
     }
 
-    /// Swaps the restored copy in. A file is renamed over the target atomically; a directory is swapped with two
-    /// renames (the old tree is removed after the new one is in place).
+    /// Swaps the restored copy in. A file is renamed over the target atomically. A directory is exchanged with the
+    /// restored tree in one `renameat2(RENAME_EXCHANGE)`, so the target is never missing; only where the
+    /// filesystem cannot exchange does it fall back to two renames, with a window of one rename in which the
+    /// target path does not exist. The old tree is removed once the new one is in place.
     private func replace(_ target: String, with restored: String, directory: Bool, exists: Bool) throws(ModuleError) {
         if directory && exists {
+            Files.fsync(restored)
+            if Files.exchange(restored, target) {
+                Files.fsync((target as NSString).deletingLastPathComponent)
+                try? FileManager.default.removeItem(atPath: restored)  // now the old tree
+                return
+            }
             let old = (target as NSString).deletingLastPathComponent + "/.firebreak-replaced-\(Files.token())"
             guard rename(target, old) == 0 else {
                 throw ModuleError(.failed, "cannot move \(target) aside: \(String(cString: strerror(errno)))")
