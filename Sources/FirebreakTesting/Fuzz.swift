@@ -32,10 +32,14 @@ public enum Fuzz {
     }
 
     static let tokens = [
-        "{", "}", "[", "]", "(", ")", "\"", "'", "\\", "\\u00e9", "\\ud800", "\n", "\r\n", "\t", "---\n", "```", "```sh {",
-        "#| when: ", "||", "&&", "!", "==", "~(a+)+$", "\u{0}", "\u{FFFF}", "é", "💥", "{{", "}}", "{{ alert.labels.x }}",
-        ":", ": ", "- ", "- [ ] ", "    ", "null", "true", "1e309", "-0", "99999999999999999999", "0x", "*", "*/0", "1-",
-        ",", "=", "name=", "timeout=", "onFailure=goto:", "&anchor ", "*anchor", "!!binary ", "%YAML 1.2\n", "? ", "|\n",
+        "{", "}", "[", "]", "(", ")", "\"", "'", "\\", "\\u00e9", "\\ud800", "\n", "\r\n", "\t", "---\n", "```",
+        "```sh {",
+        "#| when: ", "||", "&&", "!", "==", "~(a+)+$", "\u{0}", "\u{FFFF}", "é", "💥", "{{", "}}",
+        "{{ alert.labels.x }}",
+        ":", ": ", "- ", "- [ ] ", "    ", "null", "true", "1e309", "-0", "99999999999999999999", "0x", "*", "*/0",
+        "1-",
+        ",", "=", "name=", "timeout=", "onFailure=goto:", "&anchor ", "*anchor", "!!binary ", "%YAML 1.2\n", "? ",
+        "|\n",
     ]
 
     /// A random mutation of `text`: deletions, duplications, inserted tokens, replaced characters, truncation, or

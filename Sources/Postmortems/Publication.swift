@@ -22,7 +22,8 @@ public enum Publication {
     public static func mergingActionItems(_ items: [ActionItem], into markdown: String) -> String {
         let table = actionTable(items)
         var lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard let heading = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "## Action items" }) else {
+        guard let heading = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "## Action items" })
+        else {
             if items.isEmpty { return markdown }
             let separator = markdown.hasSuffix("\n") ? "\n" : "\n\n"
             return markdown + separator + "## Action items\n\n" + table.joined(separator: "\n") + "\n"
@@ -44,7 +45,9 @@ public enum Publication {
     /// still read "draft". The first such row only; a text without one is unchanged.
     public static func settingStatus(_ status: String, in markdown: String) -> String {
         var lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard let row = lines.firstIndex(where: { $0.hasPrefix("| Status |") && $0.hasSuffix("|") }) else { return markdown }
+        guard let row = lines.firstIndex(where: { $0.hasPrefix("| Status |") && $0.hasSuffix("|") }) else {
+            return markdown
+        }
         lines[row] = "| Status | \(status) |"
         return lines.joined(separator: "\n")
     }
@@ -52,11 +55,14 @@ public enum Publication {
     static func actionTable(_ items: [ActionItem]) -> [String] {
         var rows = ["| Type | Action | Owner | Status | Link |", "|---|---|---|---|---|"]
         for item in items {
-            rows.append("| \(item.type.rawValue) | \(PostmortemContext.cell(item.text)) | \(PostmortemContext.cell(item.owner)) | "
-                + "\(item.status) | \(item.link.map { "[link](\($0))" } ?? "-") |")
+            rows.append(
+                "| \(item.type.rawValue) | \(PostmortemContext.cell(item.text)) | \(PostmortemContext.cell(item.owner)) | "
+                    + "\(item.status) | \(item.link.map { "[link](\($0))" } ?? "-") |")
         }
         if items.isEmpty {
-            rows.append("| | none recorded (`firebreak postmortem action add INC-n --type prevent --owner NAME \"text\"`) | | | |")
+            rows.append(
+                "| | none recorded (`firebreak postmortem action add INC-n --type prevent --owner NAME \"text\"`) | | | |"
+            )
         }
         return rows
     }

@@ -24,8 +24,10 @@ actor HealthReporter {
     private(set) var last: Snapshot?
     private var inFlight: Task<Snapshot, Never>?
 
-    init(store: Store, dataDirectory: URL?, minFreeDiskBytes: Int, monitor: HealthMonitor, checks: [HealthCheck],
-         interval: Duration = .seconds(5), now: @escaping @Sendable () -> Date = Date.init) {
+    init(
+        store: Store, dataDirectory: URL?, minFreeDiskBytes: Int, monitor: HealthMonitor, checks: [HealthCheck],
+        interval: Duration = .seconds(5), now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.dataDirectory = dataDirectory
         self.minFreeDiskBytes = minFreeDiskBytes
@@ -79,7 +81,8 @@ actor HealthReporter {
             try store.probeWrite(at: at)
             results["database"] = HealthRoutes.Check(status: "ok", detail: "answers and takes writes")
         } catch {
-            results["database"] = HealthRoutes.Check(status: "fail", detail: (error as? StoreError)?.message ?? "\(error)")
+            results["database"] = HealthRoutes.Check(
+                status: "fail", detail: (error as? StoreError)?.message ?? "\(error)")
         }
         if let dataDirectory {
             results["disk"] = diskCheck(dataDirectory)
@@ -96,7 +99,8 @@ actor HealthReporter {
     private func diskCheck(_ directory: URL) -> HealthRoutes.Check {
         var stats = statvfs()
         guard statvfs(directory.path, &stats) == 0 else {
-            return HealthRoutes.Check(status: "fail", detail: "cannot read free space of \(directory.path): errno \(errno)")
+            return HealthRoutes.Check(
+                status: "fail", detail: "cannot read free space of \(directory.path): errno \(errno)")
         }
         let free = Int(stats.f_bavail) * Int(stats.f_frsize)
         return HealthRoutes.Check(

@@ -27,8 +27,9 @@ final class ParserErrorResponder: ChannelInboundHandler, RemovableChannelHandler
         guard !answered else { return }
         answered = true
         let detail = Self.detail(for: parserError)
-        let body = (try? JSONSerialization.data(
-            withJSONObject: ["error": "bad_request", "detail": detail], options: [.sortedKeys])) ?? Data("{}".utf8)
+        let body =
+            (try? JSONSerialization.data(
+                withJSONObject: ["error": "bad_request", "detail": detail], options: [.sortedKeys])) ?? Data("{}".utf8)
         var head = HTTPResponse(status: .badRequest)
         head.headerFields[.contentType] = "application/json; charset=utf-8"
         head.headerFields[.contentLength] = String(body.count)

@@ -1,4 +1,5 @@
 import Foundation
+import Workflows
 
 /// One `firebreak serve` per data directory: two would deliver every notification twice. The kernel
 /// releases the lock when the server dies, even by `kill -9`.
@@ -22,14 +23,7 @@ public struct ServeLock: Sendable {
 
     /// Whether a live `firebreak serve` holds the lock of `dataDirectory`.
     public static func isHeld(dataDirectory: URL) -> Bool {
-        let descriptor = open(dataDirectory.appendingPathComponent("serve.lock").path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
-            flock(descriptor, LOCK_UN)
-            return false
-        }
-        return true
+        LockFile.isHeld(dataDirectory.appendingPathComponent("serve.lock").path)
     }
 
     /// Lets another server start.

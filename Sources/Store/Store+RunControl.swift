@@ -16,13 +16,16 @@ extension Store {
         }
     }
 
-    static func cancel(runID: Int64, by actor: String, reason: String?, at date: Date, _ db: Database) throws -> RunRecord {
+    static func cancel(runID: Int64, by actor: String, reason: String?, at date: Date, _ db: Database) throws
+        -> RunRecord
+    {
         let displayID = RunRecord.displayID(runID)
         guard var run = try RunRecord.fetchOne(db, key: runID) else {
             throw StoreError(.notFound, "no run \(displayID); list runs with 'firebreak runs list'")
         }
         guard !run.status.isFinal else {
-            throw StoreError(.conflict, "run \(displayID) already ended \(run.status.rawValue); there is nothing to cancel")
+            throw StoreError(
+                .conflict, "run \(displayID) already ended \(run.status.rawValue); there is nothing to cancel")
         }
         let because = reason.map { ": \($0)" } ?? ""
         run.status = .cancelled
@@ -44,7 +47,8 @@ extension Store {
         if let incidentID = run.incidentID {
             var details = ["run": displayID, "runbook": run.runbookID]
             if let reason { details["reason"] = reason }
-            try append(TimelineEntry(kind: "run_cancelled", actor: actor, at: date, details: details), to: incidentID, db)
+            try append(
+                TimelineEntry(kind: "run_cancelled", actor: actor, at: date, details: details), to: incidentID, db)
         }
         return run
     }
@@ -71,7 +75,9 @@ extension Store {
                 throw StoreError(.notFound, "no run \(displayID); list runs with 'firebreak runs list'")
             }
             guard run.status == .failed else {
-                let hint = run.status.isFinal ? "only a failed run can be retried" : "continue it with 'firebreak resume \(displayID)'"
+                let hint =
+                    run.status.isFinal
+                    ? "only a failed run can be retried" : "continue it with 'firebreak resume \(displayID)'"
                 throw StoreError(.conflict, "run \(displayID) is \(run.status.rawValue); \(hint)")
             }
             guard !run.recovering else {
@@ -94,9 +100,11 @@ extension Store {
             run.finishedAt = nil
             try Self.update(run, db)
             if let incidentID = run.incidentID {
-                try Self.append(TimelineEntry(kind: "run_retried", actor: actor, at: date,
-                                         details: ["run": displayID, "runbook": run.runbookID, "step": steps[failed].name]),
-                           to: incidentID, db)
+                try Self.append(
+                    TimelineEntry(
+                        kind: "run_retried", actor: actor, at: date,
+                        details: ["run": displayID, "runbook": run.runbookID, "step": steps[failed].name]),
+                    to: incidentID, db)
             }
             return steps[failed].name
         }

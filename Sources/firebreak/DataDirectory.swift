@@ -75,6 +75,7 @@ struct DataDirectory: Equatable {
 
     private static func absolute(_ path: String, in workingDirectory: String) -> URL {
         path.hasPrefix("/")
-            ? URL(fileURLWithPath: path) : URL(fileURLWithPath: workingDirectory).appendingPathComponent(path).standardizedFileURL
+            ? URL(fileURLWithPath: path)
+            : URL(fileURLWithPath: workingDirectory).appendingPathComponent(path).standardizedFileURL
     }
 }

@@ -25,7 +25,9 @@ struct ConfigPropertyTests {
     @Test("random text, deep nesting and anchors bombs are errors or configurations, not crashes")
     func randomConfiguration() {
         var generator = SeededGenerator(seed: Fuzz.seed &+ 10)
-        var texts = (0..<Fuzz.iterations).map { _ in Fuzz.text(length: Int.random(in: 0...500, using: &generator), using: &generator) }
+        var texts = (0..<Fuzz.iterations).map { _ in
+            Fuzz.text(length: Int.random(in: 0...500, using: &generator), using: &generator)
+        }
         texts.append("server: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000))
         texts.append("a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: &d [*c, *c]\ne: [*d, *d, *d, *d]\n")
         for text in texts {

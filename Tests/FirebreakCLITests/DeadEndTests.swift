@@ -12,21 +12,27 @@ struct DeadEndTests {
     func firebreak(_ arguments: String..., environment: [String: String] = [:], in subdirectory: String? = nil)
         async throws -> CommandLineTool.Result
     {
-        try await CommandLineTool.run(arguments, in: subdirectory.map { directory.path($0) } ?? directory.path,
-                                      environment: environment)
+        try await CommandLineTool.run(
+            arguments, in: subdirectory.map { directory.path($0) } ?? directory.path,
+            environment: environment)
     }
 
     @Test("the data dir is found from a subdirectory, and the per-user default is used when there is none")
     func dataDirFollowsTheUser() async throws {
         // No FIREBREAK_DATA: the search decides (an empty value counts as unset).
         let unset = ["FIREBREAK_DATA": "", "XDG_DATA_HOME": directory.path("xdg")]
-        #expect(try await firebreak("incident", "open", "--title", "Disk full", environment: unset).status == 0,
-                "no .firebreak here yet: the per-user default")
+        #expect(
+            try await firebreak("incident", "open", "--title", "Disk full", environment: unset).status == 0,
+            "no .firebreak here yet: the per-user default")
         #expect(FileManager.default.fileExists(atPath: directory.path("xdg/firebreak/firebreak.db")))
 
-        try FileManager.default.createDirectory(atPath: directory.path("project/.firebreak"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: directory.path("project/deep/er"), withIntermediateDirectories: true)
-        #expect(try await firebreak("incident", "open", "--title", "Orders down", environment: unset, in: "project").status == 0)
+        try FileManager.default.createDirectory(
+            atPath: directory.path("project/.firebreak"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory.path("project/deep/er"), withIntermediateDirectories: true)
+        #expect(
+            try await firebreak("incident", "open", "--title", "Orders down", environment: unset, in: "project").status
+                == 0)
         let listed = try await firebreak("incident", "list", "--json", environment: unset, in: "project/deep/er")
         #expect(listed.stdout.contains("Orders down"), "found ../../.firebreak from a subdirectory")
         #expect(!listed.stdout.contains("Disk full"))
@@ -71,7 +77,9 @@ struct DeadEndTests {
     @Test("runs cancel from another process kills the step of a running 'run --yes' and records it")
     func cancelFromAnotherProcess() async throws {
         let marker = directory.path("started")
-        directory.write("runbooks/slow.md", "# Slow\n\n```sh {name=wait}\ntouch '\(marker)'\nsleep 30\n```\n\n```sh {name=after}\ntrue\n```\n")
+        directory.write(
+            "runbooks/slow.md",
+            "# Slow\n\n```sh {name=wait}\ntouch '\(marker)'\nsleep 30\n```\n\n```sh {name=after}\ntrue\n```\n")
         #expect(try await firebreak("incident", "open", "--title", "Queue stuck").status == 0)
         let binary = CommandLineTool.binary
         let dataDir = directory.path(".firebreak")
@@ -80,7 +88,8 @@ struct DeadEndTests {
             try await Subprocess.run(
                 .path(FilePath(binary)), arguments: ["run", "slow", "--yes", "--incident", "INC-1"],
                 environment: .inherit.updating(["FIREBREAK_DATA": dataDir]),
-                workingDirectory: FilePath(workingDirectory), output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
+                workingDirectory: FilePath(workingDirectory), output: .string(limit: 1 << 20),
+                error: .string(limit: 1 << 20))
         }
         let deadline = ContinuousClock.now + .seconds(20)
         while !FileManager.default.fileExists(atPath: marker), ContinuousClock.now < deadline {
@@ -93,7 +102,9 @@ struct DeadEndTests {
         let result = try await runner.value
         #expect(ContinuousClock.now - started < .seconds(15), "the 30 s step was killed")
         #expect(result.terminationStatus == .exited(1))
-        #expect(result.standardOutput.contains("RUN-1 cancelled: cancelled by dave: wrong queue"), "\(result.standardOutput)")
+        #expect(
+            result.standardOutput.contains("RUN-1 cancelled: cancelled by dave: wrong queue"),
+            "\(result.standardOutput)")
         let shown = try await firebreak("runs", "show", "RUN-1", "--json")
         #expect(shown.stdout.contains("\"status\" : \"cancelled\""))
         let timeline = try await firebreak("incident", "show", "INC-1")
@@ -108,7 +119,9 @@ struct DeadEndTests {
     @Test("runs retry continues a failed run from its failed step; the summary counts skipped and failed steps")
     func retryAndSummary() async throws {
         let fixed = directory.path("fixed")
-        directory.write("runbooks/flaky.md", """
+        directory.write(
+            "runbooks/flaky.md",
+            """
             # Flaky
 
             ```sh {name=optional onFailure=continue}
@@ -126,7 +139,7 @@ struct DeadEndTests {
         let failed = try await firebreak("run", "flaky", "--yes")
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("steps: 2 failed, 1 skipped"), "\(failed.stdout)")
-        FileManager.default.createFile(atPath: fixed, contents: nil)
+        _ = FileManager.default.createFile(atPath: fixed, contents: nil)
         let retried = try await firebreak("runs", "retry", "RUN-1", "--yes")
         #expect(retried.status == 0, "\(retried.stdout)\(retried.stderr)")
         #expect(retried.stdout.contains("retrying RUN-1 from step 'needs-fix'"))
@@ -142,18 +155,23 @@ struct DeadEndTests {
         #expect(!piped.stdout.contains("\u{1B}["))
     }
 
-    @Test("a post-mortem draft beside the runbooks is not a runbook; the shipped incident-response writes into the data dir")
+    @Test(
+        "a post-mortem draft beside the runbooks is not a runbook; the shipped incident-response writes into the data dir"
+    )
     func discoveryAndDrafts() async throws {
         directory.write("runbooks/restart.md", "# Restart\n\n```sh\ntrue\n```\n")
-        directory.write("runbooks/postmortems/INC-1.md", "# Post-mortem: Orders down\n\n| a | b |\n|---|---|\n\n```text\nout\n```\n")
+        directory.write(
+            "runbooks/postmortems/INC-1.md", "# Post-mortem: Orders down\n\n| a | b |\n|---|---|\n\n```text\nout\n```\n"
+        )
         directory.write("runbooks/README.md", "# Our runbooks\n\nSee restart.md.\n")
         let listed = try await firebreak("runbooks", "--json")
         #expect(listed.stdout.contains("\"restart\""))
         #expect(!listed.stdout.contains("INC-1"))
         let lint = try await firebreak("lint", "runbooks")
         #expect(lint.stderr.contains("1 runbook checked"), "\(lint.stderr)")
-        let shipped = try String(contentsOf: CommandLineTool.packageRoot.appendingPathComponent("runbooks/incident-response.md"),
-                                 encoding: .utf8)
+        let shipped = try String(
+            contentsOf: CommandLineTool.packageRoot.appendingPathComponent("runbooks/incident-response.md"),
+            encoding: .utf8)
         #expect(shipped.contains("--out \"$FIREBREAK_DATA/postmortems/$INCIDENT_ID.md\""))
         #expect(!shipped.contains("mkdir -p postmortems\n"))
     }

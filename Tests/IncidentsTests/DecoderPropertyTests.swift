@@ -8,11 +8,20 @@ import Testing
 @Suite("decoder properties under hostile input")
 struct DecoderPropertyTests {
     static let samples: [String: String] = [
-        "alertmanager": (try? String(contentsOf: Fixtures.directory.appendingPathComponent("alertmanager/firing.json"), encoding: .utf8)) ?? "",
-        "grafana": #"{"version":"1","groupKey":"g","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"CPU","severity":"warning"},"annotations":{"summary":"hot"},"fingerprint":"f","startsAt":"2026-11-20T14:03:07Z","generatorURL":"http://g/1"}]}"#,
-        "generic": #"{"name":"DiskFull","key":"k","labels":{"host":"db1"},"annotations":{"runbook":"x"},"severity":"error","status":"firing","summary":"disk","url":"http://x"}"#,
-        "pagerduty": #"{"routing_key":"r","event_action":"trigger","dedup_key":"d","payload":{"summary":"s","source":"src","severity":"critical","custom_details":{"a":1}},"links":[{"href":"http://x","text":"t"}]}"#,
-        "sns": (try? String(contentsOf: Fixtures.directory.appendingPathComponent("sns/notification-alarm.json"), encoding: .utf8)) ?? "",
+        "alertmanager":
+            (try? String(
+                contentsOf: Fixtures.directory.appendingPathComponent("alertmanager/firing.json"), encoding: .utf8))
+            ?? "",
+        "grafana":
+            #"{"version":"1","groupKey":"g","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"CPU","severity":"warning"},"annotations":{"summary":"hot"},"fingerprint":"f","startsAt":"2026-11-20T14:03:07Z","generatorURL":"http://g/1"}]}"#,
+        "generic":
+            #"{"name":"DiskFull","key":"k","labels":{"host":"db1"},"annotations":{"runbook":"x"},"severity":"error","status":"firing","summary":"disk","url":"http://x"}"#,
+        "pagerduty":
+            #"{"routing_key":"r","event_action":"trigger","dedup_key":"d","payload":{"summary":"s","source":"src","severity":"critical","custom_details":{"a":1}},"links":[{"href":"http://x","text":"t"}]}"#,
+        "sns":
+            (try? String(
+                contentsOf: Fixtures.directory.appendingPathComponent("sns/notification-alarm.json"), encoding: .utf8))
+            ?? "",
     ]
 
     static func decode(_ source: String, _ body: Data) throws(AlertPayloadError) {
@@ -25,8 +34,9 @@ struct DecoderPropertyTests {
         }
     }
 
-    @Test("each decoder on its own sample decodes, and on mutations decodes or names the problem",
-          arguments: ["alertmanager", "grafana", "generic", "pagerduty", "sns"])
+    @Test(
+        "each decoder on its own sample decodes, and on mutations decodes or names the problem",
+        arguments: ["alertmanager", "grafana", "generic", "pagerduty", "sns"])
     func mutatedPayloads(source: String) throws {
         let sample = try #require(Self.samples[source])
         #expect(!sample.isEmpty)
@@ -42,13 +52,17 @@ struct DecoderPropertyTests {
         }
     }
 
-    @Test("random bytes, deep nesting and huge numbers are errors, not crashes",
-          arguments: ["alertmanager", "grafana", "generic", "pagerduty", "sns"])
+    @Test(
+        "random bytes, deep nesting and huge numbers are errors, not crashes",
+        arguments: ["alertmanager", "grafana", "generic", "pagerduty", "sns"])
     func randomPayloads(source: String) {
         var generator = SeededGenerator(seed: Fuzz.seed &+ 7)
-        var bodies = (0..<50).map { _ in Fuzz.bytes(length: Int.random(in: 0...512, using: &generator), using: &generator) }
+        var bodies = (0..<50).map { _ in
+            Fuzz.bytes(length: Int.random(in: 0...512, using: &generator), using: &generator)
+        }
         bodies.append(Data((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).utf8))
-        bodies.append(Data((String(repeating: #"{"a":"#, count: 50_000) + "1" + String(repeating: "}", count: 50_000)).utf8))
+        bodies.append(
+            Data((String(repeating: #"{"a":"#, count: 50_000) + "1" + String(repeating: "}", count: 50_000)).utf8))
         bodies.append(Data(#"{"name":"x","labels":{"n":1e999999},"severity":99999999999999999999999}"#.utf8))
         bodies.append(Data(#"{"alerts":[{"labels":{"alertname":"\ud800"}}]}"#.utf8))
         for body in bodies {
@@ -63,10 +77,13 @@ struct DecoderPropertyTests {
     @Test("cron: any text parses or fails with a message; a schedule that parses always finds a next time or none")
     func cron() {
         var generator = SeededGenerator(seed: Fuzz.seed &+ 8)
-        let valid = ["*/5 * * * *", "0 3 * * 1-5", "15,45 */2 1 * *", "0 0 29 2 *", "@daily", "@hourly", "59 23 31 12 *"]
+        let valid = [
+            "*/5 * * * *", "0 3 * * 1-5", "15,45 */2 1 * *", "0 0 29 2 *", "@daily", "@hourly", "59 23 31 12 *",
+        ]
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         for iteration in 0..<(Fuzz.iterations * 2) {
-            let text = Bool.random(using: &generator)
+            let text =
+                Bool.random(using: &generator)
                 ? Fuzz.mutate(valid.randomElement(using: &generator)!, using: &generator)
                 : Fuzz.text(length: Int.random(in: 0...40, using: &generator), using: &generator)
             do {

@@ -68,8 +68,9 @@ struct HostileInputTests {
         #expect(regex.wholeMatch("aaaa") == .match)
         #expect(regex.wholeMatch("b") == .noMatch)
         let trigger = Trigger(labels: ["host": Matcher("~(a+)+$")])
-        let alert = Alert(source: "generic", key: "k", status: .firing, name: "X",
-                          labels: ["host": String(repeating: "a", count: 40) + "!"])
+        let alert = Alert(
+            source: "generic", key: "k", status: .firing, name: "X",
+            labels: ["host": String(repeating: "a", count: 40) + "!"])
         #expect(!trigger.matches(alert, severity: .p2))
     }
 
@@ -86,7 +87,8 @@ struct HostileInputTests {
 
     @Test("an explicit name in the way is skipped by the generated ones")
     func explicitNamesStayTaken() {
-        let text = "# Restart\n\n```sh {name=restart-2}\ntrue\n```\n\n```sh\ntrue\n```\n\n```sh\ntrue\n```\n\n```sh\ntrue\n```\n"
+        let text =
+            "# Restart\n\n```sh {name=restart-2}\ntrue\n```\n\n```sh\ntrue\n```\n\n```sh\ntrue\n```\n\n```sh\ntrue\n```\n"
         #expect(lint(text).runbook.steps.map(\.name) == ["restart-2", "restart", "restart-3", "restart-4"])
     }
 
@@ -94,8 +96,9 @@ struct HostileInputTests {
     func hugeInput() {
         let long = lint("# X\n\n```sh {name=" + String(repeating: "a", count: 1 << 20) + "}\ntrue\n```\n")
         #expect(long.runbook.steps.count == 1)
-        let nested = lint("---\ntags: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
-            + "\n---\n# X\n")
+        let nested = lint(
+            "---\ntags: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+                + "\n---\n# X\n")
         #expect(nested.diagnostics.contains { $0.message.contains("invalid YAML") })
     }
 }
@@ -124,14 +127,17 @@ struct TriggerParamTests {
         let result = RunbookLinter().lint(Self.restore, defaultID: "x")
         let errors = result.diagnostics.filter { $0.severity == .error }.map(\.message)
         #expect(errors.count == 1)
-        #expect(errors.first?.contains("trigger 2 (alertname: DiskGone) starts this runbook without its required param 'database'") == true)
+        #expect(
+            errors.first?.contains(
+                "trigger 2 (alertname: DiskGone) starts this runbook without its required param 'database'") == true)
     }
 
     @Test("params are rendered from the alert; a missing label leaves the param out")
     func rendering() throws {
         let trigger = try #require(RunbookLinter().lint(Self.restore, defaultID: "x").runbook.triggers.first)
-        let alert = Alert(source: "alertmanager", key: "k", status: .firing, name: "DatabaseCorrupted",
-                          labels: ["db": "/srv/app.db"])
+        let alert = Alert(
+            source: "alertmanager", key: "k", status: .firing, name: "DatabaseCorrupted",
+            labels: ["db": "/srv/app.db"])
         #expect(trigger.params(for: alert) == ["database": "/srv/app.db"])
         var bare = alert
         bare.labels = [:]

@@ -10,7 +10,9 @@ struct RunbookPropertyTests {
     static let shipped: [String] = {
         let directory = CommandLineTool.packageRoot.appendingPathComponent("runbooks")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.sorted().compactMap { try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
+        return names.sorted().compactMap {
+            try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8)
+        }
     }()
 
     @Test("lint never crashes on mutated runbooks, and every problem is on a line of the file")
@@ -24,7 +26,9 @@ struct RunbookPropertyTests {
             let result = linter.lint(text, defaultID: "fuzz")
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
             for diagnostic in result.diagnostics {
-                #expect((1...(lines + 1)).contains(diagnostic.line), "seed \(Fuzz.seed) case \(iteration): line \(diagnostic.line) of \(lines)")
+                #expect(
+                    (1...(lines + 1)).contains(diagnostic.line),
+                    "seed \(Fuzz.seed) case \(iteration): line \(diagnostic.line) of \(lines)")
                 #expect(!diagnostic.message.isEmpty)
             }
             for step in result.runbook.steps where !result.hasErrors {
@@ -46,14 +50,20 @@ struct RunbookPropertyTests {
         }
         // A 1 MB line of each kind.
         let long = String(repeating: "a", count: 1 << 20)
-        _ = linter.lint("---\nid: " + long + "\n---\n# " + long + "\n\n```sh {name=" + long + "}\n" + long + "\n```\n", defaultID: "x")
+        _ = linter.lint(
+            "---\nid: " + long + "\n---\n# " + long + "\n\n```sh {name=" + long + "}\n" + long + "\n```\n",
+            defaultID: "x")
     }
 
     /// A random valid expression, at most `depth` deep.
     static func expression(depth: Int, using generator: inout SeededGenerator) -> String {
-        let leaves = ["params.target", "steps.check.exit", "incident.severity", "alert.labels.env", "true", "false",
-                      "\"staging\"", "'P0'", "3", "-1", "2.5", "\"a \\\" quote\""]
-        guard depth > 0, Int.random(in: 0..<4, using: &generator) != 0 else { return leaves.randomElement(using: &generator)! }
+        let leaves = [
+            "params.target", "steps.check.exit", "incident.severity", "alert.labels.env", "true", "false",
+            "\"staging\"", "'P0'", "3", "-1", "2.5", "\"a \\\" quote\"",
+        ]
+        guard depth > 0, Int.random(in: 0..<4, using: &generator) != 0 else {
+            return leaves.randomElement(using: &generator)!
+        }
         let lhs = expression(depth: depth - 1, using: &generator)
         let rhs = expression(depth: depth - 1, using: &generator)
         switch Int.random(in: 0..<5, using: &generator) {
@@ -87,8 +97,10 @@ struct RunbookPropertyTests {
             do {
                 _ = try ExpressionParser.parse(text)
             } catch {
-                #expect((1...(text.utf8.count + 1)).contains(error.column) || error.column == ExpressionParser.maxLength + 1,
-                        "\(error) for \(text.debugDescription)")
+                #expect(
+                    (1...(text.utf8.count + 1)).contains(error.column)
+                        || error.column == ExpressionParser.maxLength + 1,
+                    "\(error) for \(text.debugDescription)")
             }
         }
     }
@@ -119,8 +131,11 @@ struct RunbookPropertyTests {
             let slug = Slug.make(heading)
             #expect(Slug.make(slug) == slug, "\(heading.debugDescription)")
             #expect(slug.count <= 48)
-            #expect(slug.isEmpty || RunbookLinter().lint("# T\n\n```sh {name=\(slug)}\ntrue\n```\n", defaultID: "x").diagnostics.isEmpty,
-                    "\(slug) is a valid step name")
+            #expect(
+                slug.isEmpty
+                    || RunbookLinter().lint("# T\n\n```sh {name=\(slug)}\ntrue\n```\n", defaultID: "x").diagnostics
+                        .isEmpty,
+                "\(slug) is a valid step name")
         }
     }
 }

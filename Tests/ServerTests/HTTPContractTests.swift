@@ -10,7 +10,9 @@ struct HTTPContractTests {
     static func exchange(port: Int, _ script: String) async throws -> [String: Any] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
+        process.arguments = [
+            "python3", "-c",
+            """
             import json, socket, sys, time
             port = int(sys.argv[1])
             s = socket.create_connection(("127.0.0.1", port), timeout=20)
@@ -37,7 +39,8 @@ struct HTTPContractTests {
             lines = head.decode().split("\\r\\n")
             headers = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in lines[1:] if ":" in l}
             print(json.dumps({"status": lines[0], "headers": headers, "body": body.decode(errors="replace"), "closed": closed}))
-            """, String(port)]
+            """, String(port),
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -51,7 +54,9 @@ struct HTTPContractTests {
         let directory = TemporaryDirectory()
         let server = try await ServerProcess.start(in: directory.url)
         defer { server.signal(SIGKILL) }
-        let answer = try await Self.exchange(port: server.port, """
+        let answer = try await Self.exchange(
+            port: server.port,
+            """
             s.sendall(b"POST /webhooks/generic HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n")
             chunk = b"a" * 65536
             try:
@@ -61,7 +66,9 @@ struct HTTPContractTests {
                 pass
             """)
         #expect((answer["status"] as? String)?.hasPrefix("HTTP/1.1 413") == true, "\(answer)")
-        let body = (answer["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
+        let body =
+            (answer["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
+            as? [String: Any]
         #expect(body?["error"] as? String == "body_too_large")
         let headers = answer["headers"] as? [String: String] ?? [:]
         #expect(headers["connection"] == "close")
@@ -74,11 +81,15 @@ struct HTTPContractTests {
         let directory = TemporaryDirectory()
         let server = try await ServerProcess.start(in: directory.url)
         defer { server.signal(SIGKILL) }
-        let answer = try await Self.exchange(port: server.port, """
+        let answer = try await Self.exchange(
+            port: server.port,
+            """
             s.sendall(b"GET /api/v1/incidents HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer " + b"a" * 90000 + b"\\r\\n\\r\\n")
             """)
         #expect((answer["status"] as? String)?.hasPrefix("HTTP/1.1 400") == true, "\(answer)")
-        let body = (answer["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
+        let body =
+            (answer["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
+            as? [String: Any]
         #expect(body?["error"] as? String == "bad_request")
         #expect((body?["detail"] as? String)?.contains("80 KB") == true)
         #expect((answer["headers"] as? [String: String])?["x-request-id"] != nil)

@@ -1,11 +1,12 @@
 import FirebreakTesting
-import GRDB
 import Foundation
+import GRDB
 import Hummingbird
 import HummingbirdTesting
-@testable import Server
 import Store
 import Testing
+
+@testable import Server
 
 @Suite("run control and dead ends through the API")
 struct RunControlAPITests {
@@ -31,8 +32,10 @@ struct RunControlAPITests {
         let test = try TestServer()
         try test.writeRunbook("rotate.md", Self.secretRunbook)
         try await test.application().test(.router) { client in
-            try await client.execute(uri: "/api/v1/runs", method: .post, headers: test.auth,
-                                     body: #"{"runbook":"rotate","params":{"api_token":"hunter22"}}"#.buffer) { response in
+            try await client.execute(
+                uri: "/api/v1/runs", method: .post, headers: test.auth,
+                body: #"{"runbook":"rotate","params":{"api_token":"hunter22"}}"#.buffer
+            ) { response in
                 #expect(response.status == .accepted)
             }
             await test.server.launcher.waitForIdle()
@@ -42,8 +45,10 @@ struct RunControlAPITests {
                 #expect(text.contains(#"firebreak_runs_paused_total{status="waiting"}"#))
                 #expect(!text.contains(#"firebreak_runs_finished_total{status="waiting"}"#))
             }
-            try await client.execute(uri: "/api/v1/runs/RUN-1/approve", method: .post, headers: test.auth,
-                                     body: #"{"step":"rotate","by":"bob"}"#.buffer) { response in
+            try await client.execute(
+                uri: "/api/v1/runs/RUN-1/approve", method: .post, headers: test.auth,
+                body: #"{"step":"rotate","by":"bob"}"#.buffer
+            ) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.json["resumed"] as? Bool == true, "\(response.body.json)")
             }
@@ -59,20 +64,27 @@ struct RunControlAPITests {
         let test = try TestServer()
         try test.writeRunbook("rotate.md", Self.secretRunbook)
         try await test.application().test(.router) { client in
-            try await client.execute(uri: "/api/v1/runs", method: .post, headers: test.auth,
-                                     body: #"{"runbook":"rotate","params":{"api_token":"hunter22"}}"#.buffer) { _ in }
+            try await client.execute(
+                uri: "/api/v1/runs", method: .post, headers: test.auth,
+                body: #"{"runbook":"rotate","params":{"api_token":"hunter22"}}"#.buffer
+            ) { _ in }
             await test.server.launcher.waitForIdle()
         }
         // A new server over the same store: the secret is gone from memory.
         let restarted = try FirebreakServer(store: test.store, config: test.server.config, logger: test.server.logger)
         try await restarted.makeApplication(host: "127.0.0.1", port: 0).test(.router) { client in
-            try await client.execute(uri: "/api/v1/runs/RUN-1/approve", method: .post, headers: test.auth,
-                                     body: #"{"step":"rotate"}"#.buffer) { response in
+            try await client.execute(
+                uri: "/api/v1/runs/RUN-1/approve", method: .post, headers: test.auth,
+                body: #"{"step":"rotate"}"#.buffer
+            ) { response in
                 #expect(response.body.json["resumed"] as? Bool == false)
-                #expect((response.body.json["resume_error"] as? String)?.contains("\"params\" in the API request") == true)
+                #expect(
+                    (response.body.json["resume_error"] as? String)?.contains("\"params\" in the API request") == true)
             }
-            try await client.execute(uri: "/api/v1/runs/RUN-1/approve", method: .post, headers: test.auth,
-                                     body: #"{"step":"rotate","params":{"api_token":"hunter22"}}"#.buffer) { response in
+            try await client.execute(
+                uri: "/api/v1/runs/RUN-1/approve", method: .post, headers: test.auth,
+                body: #"{"step":"rotate","params":{"api_token":"hunter22"}}"#.buffer
+            ) { response in
                 #expect(response.body.json["resumed"] as? Bool == true, "\(response.body.json)")
             }
             await restarted.launcher.waitForIdle()
@@ -85,35 +97,49 @@ struct RunControlAPITests {
         let test = try TestServer()
         let marker = test.directory.path("started")
         let fixed = test.directory.path("fixed")
-        try test.writeRunbook("slow.md", "---\nid: slow\n---\n# Slow\n\n```sh {name=wait}\ntouch '\(marker)'\nsleep 30\n```\n")
-        try test.writeRunbook("flaky.md", "---\nid: flaky\n---\n# Flaky\n\n```sh {name=one}\ntrue\n```\n\n```sh {name=two}\ntest -f '\(fixed)'\n```\n")
+        try test.writeRunbook(
+            "slow.md", "---\nid: slow\n---\n# Slow\n\n```sh {name=wait}\ntouch '\(marker)'\nsleep 30\n```\n")
+        try test.writeRunbook(
+            "flaky.md",
+            "---\nid: flaky\n---\n# Flaky\n\n```sh {name=one}\ntrue\n```\n\n```sh {name=two}\ntest -f '\(fixed)'\n```\n"
+        )
         try await test.application().test(.router) { client in
-            try await client.execute(uri: "/api/v1/runs", method: .post, headers: test.auth,
-                                     body: #"{"runbook":"slow"}"#.buffer) { _ in }
+            try await client.execute(
+                uri: "/api/v1/runs", method: .post, headers: test.auth,
+                body: #"{"runbook":"slow"}"#.buffer
+            ) { _ in }
             let deadline = ContinuousClock.now + .seconds(20)
             while !FileManager.default.fileExists(atPath: marker), ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
             let started = ContinuousClock.now
-            try await client.execute(uri: "/api/v1/runs/RUN-1/cancel", method: .post, headers: test.auth,
-                                     body: #"{"by":"carol","reason":"wrong host"}"#.buffer) { response in
+            try await client.execute(
+                uri: "/api/v1/runs/RUN-1/cancel", method: .post, headers: test.auth,
+                body: #"{"by":"carol","reason":"wrong host"}"#.buffer
+            ) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.json["status"] as? String == "cancelled")
             }
             await test.server.launcher.waitForIdle()
             #expect(ContinuousClock.now - started < .seconds(15))
-            try await client.execute(uri: "/api/v1/runs/RUN-1/cancel", method: .post, headers: test.auth,
-                                     body: "{}".buffer) { response in
+            try await client.execute(
+                uri: "/api/v1/runs/RUN-1/cancel", method: .post, headers: test.auth,
+                body: "{}".buffer
+            ) { response in
                 #expect(response.status == .conflict)
             }
 
-            try await client.execute(uri: "/api/v1/runs", method: .post, headers: test.auth,
-                                     body: #"{"runbook":"flaky"}"#.buffer) { _ in }
+            try await client.execute(
+                uri: "/api/v1/runs", method: .post, headers: test.auth,
+                body: #"{"runbook":"flaky"}"#.buffer
+            ) { _ in }
             await test.server.launcher.waitForIdle()
             #expect(try test.store.runDetail(id: 2).run.status == .failed)
-            FileManager.default.createFile(atPath: fixed, contents: nil)
-            try await client.execute(uri: "/api/v1/runs/RUN-2/retry", method: .post, headers: test.auth,
-                                     body: #"{"by":"carol"}"#.buffer) { response in
+            _ = FileManager.default.createFile(atPath: fixed, contents: nil)
+            try await client.execute(
+                uri: "/api/v1/runs/RUN-2/retry", method: .post, headers: test.auth,
+                body: #"{"by":"carol"}"#.buffer
+            ) { response in
                 #expect(response.status == .accepted)
             }
             await test.server.launcher.waitForIdle()
@@ -123,10 +149,13 @@ struct RunControlAPITests {
         #expect(retried.steps.map(\.attempts) == [1, 2])
     }
 
-    @Test("a trigger's params come from the alert's labels: DatabaseCorrupted starts database-restore with its database")
+    @Test(
+        "a trigger's params come from the alert's labels: DatabaseCorrupted starts database-restore with its database")
     func triggerParams() async throws {
         let test = try TestServer()
-        try test.writeRunbook("restore.md", """
+        try test.writeRunbook(
+            "restore.md",
+            """
             ---
             id: database-restore
             triggers:
@@ -143,7 +172,8 @@ struct RunControlAPITests {
             """)
         let body = #"{"name":"DatabaseCorrupted","labels":{"db":"/srv/$(reboot).db"},"severity":"critical"}"#
         try await test.application().test(.router) { client in
-            try await client.execute(uri: "/webhooks/generic", method: .post, headers: test.auth, body: body.buffer) { response in
+            try await client.execute(uri: "/webhooks/generic", method: .post, headers: test.auth, body: body.buffer) {
+                response in
                 #expect(response.status == .ok)
                 #expect(response.body.json["runs"] as? [String] == ["RUN-1"], "\(response.body.json)")
             }
@@ -151,7 +181,8 @@ struct RunControlAPITests {
         await test.server.launcher.waitForIdle()
         let detail = try test.store.runDetail(id: 1)
         #expect(detail.run.status == .succeeded)
-        #expect(detail.attempts[0]?.first?.output == "restoring /srv/$(reboot).db\n", "the value reached the shell as data")
+        #expect(
+            detail.attempts[0]?.first?.output == "restoring /srv/$(reboot).db\n", "the value reached the shell as data")
     }
 
     @Test("health answers from the background round without writing, and a stale round is a failure")

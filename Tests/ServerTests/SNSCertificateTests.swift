@@ -1,8 +1,8 @@
 import FirebreakTesting
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import HTTPTypes
 import Testing
 
 /// SNS signing certificates fetched from `SigningCertURL`, against a loopback stand-in for Amazon (a test CA, a TLS
@@ -20,14 +20,16 @@ struct SNSCertificateTests {
         var messages: [String: String] = [:]
 
         init() throws {
-            let script = CommandLineTool.packageRoot.appendingPathComponent("Tests/ServerTests/Support/sns_authority.py").path
+            let script = CommandLineTool.packageRoot.appendingPathComponent(
+                "Tests/ServerTests/Support/sns_authority.py"
+            ).path
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", script, directory.path]
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardInput = lifeline
             try process.run()
-            let line = pipe.fileHandleForReading.availableLine() ?? ""
+            let line = pipe.fileHandleForReading.availableLine()
             let info = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
             proxy = info["proxy"] as? String ?? ""
             messages = info["messages"] as? [String: String] ?? [:]
@@ -51,10 +53,14 @@ struct SNSCertificateTests {
         }
     }
 
-    func post(_ client: some TestClientProtocol, _ test: TestServer, _ body: String?) async throws -> (Int, [String: Any]) {
+    func post(_ client: some TestClientProtocol, _ test: TestServer, _ body: String?) async throws -> (
+        Int, [String: Any]
+    ) {
         var result: (Int, [String: Any]) = (0, [:])
         let headers: HTTPFields = [.authorization: "Bearer \(test.token)", .contentType: "text/plain; charset=UTF-8"]
-        try await client.execute(uri: "/webhooks/cloudwatch", method: .post, headers: headers, body: (body ?? "").buffer) { response in
+        try await client.execute(
+            uri: "/webhooks/cloudwatch", method: .post, headers: headers, body: (body ?? "").buffer
+        ) { response in
             result = (Int(response.status.code), response.body.json)
         }
         return result
@@ -71,7 +77,8 @@ struct SNSCertificateTests {
             #expect(try await post(client, test, authority.messages["chain"]).0 == 200)
         }
         let fetches = authority.requests.filter { $0.hasPrefix("GET https://") }
-        #expect(fetches == ["GET https://sns.us-east-1.amazonaws.com/SimpleNotificationService-chain.pem"], "cached by URL")
+        #expect(
+            fetches == ["GET https://sns.us-east-1.amazonaws.com/SimpleNotificationService-chain.pem"], "cached by URL")
         #expect(try test.store.incidents().count == 1)
     }
 

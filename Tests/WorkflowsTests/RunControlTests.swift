@@ -8,14 +8,18 @@ import Workflows
 @Suite("run control: cancel, retry, approvals, reserved outputs")
 struct RunControlTests {
     /// Starts a run whose second step sleeps; returns once that step's process runs.
-    func startSleeping(_ harness: Harness, incidentID: String? = nil) async throws -> (Int64, Task<RunRecord, any Error>) {
+    func startSleeping(_ harness: Harness, incidentID: String? = nil) async throws -> (
+        Int64, Task<RunRecord, any Error>
+    ) {
         let marker = harness.directory.path("started")
-        let text = "# T\n\n```sh {name=first}\ntrue\n```\n\n```sh {name=sleeper}\ntouch '\(marker)'\nsleep 30\n```\n\n"
+        let text =
+            "# T\n\n```sh {name=first}\ntrue\n```\n\n```sh {name=sleeper}\ntouch '\(marker)'\nsleep 30\n```\n\n"
             + "```sh {name=after}\ntouch '\(harness.directory.path("after-ran"))'\n```\n"
         let runbook = try harness.parse(text)
         let executor = harness.executor(grace: .seconds(1))
-        let run = try executor.createRun(runbook: runbook, source: text, path: harness.directory.write("r.md", text),
-                                         params: [:], incidentID: incidentID)
+        let run = try executor.createRun(
+            runbook: runbook, source: text, path: harness.directory.write("r.md", text),
+            params: [:], incidentID: incidentID)
         let task = Task { try await executor.execute(runID: run.id!, params: [:]) }
         let deadline = ContinuousClock.now + .seconds(20)
         while !FileManager.default.fileExists(atPath: marker), ContinuousClock.now < deadline {
@@ -28,9 +32,10 @@ struct RunControlTests {
     func cancelRunning() async throws {
         let harness = try Harness()
         let t0 = Date()
-        _ = try harness.store.openIncident({ id in
-            IncidentEngine().open(id: id, title: "Down", severity: .p2, by: "alice", at: t0)
-        }, at: t0)
+        _ = try harness.store.openIncident(
+            { id in
+                IncidentEngine().open(id: id, title: "Down", severity: .p2, by: "alice", at: t0)
+            }, at: t0)
         let (runID, task) = try await startSleeping(harness, incidentID: "INC-1")
         let started = ContinuousClock.now
         let (cancelled, signalled) = try await RunControl.cancel(
@@ -48,7 +53,7 @@ struct RunControlTests {
         let kinds = try harness.store.timeline(incidentID: "INC-1").map(\.kind)
         #expect(kinds.contains("run_cancelled"))
         // A second cancel is refused: the run has ended.
-        await #expect(throws: StoreError.self) {
+        #expect(throws: StoreError.self) {
             _ = try harness.store.cancelRun(id: runID, by: "bob", reason: nil, at: Date())
         }
     }
@@ -63,9 +68,10 @@ struct RunControlTests {
         #expect(throws: StoreError.self) {
             _ = try harness.store.approve(runID: runID, stepName: "after", by: "mallory", at: Date())
         }
-        _ = try await RunControl.cancel(store: harness.store, runID: runID, by: "t", reason: nil,
-                                        runsDirectory: harness.directory.url.appendingPathComponent("data/runs"),
-                                        grace: .seconds(1))
+        _ = try await RunControl.cancel(
+            store: harness.store, runID: runID, by: "t", reason: nil,
+            runsDirectory: harness.directory.url.appendingPathComponent("data/runs"),
+            grace: .seconds(1))
         _ = try await task.value
     }
 
@@ -74,12 +80,13 @@ struct RunControlTests {
         let harness = try Harness()
         let log = harness.directory.path("log")
         let fixed = harness.directory.path("fixed")
-        let text = "# T\n\n```sh {name=one}\necho one >> '\(log)'\n```\n\n```sh {name=two}\necho two >> '\(log)'\ntest -f '\(fixed)'\n```\n\n"
+        let text =
+            "# T\n\n```sh {name=one}\necho one >> '\(log)'\n```\n\n```sh {name=two}\necho two >> '\(log)'\ntest -f '\(fixed)'\n```\n\n"
             + "```sh {name=three}\necho three >> '\(log)'\n```\n"
         let failed = try await harness.run(text)
         #expect(failed.run.status == .failed)
         #expect(failed.statuses == ["one=succeeded", "two=failed", "three=skipped"])
-        FileManager.default.createFile(atPath: fixed, contents: nil)
+        _ = FileManager.default.createFile(atPath: fixed, contents: nil)
         #expect(try harness.store.prepareRetry(runID: failed.run.id!, by: "alice", at: Date()) == "two")
         let retried = try await harness.resume(failed.run.id!)
         #expect(retried.run.status == .succeeded)
@@ -96,14 +103,18 @@ struct RunControlTests {
         let harness = try Harness()
         let t0 = Date()
         let engine = IncidentEngine()
-        _ = try harness.store.openIncident({ id in engine.open(id: id, title: "Down", severity: .p3, by: "a", at: t0) }, at: t0)
+        _ = try harness.store.openIncident(
+            { id in engine.open(id: id, title: "Down", severity: .p3, by: "a", at: t0) }, at: t0)
         let text = "# T\n\n```sh {name=gate confirm=true}\ntrue\n```\n"
         let runbook = try harness.parse(text)
         let executor = harness.executor()
-        let run = try executor.createRun(runbook: runbook, source: text, path: harness.directory.write("r.md", text),
-                                         params: [:], incidentID: "INC-1")
+        let run = try executor.createRun(
+            runbook: runbook, source: text, path: harness.directory.write("r.md", text),
+            params: [:], incidentID: "INC-1")
         #expect(try await executor.execute(runID: run.id!, params: [:]).status == .waiting)
-        _ = try harness.store.updateIncident(id: "INC-1", at: t0) { try engine.apply(.resolve, to: $0, by: "alice", at: t0) }
+        _ = try harness.store.updateIncident(id: "INC-1", at: t0) {
+            try engine.apply(.resolve, to: $0, by: "alice", at: t0)
+        }
         let detail = try harness.store.runDetail(id: run.id!)
         #expect(detail.run.status == .cancelled)
         #expect(detail.run.error == "cancelled by firebreak: incident INC-1 resolved")
@@ -113,11 +124,14 @@ struct RunControlTests {
     @Test("an output named path or ld_preload is refused: the step fails and $PATH stays intact")
     func reservedOutputs() async throws {
         let harness = try Harness()
-        let text = "# T\n\n```sh {name=one onFailure=continue}\necho path=/nowhere >> \"$FIREBREAK_OUTPUT\"\n```\n\n"
+        let text =
+            "# T\n\n```sh {name=one onFailure=continue}\necho path=/nowhere >> \"$FIREBREAK_OUTPUT\"\n```\n\n"
             + "```sh {name=two}\ncommand -v sh\n```\n"
         let detail = try await harness.run(text)
         #expect(detail.step("one")?.status == .failed)
-        #expect(detail.step("one")?.reason?.contains("refused output 'path'") == true, "\(detail.step("one")?.reason ?? "")")
+        #expect(
+            detail.step("one")?.reason?.contains("refused output 'path'") == true, "\(detail.step("one")?.reason ?? "")"
+        )
         #expect(detail.step("two")?.status == .succeeded)
         #expect(detail.step("one")?.outputs.contains("nowhere") == false)
     }

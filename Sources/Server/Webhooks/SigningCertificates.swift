@@ -1,11 +1,11 @@
 import AsyncHTTPClient
 import Crypto
-import _CryptoExtras
 import Foundation
 import NIOCore
 import NIOSSL
 import Synchronization
 import X509
+import _CryptoExtras
 
 /// SNS signing certificates fetched from each message's `SigningCertURL`, as AWS's own validators do: only over
 /// HTTPS, only from `sns.<region>.amazonaws.com` (or `.amazonaws.com.cn`), checked to be valid now and to chain
@@ -54,7 +54,8 @@ actor SigningCertificates {
         if let proxy = configuration.proxy {
             settings.proxy = .server(host: proxy.host, port: proxy.port)
         }
-        let key = "\(configuration.proxy.map { "\($0.host):\($0.port)" } ?? "-")|\(configuration.trustRootsPEM ?? "system")"
+        let key =
+            "\(configuration.proxy.map { "\($0.host):\($0.port)" } ?? "-")|\(configuration.trustRootsPEM ?? "system")"
         client = Self.clients.withLock { clients in
             if let client = clients[key] { return client }
             let client = HTTPClient(eventLoopGroup: .singletonMultiThreadedEventLoopGroup, configuration: settings)
@@ -81,12 +82,15 @@ actor SigningCertificates {
     func key(for url: String, now: Date) async throws(SNSRejection) -> _RSA.Signing.PublicKey {
         if let entry = cache[url], entry.expires > now { return entry.key }
         guard Self.isAllowed(url) else {
-            throw SNSRejection("SigningCertURL '\(url)' is not an https URL on sns.<region>.amazonaws.com; refusing to fetch it")
+            throw SNSRejection(
+                "SigningCertURL '\(url)' is not an https URL on sns.<region>.amazonaws.com; refusing to fetch it")
         }
         let certificates = try await fetchCertificates(url)
         guard let leaf = certificates.first else { throw SNSRejection("\(url) holds no certificate") }
         guard leaf.notValidBefore <= now, now <= leaf.notValidAfter else {
-            throw SNSRejection("the signing certificate at \(url) is not valid now (valid \(leaf.notValidBefore) to \(leaf.notValidAfter))")
+            throw SNSRejection(
+                "the signing certificate at \(url) is not valid now (valid \(leaf.notValidBefore) to \(leaf.notValidAfter))"
+            )
         }
         try await verifyChain(leaf, intermediates: Array(certificates.dropFirst()), now: now, url: url)
         guard let key = _RSA.Signing.PublicKey(leaf.publicKey) else {
@@ -96,7 +100,9 @@ actor SigningCertificates {
         return key
     }
 
-    private func verifyChain(_ leaf: Certificate, intermediates: [Certificate], now: Date, url: String) async throws(SNSRejection) {
+    private func verifyChain(_ leaf: Certificate, intermediates: [Certificate], now: Date, url: String)
+        async throws(SNSRejection)
+    {
         var pool = intermediates
         // At most two issuers fetched by AIA: leaf → intermediate → (cross-signed) intermediate → root.
         for _ in 0..<3 {
@@ -109,7 +115,9 @@ actor SigningCertificates {
             else { break }
             pool.append(issuer)
         }
-        throw SNSRejection("the signing certificate at \(url) does not chain to a trusted root; it was not issued for SNS by Amazon's CA")
+        throw SNSRejection(
+            "the signing certificate at \(url) does not chain to a trusted root; it was not issued for SNS by Amazon's CA"
+        )
     }
 
     /// The `caIssuers` URL of `certificate`, when it is on Amazon's CA host.

@@ -1,9 +1,10 @@
 import Foundation
 import Store
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Cancelling a run from any process: the CLI, the API, or the server when an incident ends.

@@ -35,7 +35,15 @@ struct RunLock {
 
     /// Whether a live process holds the lock of the run in `directory`.
     static func isHeld(directory: URL) -> Bool {
-        let descriptor = open(directory.appendingPathComponent("lock").path, O_RDONLY | O_CLOEXEC)
+        LockFile.isHeld(directory.appendingPathComponent("lock").path)
+    }
+}
+
+/// Locks on files (`flock`), which the kernel releases when their holder dies, even by `kill -9`.
+public enum LockFile {
+    /// Whether a live process holds an exclusive lock on the file at `path` (no file: no holder).
+    public static func isHeld(_ path: String) -> Bool {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {

@@ -60,10 +60,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let store = try global.openStore()
         let incidentID = try incident.map { try store.incident(id: $0).id }
-        let session = RunSession(store: store, dataDirectory: global.dataDirectory,
-                                 interactive: !yes && !json && RunSession.hasTerminal, json: json,
-                                 modules: try global.loadConfig().modules,
-                                 paint: Paint.forStandardOutput(noColor: global.noColor))
+        let session = try RunSession(global: global, store: store, yes: yes, json: json)
         let interrupts = InterruptSource()
         let executor = session.makeExecutor(interrupts: interrupts)
         let path = URL(fileURLWithPath: loaded.path).standardizedFileURL.path
@@ -103,16 +100,7 @@ struct ResumeCommand: AsyncParsableCommand {
         }
         let store = try global.openStore()
         let record = try store.runDetail(id: runID).run
-        let session = RunSession(store: store, dataDirectory: global.dataDirectory,
-                                 interactive: !yes && !json && RunSession.hasTerminal, json: json,
-                                 modules: try global.loadConfig().modules,
-                                 paint: Paint.forStandardOutput(noColor: global.noColor))
-        let interrupts = InterruptSource()
-        let executor = session.makeExecutor(interrupts: interrupts)
-        let parsed = RunbookParser.parse(record.source, defaultID: record.runbookID)
-        let values = try executor.params(for: record, runbook: parsed.runbook,
-                                         supplied: try ParamResolver.parseAssignments(params))
-        try await session.execute(executor, runID: runID, params: values, interrupts: interrupts)
+        try await RunSession(global: global, store: store, yes: yes, json: json).continueRun(record, assignments: params)
     }
 }
 

@@ -18,6 +18,18 @@ struct RunSession {
     /// Colour on the terminal.
     var paint = Paint(enabled: false)
 
+    /// Continues a stored run (`resume`, `runs retry`): checks that every secret param is given (`key=value`
+    /// assignments or `FIREBREAK_PARAM_NAME`) before `prepare` changes anything, then executes the run.
+    func continueRun(_ record: RunRecord, assignments: [String], prepare: () throws -> Void = {}) async throws {
+        let interrupts = InterruptSource()
+        let executor = makeExecutor(interrupts: interrupts)
+        let parsed = RunbookParser.parse(record.source, defaultID: record.runbookID)
+        let values = try executor.params(for: record, runbook: parsed.runbook,
+                                         supplied: try ParamResolver.parseAssignments(assignments))
+        try prepare()
+        try await execute(executor, runID: record.id!, params: values, interrupts: interrupts)
+    }
+
     /// Whether this process talks to a person: stdin and stdout are terminals.
     static var hasTerminal: Bool { isatty(0) == 1 && isatty(1) == 1 }
 
@@ -78,5 +90,14 @@ struct RunSession {
               then:        firebreak resume \(run.displayID)
 
             """)
+    }
+}
+
+extension RunSession {
+    /// The session of `run`, `resume` and `runs retry`: interactive on a terminal unless `--yes` or `--json`.
+    init(global: GlobalOptions, store: Store, yes: Bool, json: Bool) throws {
+        self.init(store: store, dataDirectory: global.dataDirectory, interactive: !yes && !json && Self.hasTerminal,
+                  json: json, modules: try global.loadConfig().modules,
+                  paint: Paint.forStandardOutput(noColor: global.noColor))
     }
 }

@@ -33,7 +33,8 @@ extension RunsCommand {
             let runID = try parseRunID(runReference)
             let store = try global.openStore()
             let (record, signalled) = try await RunControl.cancel(
-                store: store, runID: runID, by: by ?? CurrentUser.name, reason: reason, runsDirectory: global.runsDirectory)
+                store: store, runID: runID, by: by ?? CurrentUser.name, reason: reason,
+                runsDirectory: global.runsDirectory)
             if json {
                 try printJSON(RunJSON(record, runsDirectory: global.runsDirectory))
             } else {
@@ -53,7 +54,9 @@ extension RunsCommand {
         @Argument(help: ArgumentHelp("The run id, e.g. RUN-12.", valueName: "run"))
         var runReference: String
 
-        @Option(name: .customLong("param"), help: ArgumentHelp("Secret param values, which are never stored.", valueName: "key=value"))
+        @Option(
+            name: .customLong("param"),
+            help: ArgumentHelp("Secret param values, which are never stored.", valueName: "key=value"))
         var params: [String] = []
 
         @Option(help: "Who retries (default: $FIREBREAK_USER, then $USER).")
@@ -69,19 +72,13 @@ extension RunsCommand {
             let runID = try parseRunID(runReference)
             let store = try global.openStore()
             let record = try store.runDetail(id: runID).run
-            let session = RunSession(store: store, dataDirectory: global.dataDirectory,
-                                     interactive: !yes && !json && RunSession.hasTerminal, json: json,
-                                     modules: try global.loadConfig().modules,
-                                 paint: Paint.forStandardOutput(noColor: global.noColor))
-            let interrupts = InterruptSource()
-            let executor = session.makeExecutor(interrupts: interrupts)
-            let parsed = RunbookParser.parse(record.source, defaultID: record.runbookID)
+            let actor = by ?? CurrentUser.name
+            let session = try RunSession(global: global, store: store, yes: yes, json: json)
             // Secrets are checked before the run changes, so a missing one leaves it failed as it was.
-            let values = try executor.params(for: record, runbook: parsed.runbook,
-                                             supplied: try ParamResolver.parseAssignments(params))
-            let step = try store.prepareRetry(runID: runID, by: by ?? CurrentUser.name, at: Date())
-            if !json { print("retrying \(record.displayID) from step '\(step)'") }
-            try await session.execute(executor, runID: runID, params: values, interrupts: interrupts)
+            try await session.continueRun(record, assignments: params) {
+                let step = try store.prepareRetry(runID: runID, by: actor, at: Date())
+                if !json { print("retrying \(record.displayID) from step '\(step)'") }
+            }
         }
     }
 }
