@@ -1,6 +1,7 @@
 import Foundation
 import Modules
 import Store
+import Synchronization
 
 /// The slow half of `/health`: a committed write to the database, the free disk space and the configured
 /// dependency checks. They run in the background every `interval`, and `/health` answers from the last result
@@ -21,8 +22,15 @@ actor HealthReporter {
     let checks: [HealthCheck]
     let interval: Duration
     let now: @Sendable () -> Date
-    private(set) var last: Snapshot?
+    /// The last round, readable without waiting for the actor: `/health` must answer while a round is stuck on
+    /// a locked database or a hung disk (and then say so, through `freshness`).
+    private let lastRound = Mutex<Snapshot?>(nil)
     private var inFlight: Task<Snapshot, Never>?
+    /// A result older than this is reported as a failure: three intervals, so one slow round is tolerated.
+    nonisolated let staleAfter: TimeInterval
+
+    /// The last round, if any.
+    nonisolated var last: Snapshot? { lastRound.withLock { $0 } }
 
     init(
         store: Store, dataDirectory: URL?, minFreeDiskBytes: Int, monitor: HealthMonitor, checks: [HealthCheck],
@@ -35,16 +43,12 @@ actor HealthReporter {
         self.checks = checks
         self.interval = interval
         self.now = now
-    }
-
-    /// A result older than this is reported as a failure: three intervals, so one slow round is tolerated.
-    var staleAfter: TimeInterval {
         let components = interval.components
-        return 3 * (Double(components.seconds) + Double(components.attoseconds) / 1e18)
+        staleAfter = 3 * (Double(components.seconds) + Double(components.attoseconds) / 1e18)
     }
 
     /// The last result, or a first one computed now when the background loop has not produced any yet.
-    func latest() async -> Snapshot {
+    nonisolated func latest() async -> Snapshot {
         if let last { return last }
         return await refresh()
     }
@@ -57,7 +61,7 @@ actor HealthReporter {
         inFlight = task
         let snapshot = await task.value
         inFlight = nil
-        last = snapshot
+        lastRound.withLock { $0 = snapshot }
         return snapshot
     }
 
@@ -71,7 +75,7 @@ actor HealthReporter {
 
     /// Sets the last result (tests use it to age a result without waiting).
     func record(_ snapshot: Snapshot) {
-        last = snapshot
+        lastRound.withLock { $0 = snapshot }
     }
 
     private func measure() async -> Snapshot {

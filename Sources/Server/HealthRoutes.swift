@@ -53,7 +53,7 @@ struct HealthRoutes {
         let now = Date()
         var checks = snapshot.checks
         let age = max(0, now.timeIntervalSince(snapshot.at))
-        checks["freshness"] = Self.freshness(age: age, staleAfter: await reporter.staleAfter)
+        checks["freshness"] = Self.freshness(age: age, staleAfter: reporter.staleAfter)
         checks["scheduler"] = Self.loop("escalation scheduler", await scheduler.lastTick, now: now)
         checks["dispatcher"] = Self.loop("notification dispatcher", await dispatcher.lastTick, now: now)
         checks["ingest"] = Self.ingest(busyFor: pipeline.busyFor(now: now))

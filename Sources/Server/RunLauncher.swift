@@ -20,6 +20,8 @@ public actor RunLauncher {
     /// so this is how an approval through the API resumes a run with a secret param without asking for it again
     /// (until the server restarts; then the approval's `params` supply it).
     private var values: [Int64: [String: String]] = [:]
+    /// Runs asked to continue while their task was still ending.
+    private var rerun: Set<Int64> = []
 
     let modules: ModuleSettings
 
@@ -111,6 +113,14 @@ public actor RunLauncher {
         return resumed
     }
 
+    /// Drops the secrets of runs that ended while no task of this launcher held them (cancelled with their
+    /// incident, finished by a terminal).
+    private func pruneEnded() {
+        for runID in values.keys where active[runID] == nil && !queue.contains(where: { $0.0 == runID }) {
+            if let status = try? store.runDetail(id: runID).run.status, status.isFinal { values[runID] = nil }
+        }
+    }
+
     /// Runs executing now.
     public var runningCount: Int { active.count }
 
@@ -123,9 +133,21 @@ public actor RunLauncher {
 
     private func schedule(_ runID: Int64, params: [String: String]) {
         values[runID] = params
-        guard active[runID] == nil, !queue.contains(where: { $0.0 == runID }) else { return }
+        if active[runID] != nil {
+            // Its task is ending (the run just stopped to wait); continue it once that task is done, or the
+            // approval that asked for it would be lost.
+            rerun.insert(runID)
+            return
+        }
+        guard !queue.contains(where: { $0.0 == runID }) else { return }
         queue.append((runID, params))
         drain()
+    }
+
+    /// Forgets the params (secrets) of a run that ended outside this launcher (cancelled, finished elsewhere).
+    public func forget(runID: Int64) {
+        values[runID] = nil
+        rerun.remove(runID)
     }
 
     private func drain() {
@@ -155,6 +177,10 @@ public actor RunLauncher {
     private func finished(_ runID: Int64, ended: Bool) {
         active[runID] = nil
         if ended { values[runID] = nil }
+        if rerun.remove(runID) != nil, let params = values[runID] {
+            schedule(runID, params: params)
+        }
+        pruneEnded()
         drain()
     }
 }

@@ -81,6 +81,7 @@ struct RunRoutes {
         let body = try await JSONBody.read(request, allowed: ["by", "reason"], allowEmpty: true)
         let (run, _) = try await RunControl.cancel(store: store, runID: runID, by: context.actor(try body.string("by")),
                                                    reason: try body.string("reason"), runsDirectory: runsDirectory)
+        await launcher.forget(runID: runID)
         context.logger.info("run cancelled", metadata: ["run.id": .string(run.displayID)])
         return try jsonResponse(RunJSON(run, runsDirectory: runsDirectory))
     }

@@ -92,6 +92,9 @@ extension Store {
                 steps[index].reason = index == failed ? "retried by \(actor)" : nil
                 steps[index].exitCode = nil
                 steps[index].finishedAt = nil
+                // A confirmation was for the attempt that failed; the retry asks again.
+                steps[index].approvedBy = nil
+                steps[index].approvedAt = nil
                 try Self.update(steps[index], db)
             }
             run.status = .waiting
@@ -116,6 +119,16 @@ extension Store {
         try read { db in
             try RunRecord.filter(["pending", "running"].contains(Column("status")) && Column("mode") == "automatic")
                 .order(Column("id")).fetchAll(db)
+        }
+    }
+
+    /// Writes the records of steps that ended before their run was cancelled (the executor had them waiting for
+    /// its next commit, which the cancel refused): a step that succeeded stays succeeded, never "failed by the
+    /// cancel". Only final step records are written; the run itself is not touched.
+    public func commitFinished(steps: [StepRecord], attempts: [AttemptRecord]) throws {
+        try write { db in
+            for step in steps where step.status.isFinal { try Self.update(step, db) }
+            for attempt in attempts where attempt.status.isFinal { try Self.save(attempt, db) }
         }
     }
 

@@ -45,12 +45,14 @@ extension Store {
     /// Commits the run (when given) and several step and attempt changes in one transaction, in order.
     ///
     /// `incidentEvents` are appended to the timeline of incident `incidentID` in the same transaction.
+    /// `fencing` names the run the executor holds, so that a commit of timeline entries alone is refused too once
+    /// the run is cancelled.
     public func commit(
         run: RunRecord?, steps: [StepRecord], attempts: [AttemptRecord] = [], incidentID: String? = nil,
-        incidentEvents: [TimelineEntry] = []
+        incidentEvents: [TimelineEntry] = [], fencing runID: Int64? = nil
     ) throws {
         try write { db in
-            try Self.ensureNotCancelled(runID: run?.id ?? steps.first?.runID ?? attempts.first?.runID, db)
+            try Self.ensureNotCancelled(runID: runID ?? run?.id ?? steps.first?.runID ?? attempts.first?.runID, db)
             if let run { try Self.update(run, db) }
             for step in steps { try Self.update(step, db) }
             for attempt in attempts { try Self.save(attempt, db) }
@@ -85,7 +87,7 @@ extension Store {
         ])
     }
 
-    private static func save(_ attempt: AttemptRecord, _ db: Database) throws {
+    static func save(_ attempt: AttemptRecord, _ db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO step_attempts (run_id, step_idx, number, status, exit_code, started_at, finished_at,
                 duration_ms, output)
@@ -124,7 +126,7 @@ extension Store {
         }
     }
 
-    /// Records who approved a waiting or pending step.
+    /// Records who approved a waiting step.
     /// - Throws: ``StoreError`` `.notFound` for an unknown run or step, `.conflict` when the step is finished.
     public func approve(runID: Int64, stepName: String, by approver: String, at date: Date) throws -> StepRecord {
         try write { db in

@@ -15,6 +15,7 @@ struct DataDirectory: Equatable {
         case environment = "FIREBREAK_DATA"
         case found = "found"
         case userDefault = "user default"
+        case workingDirectory = "working directory"
     }
 
     var url: URL
@@ -27,6 +28,7 @@ struct DataDirectory: Equatable {
         case .environment: "\(url.path) (from FIREBREAK_DATA)"
         case .found: "\(url.path) (found from the working directory)"
         case .userDefault: "\(url.path) (the per-user default; no .firebreak or firebreak.yml here or above)"
+        case .workingDirectory: "\(url.path) (no HOME to put a per-user default in)"
         }
     }
 
@@ -47,7 +49,7 @@ struct DataDirectory: Equatable {
         } else if let home = environment["HOME"], !home.isEmpty {
             base = URL(fileURLWithPath: home).appendingPathComponent(".local/share")
         } else {
-            return DataDirectory(url: absolute(".firebreak", in: workingDirectory), source: .found)
+            return DataDirectory(url: absolute(".firebreak", in: workingDirectory), source: .workingDirectory)
         }
         return DataDirectory(url: base.appendingPathComponent("firebreak"), source: .userDefault)
     }
@@ -61,16 +63,33 @@ struct DataDirectory: Equatable {
         for _ in 0..<4096 {
             let base = directory == "/" ? "" : directory
             var isDirectory: ObjCBool = false
-            if manager.fileExists(atPath: base + "/.firebreak", isDirectory: &isDirectory), isDirectory.boolValue {
+            if manager.fileExists(atPath: base + "/.firebreak", isDirectory: &isDirectory), isDirectory.boolValue,
+                isTrusted(base + "/.firebreak")
+            {
                 return URL(fileURLWithPath: base + "/.firebreak")
             }
-            if manager.fileExists(atPath: base + "/firebreak.yml") {
+            if manager.fileExists(atPath: base + "/firebreak.yml"), isTrusted(base + "/firebreak.yml") {
                 return URL(fileURLWithPath: base + "/.firebreak")
             }
             guard directory != "/", let slash = directory.lastIndex(of: "/") else { return nil }
             directory = slash == directory.startIndex ? "/" : String(directory[..<slash])
         }
         return nil
+    }
+
+    /// Only what the user owns, and others cannot write, is taken on the way up: a `/tmp/.firebreak` made by
+    /// someone else would otherwise hand them the database whose runbooks `serve` runs (git's safe.directory).
+    static func isTrusted(_ path: String) -> Bool {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return false }
+        return status.st_uid == getuid() && status.st_mode & 0o022 == 0
+    }
+
+    /// The configuration that belongs with a found data dir: `firebreak.yml` beside it, when there is one.
+    var configBeside: String? {
+        guard source == .found else { return nil }
+        let path = url.deletingLastPathComponent().appendingPathComponent("firebreak.yml").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
     private static func absolute(_ path: String, in workingDirectory: String) -> URL {

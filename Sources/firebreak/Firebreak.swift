@@ -111,9 +111,13 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Configuration file (env FIREBREAK_CONFIG; default ./firebreak.yml, optional).", valueName: "path"))
     var config: String?
 
-    /// `--config`, then `FIREBREAK_CONFIG`, then `./firebreak.yml`.
+    /// `--config`, then `FIREBREAK_CONFIG`, then `./firebreak.yml`, then the `firebreak.yml` beside a data dir
+    /// found from here (so a subdirectory gets the same policies as the database it reaches).
     var configPath: String {
-        config ?? ProcessInfo.processInfo.environment["FIREBREAK_CONFIG"] ?? "firebreak.yml"
+        if let config { return config }
+        if let path = ProcessInfo.processInfo.environment["FIREBREAK_CONFIG"], !path.isEmpty { return path }
+        if FileManager.default.fileExists(atPath: "firebreak.yml") { return "firebreak.yml" }
+        return data.configBeside ?? "firebreak.yml"
     }
 
     /// The configuration; the defaults when no file is there (an explicit path must exist).

@@ -169,6 +169,11 @@ struct DeadEndTests {
         #expect(!listed.stdout.contains("INC-1"))
         let lint = try await firebreak("lint", "runbooks")
         #expect(lint.stderr.contains("1 runbook checked"), "\(lint.stderr)")
+        // A file whose only fence is unclosed has no steps, yet it must reach lint, not vanish.
+        directory.write("runbooks/broken.md", "# Broken\n\n```sh\ntrue\n")
+        let broken = try await firebreak("lint", "runbooks")
+        #expect(broken.status == 2)
+        #expect(broken.stdout.contains("runbooks/broken.md"), "\(broken.stdout)")
         let shipped = try String(
             contentsOf: CommandLineTool.packageRoot.appendingPathComponent("runbooks/incident-response.md"),
             encoding: .utf8)

@@ -67,6 +67,10 @@ struct HostileInputTests {
         #expect(regex.wholeMatch(String(repeating: "a", count: 40) + "!") == .timedOut)
         #expect(regex.wholeMatch("aaaa") == .match)
         #expect(regex.wholeMatch("b") == .noMatch)
+        // The whole value: an alternation whose first branch is a prefix still matches through the second.
+        #expect(try BoundedRegex("prod|prod-eu").wholeMatch("prod-eu") == .match)
+        #expect(try BoundedRegex("prod|prod-eu").wholeMatch("prod-eu-2") == .noMatch)
+        #expect(try BoundedRegex("a|ab").wholeMatch("ab") == .match)
         let trigger = Trigger(labels: ["host": Matcher("~(a+)+$")])
         let alert = Alert(
             source: "generic", key: "k", status: .firing, name: "X",

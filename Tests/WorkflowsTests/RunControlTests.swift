@@ -98,6 +98,21 @@ struct RunControlTests {
         }
     }
 
+    @Test("a retried confirm step asks again: the approval was for the attempt that failed")
+    func retryAsksAgain() async throws {
+        let harness = try Harness()
+        let text = "# T\n\n```sh {name=gate confirm=true}\nexit 1\n```\n"
+        let waiting = try await harness.run(text)
+        #expect(waiting.run.status == .waiting)
+        _ = try harness.store.approve(runID: waiting.run.id!, stepName: "gate", by: "alice", at: Date())
+        #expect(try await harness.resume(waiting.run.id!).run.status == .failed)
+        _ = try harness.store.prepareRetry(runID: waiting.run.id!, by: "bob", at: Date())
+        #expect(try harness.store.runDetail(id: waiting.run.id!).step("gate")?.approvedBy == nil)
+        let again = try await harness.resume(waiting.run.id!)
+        #expect(again.run.status == .waiting, "the retry waits for a new confirmation")
+        #expect(again.step("gate")?.attempts == 1)
+    }
+
     @Test("a waiting run is cancelled when its incident resolves")
     func waitingRunEndsWithIncident() async throws {
         let harness = try Harness()

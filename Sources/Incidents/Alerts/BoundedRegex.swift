@@ -28,8 +28,9 @@ public struct BoundedRegex: @unchecked Sendable {
     /// - Throws: the engine's error for a pattern that does not compile.
     public init(_ pattern: String) throws {
         self.pattern = pattern
-        // `(?:…)` so that an alternation such as `prod|staging` is anchored as a whole.
-        self.expression = try NSRegularExpression(pattern: "(?:" + pattern + ")")
+        // `(?:…)\z` with an anchored search: the match must span the whole value, so that `prod|prod-eu` matches
+        // `prod-eu` (the engine backtracks into the second alternative instead of stopping at `prod`).
+        self.expression = try NSRegularExpression(pattern: "(?:" + pattern + ")\\z")
     }
 
     /// Whether `pattern` compiles.

@@ -62,13 +62,25 @@ public struct RunbookLibrary: Sendable {
     }
 
     /// The rule that makes a Markdown file in a runbooks directory a runbook: it opens with front matter (a `---`
-    /// line), or it has at least one step (a shell or module block, or a task-list item). A post-mortem draft, a
-    /// README or notes have neither.
+    /// line), or it has at least one step (a shell or module block, or a task-list item), or it fails to parse
+    /// (an unclosed fence must reach lint, not vanish). A post-mortem draft, a README or notes are none of these.
     public static func isRunbook(_ path: String) -> Bool {
         guard let data = FileManager.default.contents(atPath: path) else { return true }  // load reports it
         if data.starts(with: Array("---\n".utf8)) || data.starts(with: Array("---\r\n".utf8)) { return true }
-        let text = String(decoding: data, as: UTF8.self)
-        return !RunbookParser.parse(text, defaultID: "candidate").runbook.steps.isEmpty
+        let parsed = RunbookParser.parse(String(decoding: data, as: UTF8.self), defaultID: "candidate")
+        return !parsed.runbook.steps.isEmpty || parsed.hasErrors
+    }
+
+    /// The runbooks of `directory` whose real path, every symlink resolved, stays inside it: the only ones the
+    /// server may start, by the API or by an alert. Each is given by its real path, so what was checked is what
+    /// is loaded.
+    public func containedFiles(in directory: String) -> [String] {
+        let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        return ((try? files(in: [directory])) ?? []).compactMap { path in
+            let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            return real.hasPrefix(prefix) ? real : nil
+        }
     }
 
     /// Finds a runbook by path, or by id (file name or front matter `id`) in `directory`.
@@ -117,11 +129,7 @@ extension RunbookLibrary {
                 "'\(reference.prefix(200))' is not a runbook id; the server starts runbooks from its runbooks "
                     + "directory by id (letters, digits, '.', '_' and '-'), never by path")
         }
-        let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
-        let inside = (try? files(in: [directory]))?.filter { path in
-            let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-            return real.hasPrefix(root.hasSuffix("/") ? root : root + "/")
-        } ?? []
+        let inside = containedFiles(in: directory)
         let stem = { (path: String) in URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
         if let byName = inside.first(where: { stem($0) == reference }) {
             return try load(path: byName)

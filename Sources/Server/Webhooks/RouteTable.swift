@@ -41,8 +41,8 @@ final class RouteTable: Sendable {
     private func load(signature: [String: Date], now: Date) -> Snapshot {
         var snapshot = Snapshot(signature: signature, checkedAt: now)
         let library = RunbookLibrary(linter: RunbookLinter(modules: BuiltinModules.catalog))
-        guard let files = try? library.files(in: [directory]) else { return snapshot }
-        for file in files {
+        // The same runbooks the API may start: inside the directory once symlinks are resolved.
+        for file in library.containedFiles(in: directory) {
             guard let loaded = try? library.load(path: file) else { continue }
             let errors = loaded.result.diagnostics.filter { $0.severity == .error }
             if !errors.isEmpty {

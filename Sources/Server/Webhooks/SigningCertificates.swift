@@ -68,13 +68,16 @@ actor SigningCertificates {
     /// client must be shut down before it is released, and these never are).
     private static let clients = Mutex<[String: HTTPClient]>([:])
 
-    /// Whether `text` is a certificate URL Firebreak may fetch: https, no user or port, on an SNS host.
+    /// Whether `text` is a certificate URL Firebreak may fetch: https, no user, port, query or fragment, on an SNS
+    /// host, and a path shaped like SNS's own (`/SimpleNotificationService-<id>.pem`), so that a token holder cannot
+    /// make the server fetch (and cache) a different URL per message.
     nonisolated static func isAllowed(_ text: String) -> Bool {
         guard let components = URLComponents(string: text), components.scheme == "https",
             components.user == nil, components.password == nil, components.port == nil || components.port == 443,
-            let host = components.host?.lowercased()
+            components.query == nil, components.fragment == nil, let host = components.host?.lowercased()
         else { return false }
         return host.wholeMatch(of: #/sns\.[a-z0-9][a-z0-9-]*[a-z0-9]\.amazonaws\.com(\.cn)?/#) != nil
+            && components.path.wholeMatch(of: #/\/SimpleNotificationService-[A-Za-z0-9]+\.pem/#) != nil
     }
 
     /// The public key that signs messages carrying `url`, fetched and checked, or from the cache.
@@ -96,6 +99,8 @@ actor SigningCertificates {
         guard let key = _RSA.Signing.PublicKey(leaf.publicKey) else {
             throw SNSRejection("the signing certificate at \(url) does not hold an RSA key; SNS signs with RSA")
         }
+        if cache.count >= 64 { cache = cache.filter { $0.value.expires > now } }
+        if cache.count >= 64, let oldest = cache.min(by: { $0.value.expires < $1.value.expires })?.key { cache[oldest] = nil }
         cache[url] = Entry(key: key, expires: min(leaf.notValidAfter, now.addingTimeInterval(configuration.cacheFor)))
         return key
     }

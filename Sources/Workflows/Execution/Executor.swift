@@ -118,7 +118,7 @@ public final class Executor: Sendable {
         let directory = configuration.runsDirectory.appendingPathComponent(displayID)
         let lock = try RunLock.acquire(directory: directory, runID: displayID)
         defer { lock.release() }
-        var detail = try store.runDetail(id: runID)
+        let detail = try store.runDetail(id: runID)
         if detail.run.status.isFinal {
             throw WorkflowError(.conflict,
                                 "run \(displayID) already ended \(detail.run.status.rawValue); start a new one with 'firebreak run \(detail.run.runbookID)'")
@@ -127,10 +127,37 @@ public final class Executor: Sendable {
         guard !parsed.hasErrors, parsed.runbook.steps.count == detail.steps.count else {
             throw WorkflowError(.invalidRunbook, "run \(displayID) stores a runbook that no longer parses; it cannot continue")
         }
+        var state = try makeState(detail, runbook: parsed.runbook, params: params, directory: directory)
+        do {
+            try recoverInterruptedSteps(&state)
+            state.run.status = .running
+            state.run.error = state.run.recovering ? state.run.error : nil
+            try persist(&state, run: true)
+            logger.info("run started", metadata: ["run.id": "\(displayID)", "runbook.id": "\(parsed.runbook.id)"])
+            observer?.runStarted(state.run, runbook: parsed.runbook)
+            try await drive(&state)
+            if !state.pending.steps.isEmpty { try persist(&state, run: true) }
+        } catch let error as StoreError where error.code == StoreError.Code.cancelled {
+            // Cancelled from elsewhere (`firebreak runs cancel`, the API, the incident ending): the store refused
+            // this executor's write. Steps that ended before the cancel keep how they ended (their records were
+            // waiting for the next commit); then the run is reported as the store has it.
+            try? store.commitFinished(steps: state.pending.steps, attempts: state.pending.attempts)
+            state.run = try store.runDetail(id: runID).run
+            logger.notice("run cancelled", metadata: ["run.id": "\(displayID)"])
+        }
+        observer?.runFinished(state.run)
+        logger.info("run \(state.run.status.rawValue)", metadata: ["run.id": "\(displayID)"])
+        return state.run
+    }
+
+    /// The in-memory state of a run about to continue: its records, params, alert and incident context.
+    private func makeState(_ detail: RunDetail, runbook: Runbook, params: [String: String], directory: URL) throws
+        -> ExecutionState
+    {
         var state = ExecutionState(
             run: detail.run, steps: detail.steps, attempts: detail.attempts,
             context: RunContext(
-                params: params, runbook: parsed.runbook, steps: detail.steps,
+                params: params, runbook: runbook, steps: detail.steps,
                 outputs: Dictionary(uniqueKeysWithValues: detail.steps.map { ($0.index, JSON.decode($0.outputs)) }),
                 processEnvironment: configuration.processEnvironment),
             directory: directory)
@@ -146,25 +173,7 @@ public final class Executor: Sendable {
             state.pending.events.append(state.event(detail.run.cursor == 0 ? "run_started" : "run_resumed", [:]))
         }
         state.redactor = state.context.redactor(processEnvironment: configuration.processEnvironment)
-        try recoverInterruptedSteps(&state)
-        state.run.status = .running
-        state.run.error = state.run.recovering ? state.run.error : nil
-        try persist(&state, run: true)
-        detail.run = state.run
-        logger.info("run started", metadata: ["run.id": "\(displayID)", "runbook.id": "\(parsed.runbook.id)"])
-        observer?.runStarted(state.run, runbook: parsed.runbook)
-        do {
-            try await drive(&state)
-            if !state.pending.steps.isEmpty { try persist(&state, run: true) }
-        } catch let error as StoreError where error.code == StoreError.Code.cancelled {
-            // Cancelled from elsewhere (`firebreak runs cancel`, the API, the incident ending): the store refused
-            // this executor's write, so report the run as the store has it.
-            state.run = try store.runDetail(id: runID).run
-            logger.notice("run cancelled", metadata: ["run.id": "\(displayID)"])
-        }
-        observer?.runFinished(state.run)
-        logger.info("run \(state.run.status.rawValue)", metadata: ["run.id": "\(displayID)"])
-        return state.run
+        return state
     }
 
     /// Marks steps that were running when a previous process died, and kills what they left behind.
@@ -296,7 +305,7 @@ public final class Executor: Sendable {
         let includeRun = run || !pending.steps.isEmpty
         try store.commit(run: includeRun ? state.run : nil, steps: pending.steps + steps,
                          attempts: pending.attempts + attempts, incidentID: state.run.incidentID,
-                         incidentEvents: pending.events)
+                         incidentEvents: pending.events, fencing: state.run.id)
         state.pending = PendingWrite()
         for notify in pending.notifications { notify() }
     }
