@@ -89,20 +89,8 @@ public struct AlertIngestor: Sendable {
         switch alert.status {
         case .firing:
             if let incident = snapshot.incident, incident.isOpen {
-                if snapshot.alert?.status == .firing {
-                    return AlertDecision(outcome: .repeated,
-                                         transition: Transition(incident: incident, effects: [entry("alert_repeated")]),
-                                         isNewIncident: false, fireCount: count)
-                }
-                var transition = Transition(incident: incident, effects: [entry("alert_fired")])
-                // A more severe alert joining the group raises the incident to its severity.
-                if severity < incident.severity,
-                    let raised = try? engine.apply(.changeSeverity(severity), note: "raised by alert \(alert.name)",
-                                                   to: incident, by: actor, at: time)
-                {
-                    transition = transition.then(raised)
-                }
-                return AlertDecision(outcome: .attached, transition: transition, isNewIncident: false, fireCount: count)
+                return joining(incident, alert: alert, severity: severity, snapshot: snapshot, count: count, at: time,
+                               entry: entry)
             }
             if let incident = snapshot.incident, incident.status == .resolved, snapshot.alert?.status == .firing {
                 // The sender repeats an alert that never stopped firing: a human resolved the incident anyway, and a
@@ -143,6 +131,27 @@ public struct AlertIngestor: Sendable {
             }
             return AlertDecision(outcome: .resolved, transition: transition, isNewIncident: false, fireCount: count)
         }
+    }
+
+    /// A firing alert in an open incident: a repeat only counts; a new alert attaches and raises the incident to
+    /// its severity when it is more severe.
+    private func joining(
+        _ incident: Incident, alert: Alert, severity: Severity, snapshot: AlertSnapshot, count: Int, at time: Date,
+        entry: (String, [String: String]) -> IncidentEffect
+    ) -> AlertDecision {
+        if snapshot.alert?.status == .firing {
+            return AlertDecision(outcome: .repeated,
+                                 transition: Transition(incident: incident, effects: [entry("alert_repeated", [:])]),
+                                 isNewIncident: false, fireCount: count)
+        }
+        var transition = Transition(incident: incident, effects: [entry("alert_fired", [:])])
+        if severity < incident.severity,
+            let raised = try? engine.apply(.changeSeverity(severity), note: "raised by alert \(alert.name)",
+                                           to: incident, by: alert.source, at: time)
+        {
+            transition = transition.then(raised)
+        }
+        return AlertDecision(outcome: .attached, transition: transition, isNewIncident: false, fireCount: count)
     }
 
     /// A sender acknowledged the incident of `snapshot` (PagerDuty `acknowledge`).

@@ -224,7 +224,6 @@ extension Executor {
     ) async -> StepOutcome {
         let clock = ContinuousClock()
         let start = clock.now
-        let manager = FileManager.default
         // The step creates this file when it publishes outputs (the run directory is owner-only).
         let outputFile = state.directoryPath + "/\(index)-\(attempt).out"
         defer { _ = unlink(outputFile) }
@@ -248,21 +247,7 @@ extension Executor {
         }
         var outcome = StepOutcome(status: .succeeded, exitCode: result.exitCode, output: result.output,
                                   duration: clock.now - start, interruptedBy: result.interruptedBy)
-        if let data = manager.contents(atPath: outputFile) {
-            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-                guard let equals = line.firstIndex(of: "="), equals != line.startIndex else { continue }
-                outcome.outputs[String(line[..<equals])] = String(line[line.index(after: equals)...])
-            }
-        }
-        if let capture = step.attributes.capture {
-            let lastLine = result.output.split(separator: "\n").last { !$0.allSatisfy(\.isWhitespace) }
-            outcome.outputs[capture] = lastLine.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
-        }
-        let reserved = outcome.outputs.keys.filter(RunbookLinter.isReserved).sorted()
-        if !reserved.isEmpty {
-            // `path=/tmp` in $FIREBREAK_OUTPUT would replace $PATH in every later step.
-            outcome.outputs = outcome.outputs.filter { !RunbookLinter.isReserved($0.key) }
-        }
+        let reserved = Self.collectOutputs(into: &outcome, file: outputFile, capture: step.attributes.capture)
         if let signal = result.interruptedBy {
             outcome.status = .failed
             outcome.reason = "interrupted by \(signal == SIGINT ? "Ctrl-C (SIGINT)" : "SIGTERM")"
@@ -283,5 +268,24 @@ extension Executor {
                 + ", which steps rely on; rename it"
         }
         return outcome
+    }
+
+    /// Reads the step's outputs (`key=value` lines of `$FIREBREAK_OUTPUT`, and `capture=`'s last line) into
+    /// `outcome`, leaving out reserved names (`path=/tmp` would replace `$PATH` in every later step).
+    /// - Returns: The reserved names that were refused, sorted.
+    static func collectOutputs(into outcome: inout StepOutcome, file: String, capture: String?) -> [String] {
+        if let data = FileManager.default.contents(atPath: file) {
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+                guard let equals = line.firstIndex(of: "="), equals != line.startIndex else { continue }
+                outcome.outputs[String(line[..<equals])] = String(line[line.index(after: equals)...])
+            }
+        }
+        if let capture {
+            let lastLine = outcome.output.split(separator: "\n").last { !$0.allSatisfy(\.isWhitespace) }
+            outcome.outputs[capture] = lastLine.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+        }
+        let reserved = outcome.outputs.keys.filter(RunbookLinter.isReserved).sorted()
+        outcome.outputs = outcome.outputs.filter { !RunbookLinter.isReserved($0.key) }
+        return reserved
     }
 }
