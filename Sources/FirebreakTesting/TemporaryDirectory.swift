@@ -51,3 +51,19 @@ public enum ProcessProbe {
         return state != "Z" && state != "X"
     }
 }
+
+/// Runs blocking work (waiting for a child process, reading a pipe) on a thread of its own, off Swift's
+/// cooperative pool: on a 2-core machine that pool has two threads, and a test that blocks one stalls every
+/// other test's tasks (timeouts and clocks then read seconds late).
+public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            do {
+                continuation.resume(returning: try body())
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+        thread.start()
+    }
+}

@@ -16,7 +16,7 @@ public final class WebhookReceiver: Sendable {
         }
     }
 
-    private let state = Mutex<(status: Int, deliveries: [Delivery])>((200, []))
+    private let state = Mutex<(status: Int, upcoming: [Int], deliveries: [Delivery])>((200, [], []))
     private let task = Mutex<Task<Void, any Error>?>(nil)
     /// The port it listens on.
     public let port: Int
@@ -63,7 +63,15 @@ public final class WebhookReceiver: Sendable {
     private func record(_ delivery: Delivery) -> Int {
         state.withLock { state in
             state.deliveries.append(delivery)
-            return state.status
+            return state.upcoming.isEmpty ? state.status : state.upcoming.removeFirst()
+        }
+    }
+
+    /// Makes the next requests answer `statuses` in order, then `status` (deterministic, unlike a timed flip).
+    public func answer(_ statuses: [Int], then status: Int) {
+        state.withLock {
+            $0.upcoming = statuses
+            $0.status = status
         }
     }
 

@@ -44,8 +44,11 @@ struct HTTPContractTests {
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = try await offThePool {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return data
+        }
         return (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
     }
 

@@ -210,7 +210,7 @@ struct RunControlAPITests {
                 }
             }
             #expect(try probeTime() == first, "twenty calls, no new write")
-            let last = try #require(await test.server.health.last)
+            let last = try #require(test.server.health.last)
             var old = last
             old.at = last.at.addingTimeInterval(-60)
             await test.server.health.record(old)

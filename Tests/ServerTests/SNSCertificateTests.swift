@@ -19,20 +19,23 @@ struct SNSCertificateTests {
         var proxy = ""
         var messages: [String: String] = [:]
 
-        init() throws {
+        /// Starts the authority and waits (off the cooperative pool) for its line of JSON.
+        static func start() async throws -> Authority {
+            let authority = Authority()
             let script = CommandLineTool.packageRoot.appendingPathComponent(
                 "Tests/ServerTests/Support/sns_authority.py"
             ).path
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, directory.path]
+            authority.process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            authority.process.arguments = ["python3", script, authority.directory.path]
             let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardInput = lifeline
-            try process.run()
-            let line = pipe.fileHandleForReading.availableLine()
-            let info = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
-            proxy = info["proxy"] as? String ?? ""
-            messages = info["messages"] as? [String: String] ?? [:]
+            authority.process.standardOutput = pipe
+            authority.process.standardInput = authority.lifeline
+            try authority.process.run()
+            let line = try await offThePool { pipe.fileHandleForReading.availableLine() }
+            let info = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+            authority.proxy = info["proxy"] as? String ?? ""
+            authority.messages = info["messages"] as? [String: String] ?? [:]
+            return authority
         }
 
         var config: String {
@@ -68,7 +71,7 @@ struct SNSCertificateTests {
 
     @Test("a certificate fetched from Amazon's host, chaining to a trust root, verifies; it is fetched once")
     func fetchedAndCached() async throws {
-        let authority = try Authority()
+        let authority = try await Authority.start()
         let test = try TestServer(authority.config)
         try await test.application().test(.router) { client in
             let (status, body) = try await post(client, test, authority.messages["chain"])
@@ -84,7 +87,7 @@ struct SNSCertificateTests {
 
     @Test("a leaf alone is completed with its issuer from amazontrust.com (Authority Information Access)")
     func issuerFetched() async throws {
-        let authority = try Authority()
+        let authority = try await Authority.start()
         let test = try TestServer(authority.config)
         try await test.application().test(.router) { client in
             let (status, body) = try await post(client, test, authority.messages["leaf"])
@@ -101,7 +104,7 @@ struct SNSCertificateTests {
             ("rogue", "does not chain to a trusted root"),
         ])
     func refused(variant: String, reason: String) async throws {
-        let authority = try Authority()
+        let authority = try await Authority.start()
         let test = try TestServer(authority.config)
         try await test.application().test(.router) { client in
             let (status, body) = try await post(client, test, authority.messages[variant])
