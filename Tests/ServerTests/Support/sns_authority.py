@@ -84,14 +84,18 @@ def log(line):
         f.write(line + "\n")
 
 
+def answer(handler, body):
+    """200 with `body`, or 404 when there is none."""
+    handler.send_response(200 if body else 404)
+    handler.send_header("Content-Length", str(len(body or b"")))
+    handler.end_headers()
+    handler.wfile.write(body or b"")
+
+
 class TLSHandler(BaseHTTPRequestHandler):
     def do_GET(self):
         log("GET https://" + HOST + self.path)
-        body = FILES.get(self.path)
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Length", str(len(body or b"")))
-        self.end_headers()
-        self.wfile.write(body or b"")
+        answer(self, FILES.get(self.path))
 
     def log_message(self, *args):
         pass
@@ -109,11 +113,7 @@ class IssuerHandler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         log("GET http://crt.test.amazontrust.com" + self.path)
-        body = intermediate.public_bytes(serialization.Encoding.DER) if self.path == "/intermediate.der" else None
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Length", str(len(body or b"")))
-        self.end_headers()
-        self.wfile.write(body or b"")
+        answer(self, intermediate.public_bytes(serialization.Encoding.DER) if self.path == "/intermediate.der" else None)
 
     def log_message(self, *args):
         pass
@@ -153,11 +153,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         log("GET " + self.path)
-        body = intermediate.public_bytes(serialization.Encoding.DER) if self.path == AIA_URL else None
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Length", str(len(body or b"")))
-        self.end_headers()
-        self.wfile.write(body or b"")
+        answer(self, intermediate.public_bytes(serialization.Encoding.DER) if self.path == AIA_URL else None)
 
     def log_message(self, *args):
         pass
