@@ -117,7 +117,8 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Notifications", "Views", "Postmortems",
+                "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Notifications", "Views",
+                "Postmortems",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),

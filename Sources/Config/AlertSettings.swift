@@ -45,10 +45,13 @@ extension AlertPolicy {
             }
             return severity
         }
-        for (key, value) in try reader.mapping(node, at: "alerts", known: [
-            "severity_map", "default_severity", "auto_resolve", "reopen_window", "fallback_runbook", "run_window",
-            "max_runs_per_window",
-        ]) {
+        for (key, value) in try reader.mapping(
+            node, at: "alerts",
+            known: [
+                "severity_map", "default_severity", "auto_resolve", "reopen_window", "fallback_runbook", "run_window",
+                "max_runs_per_window",
+            ])
+        {
             let path = "alerts.\(key)"
             switch key {
             case "severity_map":
@@ -89,19 +92,25 @@ extension WebhookSettings {
                     if limitKey == "rate" { settings.rateLimit = number } else { settings.rateBurst = number }
                 }
             case "grafana":
-                for (grafanaKey, grafanaValue) in try reader.mapping(value, at: path, known: ["secret"]) where grafanaKey == "secret" {
+                for (grafanaKey, grafanaValue) in try reader.mapping(value, at: path, known: ["secret"])
+                where grafanaKey == "secret" {
                     settings.grafanaSecret = try reader.string(grafanaValue, at: "\(path).secret")
                 }
             case "cloudwatch":
-                for (cwKey, cwValue) in try reader.mapping(value, at: path, known: [
-                    "verify_signatures", "certificates", "topics", "confirm_subscriptions", "trust_roots", "proxy",
-                ]) {
+                for (cwKey, cwValue) in try reader.mapping(
+                    value, at: path,
+                    known: [
+                        "verify_signatures", "certificates", "topics", "confirm_subscriptions", "trust_roots", "proxy",
+                    ])
+                {
                     let cwPath = "\(path).\(cwKey)"
                     switch cwKey {
-                    case "verify_signatures": settings.cloudwatch.verifySignatures = try reader.bool(cwValue, at: cwPath)
+                    case "verify_signatures":
+                        settings.cloudwatch.verifySignatures = try reader.bool(cwValue, at: cwPath)
                     case "certificates": settings.cloudwatch.certificates = try reader.string(cwValue, at: cwPath)
                     case "topics": settings.cloudwatch.topics = try reader.strings(cwValue, at: cwPath)
-                    case "confirm_subscriptions": settings.cloudwatch.confirmSubscriptions = try reader.bool(cwValue, at: cwPath)
+                    case "confirm_subscriptions":
+                        settings.cloudwatch.confirmSubscriptions = try reader.bool(cwValue, at: cwPath)
                     case "trust_roots": settings.cloudwatch.trustRoots = try reader.string(cwValue, at: cwPath)
                     case "proxy":
                         let text = try reader.string(cwValue, at: cwPath)

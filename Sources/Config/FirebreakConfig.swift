@@ -60,10 +60,13 @@ public struct FirebreakConfig: Sendable, Equatable {
         }
         var config = FirebreakConfig()
         guard let root else { return config }
-        for (key, value) in try reader.mapping(root, at: "top level", known: [
-            "server", "runbooks", "channels", "delivery", "severities", "escalation_policies", "announce", "alerts",
-            "webhooks", "backups", "health", "canaries",
-        ]) {
+        for (key, value) in try reader.mapping(
+            root, at: "top level",
+            known: [
+                "server", "runbooks", "channels", "delivery", "severities", "escalation_policies", "announce", "alerts",
+                "webhooks", "backups", "health", "canaries",
+            ])
+        {
             switch key {
             case "server": config.server = try ServerSettings.read(value, reader)
             case "runbooks": config.runbooksDirectory = try reader.string(value, at: "runbooks")
@@ -98,7 +101,9 @@ public struct FirebreakConfig: Sendable, Equatable {
         let known = channels.keys.sorted()
         func check(_ channel: String, _ context: String) throws(ConfigError) {
             guard channels[channel] != nil else {
-                throw ConfigError("\(reader.path): \(context) names channel '\(channel)', which is not configured\(Suggestion.didYouMean(channel, in: known))")
+                throw ConfigError(
+                    "\(reader.path): \(context) names channel '\(channel)', which is not configured\(Suggestion.didYouMean(channel, in: known))"
+                )
             }
         }
         for channel in policy.announce { try check(channel, "announce") }
@@ -110,18 +115,25 @@ public struct FirebreakConfig: Sendable, Equatable {
         for severity in Severity.allCases {
             let name = policy.policy(for: severity).escalationPolicy
             if policy.policy(for: severity).pages, policy.escalationPolicies[name] == nil {
-                throw ConfigError("\(reader.path): severity \(severity.rawValue) uses escalation policy '\(name)', which is not defined under escalation_policies")
+                throw ConfigError(
+                    "\(reader.path): severity \(severity.rawValue) uses escalation policy '\(name)', which is not defined under escalation_policies"
+                )
             }
         }
     }
 
-    private static func readSeverities(_ node: Node, into policy: inout IncidentPolicy, _ reader: YAMLReader) throws(ConfigError) {
+    private static func readSeverities(_ node: Node, into policy: inout IncidentPolicy, _ reader: YAMLReader)
+        throws(ConfigError)
+    {
         for (name, body) in try reader.mapping(node, at: "severities", known: []) {
             guard let severity = Severity(parsing: name) else {
                 throw reader.fail(body, "'\(name)' under severities is not one of P0, P1, P2, P3")
             }
             var rule = policy.policy(for: severity)
-            for (key, value) in try reader.mapping(body, at: "severities.\(name)", known: ["acknowledge_within", "escalation", "pages", "postmortem_required"]) {
+            for (key, value) in try reader.mapping(
+                body, at: "severities.\(name)",
+                known: ["acknowledge_within", "escalation", "pages", "postmortem_required"])
+            {
                 let path = "severities.\(name).\(key)"
                 switch key {
                 case "acknowledge_within": rule.acknowledgeWithin = try reader.duration(value, at: path)
@@ -141,7 +153,9 @@ public struct FirebreakConfig: Sendable, Equatable {
         }
     }
 
-    private static func readEscalation(name: String, _ node: Node, _ reader: YAMLReader) throws(ConfigError) -> EscalationPolicy {
+    private static func readEscalation(name: String, _ node: Node, _ reader: YAMLReader) throws(ConfigError)
+        -> EscalationPolicy
+    {
         var policy = EscalationPolicy(name: name, levels: [])
         for (key, value) in try reader.mapping(node, at: "escalation_policies.\(name)", known: ["levels", "repeat"]) {
             let path = "escalation_policies.\(name).\(key)"
@@ -158,7 +172,9 @@ public struct FirebreakConfig: Sendable, Equatable {
                         if levelKey == "after" { after = try reader.duration(levelValue, at: "\(path).after") }
                         if levelKey == "notify" { notify = try reader.strings(levelValue, at: "\(path).notify") }
                     }
-                    guard !notify.isEmpty else { throw reader.fail(item, "a level in '\(path)' needs 'notify: [channel, …]'") }
+                    guard !notify.isEmpty else {
+                        throw reader.fail(item, "a level in '\(path)' needs 'notify: [channel, …]'")
+                    }
                     policy.levels.append(.init(after: after, notify: notify))
                 }
             default: break

@@ -35,12 +35,17 @@ public struct Canary: Sendable, Equatable {
 }
 
 extension FirebreakConfig {
-    static func readBackups(_ node: Node, into config: inout FirebreakConfig, _ reader: YAMLReader) throws(ConfigError) {
-        for (key, value) in try reader.mapping(node, at: "backups", known: ["repository", "keep_days", "keep_last", "schedules"]) {
+    static func readBackups(_ node: Node, into config: inout FirebreakConfig, _ reader: YAMLReader) throws(ConfigError)
+    {
+        for (key, value) in try reader.mapping(
+            node, at: "backups", known: ["repository", "keep_days", "keep_last", "schedules"])
+        {
             switch key {
             case "repository": config.modules.repository = try reader.string(value, at: "backups.repository")
-            case "keep_days": config.modules.retention.keepDays = try reader.int(value, at: "backups.keep_days", minimum: 1)
-            case "keep_last": config.modules.retention.keepLast = try reader.int(value, at: "backups.keep_last", minimum: 1)
+            case "keep_days":
+                config.modules.retention.keepDays = try reader.int(value, at: "backups.keep_days", minimum: 1)
+            case "keep_last":
+                config.modules.retention.keepLast = try reader.int(value, at: "backups.keep_last", minimum: 1)
             default:
                 guard let items = value.sequence else {
                     throw reader.fail(value, "'backups.schedules' must be a list of {source, cron} entries")
@@ -49,7 +54,8 @@ extension FirebreakConfig {
             }
         }
         // Schedules without their own retention use the section's.
-        for index in config.backupSchedules.indices where config.backupSchedules[index].retention == Retention(keepDays: nil, keepLast: nil) {
+        for index in config.backupSchedules.indices
+        where config.backupSchedules[index].retention == Retention(keepDays: nil, keepLast: nil) {
             config.backupSchedules[index].retention = config.modules.retention
         }
     }
@@ -59,7 +65,9 @@ extension FirebreakConfig {
         var command: String?
         var cron: CronSchedule?
         var retention = Retention(keepDays: nil, keepLast: nil)
-        for (key, value) in try reader.mapping(node, at: "backups.schedules", known: ["source", "command", "cron", "keep_days", "keep_last"]) {
+        for (key, value) in try reader.mapping(
+            node, at: "backups.schedules", known: ["source", "command", "cron", "keep_days", "keep_last"])
+        {
             let path = "backups.schedules.\(key)"
             switch key {
             case "source": source = try reader.string(value, at: path)
@@ -76,10 +84,14 @@ extension FirebreakConfig {
             }
         }
         guard let source, let cron else {
-            throw reader.fail(node, "a backup schedule needs 'source' and 'cron', like {source: sqlite:/var/lib/app.db, cron: \"0 2 * * *\"}")
+            throw reader.fail(
+                node,
+                "a backup schedule needs 'source' and 'cron', like {source: sqlite:/var/lib/app.db, cron: \"0 2 * * *\"}"
+            )
         }
         do {
-            return BackupSchedule(source: try BackupSource(parsing: source, command: command), cron: cron, retention: retention)
+            return BackupSchedule(
+                source: try BackupSource(parsing: source, command: command), cron: cron, retention: retention)
         } catch {
             throw reader.fail(node, error.message)
         }
@@ -88,7 +100,9 @@ extension FirebreakConfig {
     static func readHealth(_ node: Node, into config: inout FirebreakConfig, _ reader: YAMLReader) throws(ConfigError) {
         for (key, value) in try reader.mapping(node, at: "health", known: ["checks", "breaker"]) {
             if key == "breaker" {
-                for (field, setting) in try reader.mapping(value, at: "health.breaker", known: ["failures", "cooldown", "successes"]) {
+                for (field, setting) in try reader.mapping(
+                    value, at: "health.breaker", known: ["failures", "cooldown", "successes"])
+                {
                     let path = "health.breaker.\(field)"
                     switch field {
                     case "failures": config.modules.breaker.failures = try reader.int(setting, at: path, minimum: 1)
@@ -98,7 +112,9 @@ extension FirebreakConfig {
                 }
                 continue
             }
-            guard let items = value.sequence else { throw reader.fail(value, "'health.checks' must be a list of checks") }
+            guard let items = value.sequence else {
+                throw reader.fail(value, "'health.checks' must be a list of checks")
+            }
             for item in items {
                 let check: HealthCheck
                 do {
@@ -108,7 +124,9 @@ extension FirebreakConfig {
                 } catch {
                     throw reader.fail(item, "\(error)")
                 }
-                guard item.mapping?["name"] != nil else { throw reader.fail(item, "every check under health.checks needs a 'name'") }
+                guard item.mapping?["name"] != nil else {
+                    throw reader.fail(item, "every check under health.checks needs a 'name'")
+                }
                 guard !config.healthChecks.contains(where: { $0.name == check.name }) else {
                     throw reader.fail(item, "two health checks are named '\(check.name)'; names must be unique")
                 }
@@ -117,7 +135,8 @@ extension FirebreakConfig {
         }
     }
 
-    static func readCanaries(_ node: Node, into config: inout FirebreakConfig, _ reader: YAMLReader) throws(ConfigError) {
+    static func readCanaries(_ node: Node, into config: inout FirebreakConfig, _ reader: YAMLReader) throws(ConfigError)
+    {
         guard let items = node.sequence else {
             throw reader.fail(node, "'canaries' must be a list of {check, every} entries")
         }
@@ -126,7 +145,9 @@ extension FirebreakConfig {
             var every = Duration.seconds(300)
             var failures = 2
             var severity = Severity.p2
-            for (key, value) in try reader.mapping(item, at: "canaries", known: ["check", "every", "failures", "severity"]) {
+            for (key, value) in try reader.mapping(
+                item, at: "canaries", known: ["check", "every", "failures", "severity"])
+            {
                 let path = "canaries.\(key)"
                 switch key {
                 case "check": name = try reader.string(value, at: path)
@@ -134,13 +155,20 @@ extension FirebreakConfig {
                 case "failures": failures = try reader.int(value, at: path, minimum: 1)
                 default:
                     let text = try reader.string(value, at: path)
-                    guard let parsed = Severity(parsing: text) else { throw reader.fail(value, "'\(path)' must be one of P0, P1, P2, P3, not '\(text)'") }
+                    guard let parsed = Severity(parsing: text) else {
+                        throw reader.fail(value, "'\(path)' must be one of P0, P1, P2, P3, not '\(text)'")
+                    }
                     severity = parsed
                 }
             }
-            guard let name else { throw reader.fail(item, "a canary needs 'check', the name of a check under health.checks") }
+            guard let name else {
+                throw reader.fail(item, "a canary needs 'check', the name of a check under health.checks")
+            }
             guard let check = config.healthChecks.first(where: { $0.name == name }) else {
-                throw reader.fail(item, "canary check '\(name)' is not defined under health.checks\(Suggestion.didYouMean(name, in: config.healthChecks.map(\.name)))")
+                throw reader.fail(
+                    item,
+                    "canary check '\(name)' is not defined under health.checks\(Suggestion.didYouMean(name, in: config.healthChecks.map(\.name)))"
+                )
             }
             guard every >= .seconds(1) else { throw reader.fail(item, "a canary's 'every' must be at least 1s") }
             config.canaries.append(Canary(check: check, every: every, failures: failures, severity: severity))

@@ -24,9 +24,12 @@ public struct ServerSettings: Sendable, Equatable {
 
     static func read(_ node: Node, _ reader: YAMLReader) throws(ConfigError) -> ServerSettings {
         var settings = ServerSettings()
-        for (key, value) in try reader.mapping(node, at: "server", known: [
-            "host", "port", "max_body", "rate_limit", "concurrent_runs", "public_url", "min_free_disk",
-        ]) {
+        for (key, value) in try reader.mapping(
+            node, at: "server",
+            known: [
+                "host", "port", "max_body", "rate_limit", "concurrent_runs", "public_url", "min_free_disk",
+            ])
+        {
             let path = "server.\(key)"
             switch key {
             case "host": settings.host = try reader.string(value, at: path)
@@ -86,7 +89,9 @@ public struct NotificationChannel: Sendable, Equatable {
     static func read(name: String, _ node: Node, _ reader: YAMLReader) throws(ConfigError) -> NotificationChannel {
         let path = "channels.\(name)"
         var fields: [String: Node] = [:]
-        for (key, value) in try reader.mapping(node, at: path, known: ["type", "url", "format", "headers", "command", "timeout"]) {
+        for (key, value) in try reader.mapping(
+            node, at: path, known: ["type", "url", "format", "headers", "command", "timeout"])
+        {
             fields[key] = value
         }
         guard let typeNode = fields["type"] else {
@@ -98,7 +103,8 @@ public struct NotificationChannel: Sendable, Equatable {
         case "webhook":
             guard let urlNode = fields["url"] else { throw reader.fail(node, "webhook channel '\(name)' needs 'url'") }
             let url = try reader.string(urlNode, at: "\(path).url")
-            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+            else {
                 throw reader.fail(urlNode, "'\(path).url' must be an http:// or https:// URL, not '\(url)'")
             }
             var format = WebhookFormat.generic
@@ -151,9 +157,12 @@ public struct DeliverySettings: Sendable, Equatable {
 
     static func read(_ node: Node, _ reader: YAMLReader) throws(ConfigError) -> DeliverySettings {
         var settings = DeliverySettings()
-        for (key, value) in try reader.mapping(node, at: "delivery", known: [
-            "attempts", "initial_backoff", "max_backoff", "breaker_failures", "breaker_cooldown", "poll_interval",
-        ]) {
+        for (key, value) in try reader.mapping(
+            node, at: "delivery",
+            known: [
+                "attempts", "initial_backoff", "max_backoff", "breaker_failures", "breaker_cooldown", "poll_interval",
+            ])
+        {
             let path = "delivery.\(key)"
             switch key {
             case "attempts": settings.attempts = try reader.int(value, at: path, minimum: 1)

@@ -78,8 +78,10 @@ struct YAMLReader {
     /// A size such as `1MiB`, `512KiB` or a plain number of bytes.
     func size(_ node: Node, at keyPath: String) throws(ConfigError) -> Int {
         let text = try string(node, at: keyPath).replacingOccurrences(of: " ", with: "")
-        let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000),
-                                      ("MB", 1_000_000), ("KB", 1000), ("kB", 1000), ("B", 1)]
+        let units: [(String, Int)] = [
+            ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000),
+            ("MB", 1_000_000), ("KB", 1000), ("kB", 1000), ("B", 1),
+        ]
         for (suffix, factor) in units where text.hasSuffix(suffix) {
             if let number = Int(text.dropLast(suffix.count)), number > 0 { return number * factor }
         }

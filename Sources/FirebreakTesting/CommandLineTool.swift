@@ -1,8 +1,9 @@
 import Foundation
 import Subprocess
 import SystemPackage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs the built `firebreak` binary as a real child process.
@@ -50,10 +51,11 @@ public enum CommandLineTool {
             environment: .custom(env.map { Array("\($0.key)=\($0.value)".utf8) + [0] }),
             workingDirectory: FilePath(directory),
             output: .string(limit: 16 << 20), error: .string(limit: 16 << 20))
-        let status: Int32 = switch result.terminationStatus {
-        case .exited(let code): code
-        case .signaled(let signal): 128 + signal
-        }
+        let status: Int32 =
+            switch result.terminationStatus {
+            case .exited(let code): code
+            case .signaled(let signal): 128 + signal
+            }
         return Result(status: status, stdout: result.standardOutput, stderr: result.standardError)
     }
 }

@@ -15,8 +15,10 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts `firebreak serve --port 0 ARGUMENTS` in `directory` and waits until it listens.
-    public static func start(in directory: URL, arguments: [String] = [], environment: [String: String] = [:],
-                             logName: String = "serve.log") async throws -> ServerProcess {
+    public static func start(
+        in directory: URL, arguments: [String] = [], environment: [String: String] = [:],
+        logName: String = "serve.log"
+    ) async throws -> ServerProcess {
         let logFile = directory.appendingPathComponent(logName)
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: logFile)

@@ -23,14 +23,17 @@ public final class TemporaryDirectory: Sendable {
     @discardableResult
     public func write(_ name: String, _ text: String) -> String {
         let file = url.appendingPathComponent(name)
-        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(
+            at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: file.path, contents: Data(text.utf8))
         return file.path
     }
 
     /// The contents of `name`, or `nil`.
     public func read(_ name: String) -> String? {
-        FileManager.default.contents(atPath: url.appendingPathComponent(name).path).map { String(decoding: $0, as: UTF8.self) }
+        FileManager.default.contents(atPath: url.appendingPathComponent(name).path).map {
+            String(decoding: $0, as: UTF8.self)
+        }
     }
 
     /// The path of `name` inside the directory.

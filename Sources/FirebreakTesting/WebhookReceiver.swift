@@ -42,12 +42,14 @@ public final class WebhookReceiver: Sendable {
                 // Hang: never answer (until the client gives up or the server stops).
                 try await Task.sleep(for: .seconds(3600))
             }
-            return Response(status: .init(code: status), body: .init(byteBuffer: ByteBuffer(string: "status \(status)")))
+            return Response(
+                status: .init(code: status), body: .init(byteBuffer: ByteBuffer(string: "status \(status)")))
         }
         router.post("**", use: handler)
         router.get("**", use: handler)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
         let running = Task { try await app.runService(gracefulShutdownSignals: []) }
         var port = 0
         for await bound in stream {

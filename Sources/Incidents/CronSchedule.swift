@@ -26,7 +26,9 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
         "@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@weekly": "0 0 * * 0",
         "@monthly": "0 0 1 * *", "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *",
     ]
-    private static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    private static let monthNames = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
     private static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
     /// Parses an expression.
@@ -36,7 +38,9 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
         let expanded = Self.shorthands[trimmed.lowercased()] ?? trimmed
         let fields = expanded.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard fields.count == 5 else {
-            throw CronError("'\(text)' has \(fields.count) field(s); a cron schedule has 5: minute hour day-of-month month day-of-week (for example '0 2 * * *')")
+            throw CronError(
+                "'\(text)' has \(fields.count) field(s); a cron schedule has 5: minute hour day-of-month month day-of-week (for example '0 2 * * *')"
+            )
         }
         minutes = try Self.field(fields[0], name: "minute", range: 0...59, names: [])
         hours = try Self.field(fields[1], name: "hour", range: 0...23, names: [])
@@ -61,7 +65,9 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
                 return number
             }
             if let index = names.firstIndex(of: token.lowercased()) { return index + nameBase }
-            throw CronError("\(name) '\(token)' is not a number\(names.isEmpty ? "" : " or a name (\(names.joined(separator: ", ")))")")
+            throw CronError(
+                "\(name) '\(token)' is not a number\(names.isEmpty ? "" : " or a name (\(names.joined(separator: ", ")))")"
+            )
         }
         var result = Set<Int>()
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {

@@ -104,8 +104,9 @@ public struct IncidentEngine: Sendable {
         id: String, title: String, severity: Severity, summary: String? = nil, dedupKey: String? = nil,
         by actor: String, at time: Date
     ) -> Transition {
-        var incident = Incident(id: id, title: title, summary: summary, severity: severity, triggeredAt: time,
-                                dedupKey: dedupKey)
+        var incident = Incident(
+            id: id, title: title, summary: summary, severity: severity, triggeredAt: time,
+            dedupKey: dedupKey)
         var effects: [IncidentEffect] = [
             .record(TimelineEntry(kind: "opened", actor: actor, at: time, details: ["severity": severity.rawValue]))
         ]
@@ -126,7 +127,8 @@ public struct IncidentEngine: Sendable {
         func refuse() -> IncidentError {
             IncidentError(
                 .invalidTransition,
-                "cannot \(action.name) \(incident.id): it is \(incident.status.rawValue); allowed: \(Self.allowedActions(in: incident.status).joined(separator: ", "))")
+                "cannot \(action.name) \(incident.id): it is \(incident.status.rawValue); allowed: \(Self.allowedActions(in: incident.status).joined(separator: ", "))"
+            )
         }
         func record(_ kind: String, _ details: [String: String] = [:]) {
             effects.append(.record(TimelineEntry(kind: kind, actor: actor, at: time, details: details)))
@@ -172,7 +174,8 @@ public struct IncidentEngine: Sendable {
             if policy.postmortemRequiredToClose.contains(incident.severity) && !published {
                 throw IncidentError(
                     .postmortemRequired,
-                    "cannot close \(incident.id): a \(incident.severity.rawValue) incident needs a published post-mortem; generate one with 'firebreak postmortem generate \(incident.id)' and publish it with 'firebreak postmortem publish \(incident.id)'")
+                    "cannot close \(incident.id): a \(incident.severity.rawValue) incident needs a published post-mortem; generate one with 'firebreak postmortem generate \(incident.id)' and publish it with 'firebreak postmortem publish \(incident.id)'"
+                )
             }
             next.status = .closed
             next.closedAt = time
@@ -226,20 +229,29 @@ public struct IncidentEngine: Sendable {
             // than leave it due for ever.
             var next = incident
             next.escalation = nil
-            return Transition(incident: next, effects: [
-                .record(TimelineEntry(kind: "escalation_stopped", actor: "system", at: time, details: [
-                    "reason": "escalation policy '\(state.policy)' has no level \(state.nextLevel + 1) in the current configuration",
-                ])),
-                .cancelEscalation,
-            ])
+            return Transition(
+                incident: next,
+                effects: [
+                    .record(
+                        TimelineEntry(
+                            kind: "escalation_stopped", actor: "system", at: time,
+                            details: [
+                                "reason":
+                                    "escalation policy '\(state.policy)' has no level \(state.nextLevel + 1) in the current configuration"
+                            ])),
+                    .cancelEscalation,
+                ])
         }
         var next = incident
         let level = escalation.levels[state.nextLevel]
         var effects: [IncidentEffect] = [
-            .record(TimelineEntry(kind: "escalated", actor: "system", at: time, details: [
-                "level": String(state.nextLevel + 1), "cycle": String(state.cycle + 1),
-                "channels": level.notify.joined(separator: ","),
-            ])),
+            .record(
+                TimelineEntry(
+                    kind: "escalated", actor: "system", at: time,
+                    details: [
+                        "level": String(state.nextLevel + 1), "cycle": String(state.cycle + 1),
+                        "channels": level.notify.joined(separator: ","),
+                    ])),
             .notify(channels: level.notify, event: "escalated"),
         ]
         var following = state

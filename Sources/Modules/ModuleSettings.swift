@@ -9,7 +9,9 @@ public struct ModuleSettings: Sendable, Equatable {
     /// Circuit breakers of health checks.
     public var breaker: BreakerSettings
 
-    public init(repository: String? = nil, retention: Retention = Retention(), breaker: BreakerSettings = BreakerSettings()) {
+    public init(
+        repository: String? = nil, retention: Retention = Retention(), breaker: BreakerSettings = BreakerSettings()
+    ) {
         self.repository = repository
         self.retention = retention
         self.breaker = breaker

@@ -35,7 +35,8 @@ public struct DefaultSender: ChannelSender {
         case .log:
             var logger = self.logger
             logger[metadataKey: "incident.id"] = .string(message.incident.id)
-            logger.notice("\(message.text)", metadata: ["channel": .string(channel.name), "event": .string(message.event)])
+            logger.notice(
+                "\(message.text)", metadata: ["channel": .string(channel.name), "event": .string(message.event)])
         case .webhook(let url, let format, let headers):
             try await post(message, url: url, format: format, headers: headers, timeout: channel.timeout)
         case .command(let argv):
@@ -43,8 +44,10 @@ public struct DefaultSender: ChannelSender {
         }
     }
 
-    private func post(_ message: Message, url: String, format: NotificationChannel.WebhookFormat, headers: [String: String],
-                      timeout: Duration) async throws {
+    private func post(
+        _ message: Message, url: String, format: NotificationChannel.WebhookFormat, headers: [String: String],
+        timeout: Duration
+    ) async throws {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -69,8 +72,13 @@ public struct DefaultSender: ChannelSender {
         let executable: Executable = argv[0].contains("/") ? .path(FilePath(argv[0])) : .name(argv[0])
         // The message goes in through an unlinked temporary file rather than a pipe, so a program that exits
         // without reading its input is no error of ours.
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("firebreak-message-\(UUID().uuidString)").path
-        guard FileManager.default.createFile(atPath: path, contents: message.json(), attributes: [.posixPermissions: 0o600]) else {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "firebreak-message-\(UUID().uuidString)"
+        ).path
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: message.json(), attributes: [.posixPermissions: 0o600])
+        else {
             throw DeliveryError("cannot write the message for \(argv[0]) to \(path)")
         }
         let input = try FileDescriptor.open(FilePath(path), .readOnly)
@@ -83,7 +91,8 @@ public struct DefaultSender: ChannelSender {
             group.addTask {
                 let outcome = try await Subprocess.run(
                     executable, arguments: Arguments(Array(argv.dropFirst())), environment: environment,
-                    input: .fileDescriptor(input, closeAfterSpawningProcess: true), output: .string(limit: 64 * 1024), error: .combinedWithOutput)
+                    input: .fileDescriptor(input, closeAfterSpawningProcess: true), output: .string(limit: 64 * 1024),
+                    error: .combinedWithOutput)
                 return (outcome.terminationStatus.isSuccess, outcome.standardOutput)
             }
             group.addTask {

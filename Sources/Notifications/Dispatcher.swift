@@ -24,8 +24,10 @@ public actor Dispatcher {
     public private(set) var lastTick: Date?
 
     /// Creates a dispatcher.
-    public init(store: Store, config: FirebreakConfig, sender: any ChannelSender, logger: Logger,
-                now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: Store, config: FirebreakConfig, sender: any ChannelSender, logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.channels = config.channels
         self.settings = config.delivery
@@ -37,7 +39,9 @@ public actor Dispatcher {
 
     /// Polls the outbox until cancelled, then waits for deliveries in flight.
     public func run() async {
-        logger.info("notification dispatcher started", metadata: ["channels": .string(channels.keys.sorted().joined(separator: ","))])
+        logger.info(
+            "notification dispatcher started",
+            metadata: ["channels": .string(channels.keys.sorted().joined(separator: ","))])
         while !Task.isCancelled {
             tick()
             try? await Task.sleep(for: settings.pollInterval)
@@ -76,12 +80,17 @@ public actor Dispatcher {
         for item in items {
             guard let channel = channels[name] else {
                 // A channel removed from the configuration: keep the row and say why, never drop it.
-                record(failure: "channel '\(name)' is not configured; add it to firebreak.yml, then 'firebreak dlq replay \(item.id)'",
-                       item, channel: name, final: true)
+                record(
+                    failure:
+                        "channel '\(name)' is not configured; add it to firebreak.yml, then 'firebreak dlq replay \(item.id)'",
+                    item, channel: name, final: true)
                 continue
             }
-            var breaker = breakers[name] ?? CircuitBreaker(threshold: settings.breakerFailures,
-                                                           cooldown: settings.breakerCooldown.seconds)
+            var breaker =
+                breakers[name]
+                ?? CircuitBreaker(
+                    threshold: settings.breakerFailures,
+                    cooldown: settings.breakerCooldown.seconds)
             if let until = breaker.permit(at: now()) {
                 breakers[name] = breaker
                 try? store.postponeNotification(id: item.id, until: until)
@@ -93,8 +102,11 @@ public actor Dispatcher {
                 try await sender.send(Message(item, incident: incident, publicURL: publicURL), to: channel)
                 breakers[name, default: breaker].succeeded()
                 try store.markNotificationSent(id: item.id, at: now())
-                Counter(label: "firebreak_notifications_total", dimensions: [("channel", name), ("result", "sent")]).increment()
-                logger.debug("notification delivered", metadata: ["notification.id": .stringConvertible(item.id), "channel": .string(name)])
+                Counter(label: "firebreak_notifications_total", dimensions: [("channel", name), ("result", "sent")])
+                    .increment()
+                logger.debug(
+                    "notification delivered",
+                    metadata: ["notification.id": .stringConvertible(item.id), "channel": .string(name)])
             } catch {
                 breakers[name, default: breaker].failed(at: now())
                 let final = item.attempts + 1 >= settings.attempts
@@ -108,25 +120,33 @@ public actor Dispatcher {
         do {
             try store.markNotificationFailed(id: item.id, error: failure, retryAt: retryAt)
         } catch {
-            logger.error("cannot record a failed notification: \(error)", metadata: ["notification.id": .stringConvertible(item.id)])
+            logger.error(
+                "cannot record a failed notification: \(error)",
+                metadata: ["notification.id": .stringConvertible(item.id)])
             return
         }
-        Counter(label: "firebreak_notifications_total", dimensions: [("channel", channel), ("result", final ? "dead" : "failed")]).increment()
+        Counter(
+            label: "firebreak_notifications_total",
+            dimensions: [("channel", channel), ("result", final ? "dead" : "failed")]
+        ).increment()
         var logger = self.logger
         logger[metadataKey: "incident.id"] = .string(item.incidentID)
         if final {
-            logger.error("notification is a dead letter after \(item.attempts + 1) attempts: \(failure); replay it with 'firebreak dlq replay \(item.id)'",
-                         metadata: ["notification.id": .stringConvertible(item.id), "channel": .string(channel)])
+            logger.error(
+                "notification is a dead letter after \(item.attempts + 1) attempts: \(failure); replay it with 'firebreak dlq replay \(item.id)'",
+                metadata: ["notification.id": .stringConvertible(item.id), "channel": .string(channel)])
         } else {
-            logger.warning("notification failed, will retry: \(failure)",
-                           metadata: ["notification.id": .stringConvertible(item.id), "channel": .string(channel)])
+            logger.warning(
+                "notification failed, will retry: \(failure)",
+                metadata: ["notification.id": .stringConvertible(item.id), "channel": .string(channel)])
         }
     }
 
     /// Equal jitter: a random delay between half and all of `initial × 2^(attempt-1)`, capped at `max`, so retries never bunch at zero.
     func backoff(attempt: Int) -> TimeInterval {
-        let ceiling = min(settings.maxBackoff.seconds,
-                          settings.initialBackoff.seconds * pow(2, Double(max(0, attempt - 1))))
+        let ceiling = min(
+            settings.maxBackoff.seconds,
+            settings.initialBackoff.seconds * pow(2, Double(max(0, attempt - 1))))
         return ceiling <= 0 ? 0 : Double.random(in: ceiling / 2...ceiling)
     }
 }

@@ -2,147 +2,147 @@
 /// when neither `--template` nor `./templates/postmortem.md.mustache` exists.
 enum DefaultTemplate {
     static let text = #"""
-# Post-mortem: {{{incident.title}}}
+        # Post-mortem: {{{incident.title}}}
 
-| | |
-|---|---|
-| Incident | {{{incident.id}}} |
-| Date | {{{incident.date}}} |
-| Status | {{{postmortem.status}}} |
-| Severity | {{{incident.severity}}} (highest: {{{metrics.highest_severity}}}) |
-| Commander | {{{incident.commander}}} |
-| Responders | {{{responders}}} |
-| Generated | {{{postmortem.generated_at}}} by Firebreak from the incident's store |
+        | | |
+        |---|---|
+        | Incident | {{{incident.id}}} |
+        | Date | {{{incident.date}}} |
+        | Status | {{{postmortem.status}}} |
+        | Severity | {{{incident.severity}}} (highest: {{{metrics.highest_severity}}}) |
+        | Commander | {{{incident.commander}}} |
+        | Responders | {{{responders}}} |
+        | Generated | {{{postmortem.generated_at}}} by Firebreak from the incident's store |
 
-## Summary
+        ## Summary
 
-{{#incident.summary}}{{{incident.summary}}}
+        {{#incident.summary}}{{{incident.summary}}}
 
-{{/incident.summary}}
-_TODO (owner): in two or three sentences, what happened, who was affected and how it was fixed._
+        {{/incident.summary}}
+        _TODO (owner): in two or three sentences, what happened, who was affected and how it was fixed._
 
-## Impact
+        ## Impact
 
-{{{incident.id}}} was open for {{{metrics.ttr}}}. Time spent in each severity:
+        {{{incident.id}}} was open for {{{metrics.ttr}}}. Time spent in each severity:
 
-| Severity | Time |
-|---|---|
-{{#severity_time}}
-| {{{severity}}} | {{{duration}}} |
-{{/severity_time}}
+        | Severity | Time |
+        |---|---|
+        {{#severity_time}}
+        | {{{severity}}} | {{{duration}}} |
+        {{/severity_time}}
 
-_TODO (owner): who and what was affected (users, requests, data, money), and for how long._
+        _TODO (owner): who and what was affected (users, requests, data, money), and for how long._
 
-## Detection
+        ## Detection
 
-{{{detection}}}
+        {{{detection}}}
 
-## Trigger
+        ## Trigger
 
-{{{trigger}}}
+        {{{trigger}}}
 
-_TODO (owner): confirm or correct the trigger above._
+        _TODO (owner): confirm or correct the trigger above._
 
-## Resolution
+        ## Resolution
 
-{{{resolution}}}
+        {{{resolution}}}
 
-## Response metrics
+        ## Response metrics
 
-| Metric | Value |
-|---|---|
-| Time to acknowledge | {{{metrics.tta}}} |
-| Time to mitigate | {{{metrics.ttm}}} |
-| Time to resolve | {{{metrics.ttr}}} |
-| Escalations fired | {{{metrics.escalations}}} |
-| Notifications sent | {{{metrics.notifications_sent}}} |
-| Notifications failed | {{{metrics.notifications_failed}}} |
-| Runs | {{{metrics.runs}}} ({{{metrics.runs_failed}}} failed) |
+        | Metric | Value |
+        |---|---|
+        | Time to acknowledge | {{{metrics.tta}}} |
+        | Time to mitigate | {{{metrics.ttm}}} |
+        | Time to resolve | {{{metrics.ttr}}} |
+        | Escalations fired | {{{metrics.escalations}}} |
+        | Notifications sent | {{{metrics.notifications_sent}}} |
+        | Notifications failed | {{{metrics.notifications_failed}}} |
+        | Runs | {{{metrics.runs}}} ({{{metrics.runs_failed}}} failed) |
 
-### Milestones (UTC)
+        ### Milestones (UTC)
 
-| Milestone | Time | After trigger |
-|---|---|---|
-{{#milestones}}
-| {{{name}}} | {{{at}}} | {{{after}}} |
-{{/milestones}}
+        | Milestone | Time | After trigger |
+        |---|---|---|
+        {{#milestones}}
+        | {{{name}}} | {{{at}}} | {{{after}}} |
+        {{/milestones}}
 
-## Root causes and contributing factors
+        ## Root causes and contributing factors
 
-_TODO (owner): the root causes, and the factors that made the incident possible or worse. Ask "why" until the answer is a change you can make._
+        _TODO (owner): the root causes, and the factors that made the incident possible or worse. Ask "why" until the answer is a change you can make._
 
-## Lessons
+        ## Lessons
 
-### What went well
+        ### What went well
 
-_TODO (owner)_
+        _TODO (owner)_
 
-### What went wrong
+        ### What went wrong
 
-_TODO (owner)_
+        _TODO (owner)_
 
-### Where we got lucky
+        ### Where we got lucky
 
-_TODO (owner)_
+        _TODO (owner)_
 
-## Action items
+        ## Action items
 
-| Type | Action | Owner | Status | Link |
-|---|---|---|---|---|
-{{#action_items}}
-| {{{type}}} | {{{text}}} | {{{owner}}} | {{{status}}} | {{{link}}} |
-{{/action_items}}
-{{^action_items}}
-| | _TODO: add with `firebreak postmortem action add {{{incident.id}}} --type prevent --owner NAME "text"`_ | | | |
-{{/action_items}}
+        | Type | Action | Owner | Status | Link |
+        |---|---|---|---|---|
+        {{#action_items}}
+        | {{{type}}} | {{{text}}} | {{{owner}}} | {{{status}}} | {{{link}}} |
+        {{/action_items}}
+        {{^action_items}}
+        | | _TODO: add with `firebreak postmortem action add {{{incident.id}}} --type prevent --owner NAME "text"`_ | | | |
+        {{/action_items}}
 
-## Supporting information
+        ## Supporting information
 
-### Timeline (UTC)
+        ### Timeline (UTC)
 
-| Time | Event | By |
-|---|---|---|
-{{{timeline_rows}}}
-### Runs
+        | Time | Event | By |
+        |---|---|---|
+        {{{timeline_rows}}}
+        ### Runs
 
-{{#runs}}
-#### {{{id}}}: {{{runbook}}} ({{{status}}}, {{{duration}}})
+        {{#runs}}
+        #### {{{id}}}: {{{runbook}}} ({{{status}}}, {{{duration}}})
 
-| Step | Status | Attempts | Exit | Duration |
-|---|---|---|---|---|
-{{#steps}}
-| {{{name}}} | {{{status}}} | {{{attempts}}} | {{{exit_code}}} | {{{duration}}} |
-{{/steps}}
-{{#steps}}
-{{#output}}
+        | Step | Status | Attempts | Exit | Duration |
+        |---|---|---|---|---|
+        {{#steps}}
+        | {{{name}}} | {{{status}}} | {{{attempts}}} | {{{exit_code}}} | {{{duration}}} |
+        {{/steps}}
+        {{#steps}}
+        {{#output}}
 
-Output of `{{{name}}}` (last lines, redacted):
+        Output of `{{{name}}}` (last lines, redacted):
 
-{{{output}}}
-{{/output}}
-{{/steps}}
+        {{{output}}}
+        {{/output}}
+        {{/steps}}
 
-{{/runs}}
-{{^runs}}
-No runbook ran for this incident.
+        {{/runs}}
+        {{^runs}}
+        No runbook ran for this incident.
 
-{{/runs}}
-### Backups, restores and drills
+        {{/runs}}
+        ### Backups, restores and drills
 
-{{#modules}}
-- {{{text}}}
-{{/modules}}
-{{^modules}}
-No module results are recorded for this incident's runs.
-{{/modules}}
+        {{#modules}}
+        - {{{text}}}
+        {{/modules}}
+        {{^modules}}
+        No module results are recorded for this incident's runs.
+        {{/modules}}
 
-### Alerts
+        ### Alerts
 
-{{#alerts}}
-- **{{{name}}}** from {{{source}}}: {{{status}}}, fired {{{fired}}} time(s), first {{{first_seen}}}, last {{{last_seen}}}{{#labels}}; labels {{{labels}}}{{/labels}}{{#url}}; [source]({{{url}}}){{/url}}
-{{/alerts}}
-{{^alerts}}
-No alerts are attached to this incident.
-{{/alerts}}
-"""#
+        {{#alerts}}
+        - **{{{name}}}** from {{{source}}}: {{{status}}}, fired {{{fired}}} time(s), first {{{first_seen}}}, last {{{last_seen}}}{{#labels}}; labels {{{labels}}}{{/labels}}{{#url}}; [source]({{{url}}}){{/url}}
+        {{/alerts}}
+        {{^alerts}}
+        No alerts are attached to this incident.
+        {{/alerts}}
+        """#
 }

@@ -14,14 +14,19 @@ enum PostmortemContext {
             "assignee": cell(incident.assignee ?? "-"), "triggered_at": time(metrics.triggeredAt),
         ]
         if let summary = incident.summary, !summary.isEmpty { incidentValues["summary"] = summary }
-        for (key, value) in [("acknowledged_at", metrics.acknowledgedAt), ("mitigated_at", metrics.mitigatedAt),
-                             ("resolved_at", metrics.resolvedAt), ("closed_at", incident.closedAt)] {
+        for (key, value) in [
+            ("acknowledged_at", metrics.acknowledgedAt), ("mitigated_at", metrics.mitigatedAt),
+            ("resolved_at", metrics.resolvedAt), ("closed_at", incident.closedAt),
+        ] {
             if let value { incidentValues[key] = time(value) }
         }
         let machineActors: Set<String> = ["system", "firebreak", "router"]
         let sources = Set(input.alerts.map(\.alert.source))
         var responders: [String] = []
-        for event in input.events where !machineActors.contains(event.actor) && !sources.contains(event.actor) && !responders.contains(event.actor) {
+        for event in input.events
+        where !machineActors.contains(event.actor) && !sources.contains(event.actor)
+            && !responders.contains(event.actor)
+        {
             responders.append(event.actor)
         }
         // The rows twice: as a list for templates that lay them out their own way, and pre-rendered as table rows
@@ -38,7 +43,9 @@ enum PostmortemContext {
         }
         return [
             "incident": incidentValues,
-            "postmortem": ["status": input.status.rawValue.replacingOccurrences(of: "_", with: " "), "generated_at": time(now)],
+            "postmortem": [
+                "status": input.status.rawValue.replacingOccurrences(of: "_", with: " "), "generated_at": time(now),
+            ],
             "responders": responders.isEmpty ? "_TODO: list the responders_" : cell(responders.joined(separator: ", ")),
             "metrics": metricValues(metrics),
             "severity_time": Severity.allCases.compactMap { severity -> [String: Any]? in
@@ -54,8 +61,11 @@ enum PostmortemContext {
             "modules": modules(input),
             "alerts": input.alerts.map(alert),
             "action_items": input.actionItems.map { item -> [String: Any] in
-                ["type": item.type.rawValue, "text": cell(item.text), "owner": cell(item.owner), "status": item.status,
-                 "link": item.link.map { "[link](\($0))" } ?? "-"]
+                [
+                    "type": item.type.rawValue, "text": cell(item.text), "owner": cell(item.owner),
+                    "status": item.status,
+                    "link": item.link.map { "[link](\($0))" } ?? "-",
+                ]
             },
         ]
     }
@@ -68,29 +78,38 @@ enum PostmortemContext {
             "ttr": optional(metrics.timeToResolve, "not resolved yet"),
             "highest_severity": metrics.highestSeverity.rawValue,
             "escalations": metrics.escalations, "notifications_sent": metrics.notificationsSent,
-            "notifications_failed": metrics.notificationsFailed, "runs": metrics.runs, "runs_failed": metrics.runsFailed,
+            "notifications_failed": metrics.notificationsFailed, "runs": metrics.runs,
+            "runs_failed": metrics.runsFailed,
         ]
-        for (key, value) in [("tta_seconds", metrics.timeToAcknowledge), ("ttm_seconds", metrics.timeToMitigate),
-                             ("ttr_seconds", metrics.timeToResolve)] {
+        for (key, value) in [
+            ("tta_seconds", metrics.timeToAcknowledge), ("ttm_seconds", metrics.timeToMitigate),
+            ("ttr_seconds", metrics.timeToResolve),
+        ] {
             if let value { values[key] = Int(value.rounded()) }
         }
         return values
     }
 
     static func milestones(_ metrics: ResponseMetrics) -> [[String: Any]] {
-        [("Triggered", metrics.triggeredAt as Date?), ("Acknowledged", metrics.acknowledgedAt),
-         ("Mitigated", metrics.mitigatedAt), ("Resolved", metrics.resolvedAt)].map { name, at in
-            ["name": name, "at": at.map(time) ?? "-",
-             "after": at.map { duration($0.timeIntervalSince(metrics.triggeredAt)) } ?? "-"]
+        [
+            ("Triggered", metrics.triggeredAt as Date?), ("Acknowledged", metrics.acknowledgedAt),
+            ("Mitigated", metrics.mitigatedAt), ("Resolved", metrics.resolvedAt),
+        ].map { name, at in
+            [
+                "name": name, "at": at.map(time) ?? "-",
+                "after": at.map { duration($0.timeIntervalSince(metrics.triggeredAt)) } ?? "-",
+            ]
         }
     }
 
     static func detection(_ input: PostmortemInput, metrics: ResponseMetrics) -> String {
         if let first = input.alerts.min(by: { $0.firstSeen < $1.firstSeen }) {
-            return "Detected by the alert **\(first.alert.name)** from \(first.alert.source) at \(time(first.firstSeen))."
+            return
+                "Detected by the alert **\(first.alert.name)** from \(first.alert.source) at \(time(first.firstSeen))."
         }
         let opener = input.events.first { $0.kind == "opened" }?.actor ?? "unknown"
-        return "Declared by \(opener) at \(time(metrics.triggeredAt)); no alert was attached. _TODO (owner): why did monitoring not catch it?_"
+        return
+            "Declared by \(opener) at \(time(metrics.triggeredAt)); no alert was attached. _TODO (owner): why did monitoring not catch it?_"
     }
 
     static func trigger(_ input: PostmortemInput) -> String {
@@ -104,12 +123,17 @@ enum PostmortemContext {
     static func resolution(_ input: PostmortemInput, metrics: ResponseMetrics) -> String {
         var lines: [String] = []
         if let mitigated = input.events.first(where: { $0.kind == "mitigated" }) {
-            lines.append("Mitigated by \(mitigated.actor) at \(time(mitigated.at))\(mitigated.details["note"].map { ": \($0)" } ?? ".")")
+            lines.append(
+                "Mitigated by \(mitigated.actor) at \(time(mitigated.at))\(mitigated.details["note"].map { ": \($0)" } ?? ".")"
+            )
         }
         if let resolved = metrics.resolvedAt, let event = input.events.last(where: { $0.kind == "resolved" }) {
-            lines.append("Resolved by \(event.actor) at \(time(resolved))\(event.details["note"].map { ": \($0)" } ?? ".")")
+            lines.append(
+                "Resolved by \(event.actor) at \(time(resolved))\(event.details["note"].map { ": \($0)" } ?? ".")")
         }
-        let succeeded = input.runs.filter { $0.run.status == .succeeded }.map { "\($0.run.displayID) (\($0.run.runbookID))" }
+        let succeeded = input.runs.filter { $0.run.status == .succeeded }.map {
+            "\($0.run.displayID) (\($0.run.runbookID))"
+        }
         if !succeeded.isEmpty { lines.append("Runbooks that ran to completion: \(succeeded.joined(separator: ", ")).") }
         lines.append("_TODO (owner): what fixed it, and what was tried first._")
         return lines.joined(separator: "\n\n")
@@ -123,23 +147,37 @@ enum PostmortemContext {
                 "exit_code": step.exitCode.map(String.init) ?? "-",
                 "duration": step.durationMs.map { duration(Double($0) / 1000) } ?? "-",
             ]
-            let tail = (detail.attempts[step.index]?.last?.output ?? "").split(separator: "\n", omittingEmptySubsequences: false)
-                .suffix(6).joined(separator: "\n").trimmingCharacters(in: .newlines)
+            let tail = (detail.attempts[step.index]?.last?.output ?? "").split(
+                separator: "\n", omittingEmptySubsequences: false
+            )
+            .suffix(6).joined(separator: "\n").trimmingCharacters(in: .newlines)
             if !tail.isEmpty { values["output"] = codeBlock(tail) }
             return values
         }
-        let elapsed = run.finishedAt.map { duration($0.timeIntervalSince(run.startedAt)) } ?? "still \(run.status.rawValue)"
-        return ["id": run.displayID, "runbook": cell(run.runbookID), "title": cell(run.title), "status": run.status.rawValue,
-                "duration": elapsed, "started_at": time(run.startedAt), "steps": steps]
+        let elapsed =
+            run.finishedAt.map { duration($0.timeIntervalSince(run.startedAt)) } ?? "still \(run.status.rawValue)"
+        return [
+            "id": run.displayID, "runbook": cell(run.runbookID), "title": cell(run.title),
+            "status": run.status.rawValue,
+            "duration": elapsed, "started_at": time(run.startedAt), "steps": steps,
+        ]
     }
 
     static func modules(_ input: PostmortemInput) -> [[String: Any]] {
         var items: [(Date, String)] = input.backups.map { backup in
-            (backup.createdAt, "\(time(backup.createdAt)) backup \(backup.id) of \(backup.source) (\(backup.reason), \(backup.bytes) bytes, sha256 \(backup.sha256.prefix(12))…) by \(backup.runID ?? "-")")
+            (
+                backup.createdAt,
+                "\(time(backup.createdAt)) backup \(backup.id) of \(backup.source) (\(backup.reason), \(backup.bytes) bytes, sha256 \(backup.sha256.prefix(12))…) by \(backup.runID ?? "-")"
+            )
         }
         items += input.drills.map { drill in
-            let figures = drill.status == "passed" ? "RTO \(drill.rtoMs ?? 0) ms, RPO \(duration(Double(drill.rpoMs ?? 0) / 1000))" : drill.message
-            return (drill.startedAt, "\(time(drill.startedAt)) drill \(drill.id) of \(drill.source): \(drill.status), \(figures)")
+            let figures =
+                drill.status == "passed"
+                ? "RTO \(drill.rtoMs ?? 0) ms, RPO \(duration(Double(drill.rpoMs ?? 0) / 1000))" : drill.message
+            return (
+                drill.startedAt,
+                "\(time(drill.startedAt)) drill \(drill.id) of \(drill.source): \(drill.status), \(figures)"
+            )
         }
         return items.sorted { $0.0 < $1.0 }.map { ["text": $0.1] }
     }
@@ -149,7 +187,8 @@ enum PostmortemContext {
             "name": record.alert.name, "source": record.alert.source, "status": record.alert.status.rawValue,
             "fired": record.fireCount, "first_seen": time(record.firstSeen), "last_seen": time(record.lastSeen),
         ]
-        let labels = record.alert.labels.sorted { $0.key < $1.key }.map { "`\($0.key)=\($0.value)`" }.joined(separator: ", ")
+        let labels = record.alert.labels.sorted { $0.key < $1.key }.map { "`\($0.key)=\($0.value)`" }.joined(
+            separator: ", ")
         if !labels.isEmpty { values["labels"] = labels }
         if let url = record.alert.url { values["url"] = url }
         return values
@@ -163,7 +202,8 @@ enum PostmortemContext {
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : String(value) }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
+        return
+            "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
     }
 
     static func day(_ date: Date) -> String {

@@ -27,10 +27,13 @@ public struct PostmortemGenerator: Sendable {
     /// template.
     /// - Throws: ``TemplateError`` naming the file, line and column of a syntax error, or a missing file.
     public init(templatePath: String?) throws(TemplateError) {
-        let path = templatePath ?? (FileManager.default.fileExists(atPath: Self.defaultTemplatePath) ? Self.defaultTemplatePath : nil)
+        let path =
+            templatePath
+            ?? (FileManager.default.fileExists(atPath: Self.defaultTemplatePath) ? Self.defaultTemplatePath : nil)
         if let path {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw TemplateError("\(path): no such template file (or it cannot be read); omit --template to use the default")
+                throw TemplateError(
+                    "\(path): no such template file (or it cannot be read); omit --template to use the default")
             }
             try self.init(text: String(decoding: data, as: UTF8.self), source: path)
         } else {
@@ -43,7 +46,9 @@ public struct PostmortemGenerator: Sendable {
         do {
             template = try MustacheTemplate(string: text)
         } catch let error as MustacheTemplate.ParserError {
-            throw TemplateError("\(source):\(error.context.lineNumber):\(error.context.columnNumber): invalid template: \(Self.explain(error.error)) in: \(error.context.line.trimmingCharacters(in: .whitespaces))")
+            throw TemplateError(
+                "\(source):\(error.context.lineNumber):\(error.context.columnNumber): invalid template: \(Self.explain(error.error)) in: \(error.context.line.trimmingCharacters(in: .whitespaces))"
+            )
         } catch {
             throw TemplateError("\(source): invalid template: \(error)")
         }
@@ -52,7 +57,8 @@ public struct PostmortemGenerator: Sendable {
 
     static func explain(_ error: any Error) -> String {
         switch error {
-        case MustacheTemplate.Error.sectionCloseNameIncorrect: "a section is closed with a different name than it was opened"
+        case MustacheTemplate.Error.sectionCloseNameIncorrect:
+            "a section is closed with a different name than it was opened"
         case MustacheTemplate.Error.unfinishedName: "a tag is not closed with }}"
         case MustacheTemplate.Error.expectedSectionEnd: "a section is opened but never closed"
         default: "\(error)"

@@ -14,9 +14,13 @@ public struct PostmortemInput: Sendable {
     public var actionItems: [ActionItem]
     public var status: PostmortemStatus
 
-    public init(incident: Incident, events: [IncidentEvent], alerts: [AlertRecord] = [], notifications: [NotificationRecord] = [],
-                runs: [RunDetail] = [], backups: [BackupRecord] = [], drills: [DrillRecord] = [], actionItems: [ActionItem] = [],
-                status: PostmortemStatus = .draft) {
+    public init(
+        incident: Incident, events: [IncidentEvent], alerts: [AlertRecord] = [],
+        notifications: [NotificationRecord] = [],
+        runs: [RunDetail] = [], backups: [BackupRecord] = [], drills: [DrillRecord] = [],
+        actionItems: [ActionItem] = [],
+        status: PostmortemStatus = .draft
+    ) {
         self.incident = incident
         self.events = events
         self.alerts = alerts
@@ -44,7 +48,8 @@ public struct PostmortemInput: Sendable {
         }
         return PostmortemInput(
             incident: incident, events: try store.timeline(incidentID: incident.id),
-            alerts: try store.alerts(incidentID: incident.id), notifications: try store.notifications(incidentID: incident.id),
+            alerts: try store.alerts(incidentID: incident.id),
+            notifications: try store.notifications(incidentID: incident.id),
             runs: runs, backups: backups, drills: drills, actionItems: try store.actionItems(incidentID: incident.id),
             status: try store.postmortem(incidentID: incident.id)?.status ?? .draft)
     }
@@ -77,9 +82,11 @@ public struct ResponseMetrics: Sendable, Equatable {
         acknowledgedAt = events.first { $0.kind == "acknowledged" }?.at
         mitigatedAt = events.first { $0.kind == "mitigated" }?.at
         let lastResolved = events.last { $0.kind == "resolved" }
-        let reopenedAfter = lastResolved.map { resolved in events.contains { $0.kind == "reopened" && $0.id > resolved.id } } ?? false
+        let reopenedAfter =
+            lastResolved.map { resolved in events.contains { $0.kind == "reopened" && $0.id > resolved.id } } ?? false
         resolvedAt = reopenedAfter ? nil : lastResolved?.at
-        var severity = events.first { $0.kind == "opened" }?.details["severity"].flatMap(Severity.init(parsing:))
+        var severity =
+            events.first { $0.kind == "opened" }?.details["severity"].flatMap(Severity.init(parsing:))
             ?? input.incident.severity
         var highest = severity
         var since = triggeredAt

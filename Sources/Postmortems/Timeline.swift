@@ -16,33 +16,46 @@ enum Timeline {
         var entries: [Entry] = []
         entries.reserveCapacity(input.events.count + input.notifications.count)
         for event in input.events {
-            let key = event.kind.hasPrefix("alert_") ? "\(event.kind)|\(event.details["source"] ?? "")|\(event.details["key"] ?? "")" : nil
+            let key =
+                event.kind.hasPrefix("alert_")
+                ? "\(event.kind)|\(event.details["source"] ?? "")|\(event.details["key"] ?? "")" : nil
             entries.append(Entry(at: event.at, actor: event.actor, text: describe(event), key: key))
         }
         for notification in input.notifications {
             switch notification.status {
             case .sent:
-                entries.append(Entry(at: notification.sentAt ?? notification.createdAt, actor: "firebreak",
-                                     text: "Notified \(notification.channel) of \(notification.event)"
-                                         + (notification.attempts > 1 ? " after \(notification.attempts) attempts" : "")))
+                entries.append(
+                    Entry(
+                        at: notification.sentAt ?? notification.createdAt, actor: "firebreak",
+                        text: "Notified \(notification.channel) of \(notification.event)"
+                            + (notification.attempts > 1 ? " after \(notification.attempts) attempts" : "")))
             case .dead:
-                entries.append(Entry(at: notification.nextAttemptAt, actor: "firebreak",
-                                     text: "Notification of \(notification.event) to \(notification.channel) failed after \(notification.attempts) attempts: \(notification.lastError ?? "unknown error")"))
+                entries.append(
+                    Entry(
+                        at: notification.nextAttemptAt, actor: "firebreak",
+                        text:
+                            "Notification of \(notification.event) to \(notification.channel) failed after \(notification.attempts) attempts: \(notification.lastError ?? "unknown error")"
+                    ))
             case .pending:
                 continue
             }
         }
         for backup in input.backups {
-            entries.append(Entry(at: backup.createdAt, actor: backup.runID ?? "firebreak",
-                                 text: "Backup \(backup.id) of \(backup.source) (\(backup.reason))"))
+            entries.append(
+                Entry(
+                    at: backup.createdAt, actor: backup.runID ?? "firebreak",
+                    text: "Backup \(backup.id) of \(backup.source) (\(backup.reason))"))
         }
         for drill in input.drills {
-            entries.append(Entry(at: drill.startedAt, actor: drill.runID ?? "firebreak",
-                                 text: "Restore drill \(drill.id) of \(drill.source) \(drill.status)"
-                                     + (drill.rtoMs.map { ": RTO \($0) ms, RPO \((drill.rpoMs ?? 0) / 1000) s" } ?? "")))
+            entries.append(
+                Entry(
+                    at: drill.startedAt, actor: drill.runID ?? "firebreak",
+                    text: "Restore drill \(drill.id) of \(drill.source) \(drill.status)"
+                        + (drill.rtoMs.map { ": RTO \($0) ms, RPO \((drill.rpoMs ?? 0) / 1000) s" } ?? "")))
         }
         // A stable sort: events of the same instant keep their recorded order.
-        let ordered = entries.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        let ordered = entries.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(
+            \.element)
         return collapse(ordered)
     }
 
@@ -86,12 +99,16 @@ enum Timeline {
         case "severity_changed": return "Severity changed from \(details["from"] ?? "?") to \(details["to"] ?? "?")"
         case "note": return "Note: \(details["text"] ?? details["note"] ?? "")"
         case "assigned": return "Assigned to \(details["to"] ?? details["assignee"] ?? "?")"
-        case "escalated": return "Escalation level \(details["level"] ?? "?") fired, notifying \(details["channels"] ?? "?")"
+        case "escalated":
+            return "Escalation level \(details["level"] ?? "?") fired, notifying \(details["channels"] ?? "?")"
         case "escalation_stopped": return "Escalation stopped: \(details["reason"] ?? "")"
-        case "alert_fired": return "Alert \(details["name"] ?? "?") firing (\(details["source"] ?? "?"))\(details["summary"].map { ": \($0)" } ?? "")"
+        case "alert_fired":
+            return
+                "Alert \(details["name"] ?? "?") firing (\(details["source"] ?? "?"))\(details["summary"].map { ": \($0)" } ?? "")"
         case "alert_repeated": return "Alert \(details["name"] ?? "?") fired again"
         case "alert_resolved": return "Alert \(details["name"] ?? "?") resolved"
-        case "runbook_routed": return "Routed to runbook \(details["runbook"] ?? "?")\(details["reason"].map { " (\($0))" } ?? "")"
+        case "runbook_routed":
+            return "Routed to runbook \(details["runbook"] ?? "?")\(details["reason"].map { " (\($0))" } ?? "")"
         case "runbook_skipped": return "Runbook \(details["runbook"] ?? "?") not started: \(details["reason"] ?? "")"
         case "run_started": return "Run \(details["run"] ?? "?") of \(details["runbook"] ?? "?") started"
         case "run_resumed": return "Run \(details["run"] ?? "?") of \(details["runbook"] ?? "?") resumed"
@@ -100,12 +117,14 @@ enum Timeline {
             return "Run \(details["run"] ?? "?") of \(details["runbook"] ?? "?") \(event.kind.dropFirst(4))"
         case "step_finished":
             let exit = details["exit"].flatMap { $0.isEmpty ? nil : " (exit \($0))" } ?? ""
-            return "Step \(details["step"] ?? "?") of \(details["run"] ?? "?") \(details["status"] ?? "finished")\(exit)"
+            return
+                "Step \(details["step"] ?? "?") of \(details["run"] ?? "?") \(details["status"] ?? "finished")\(exit)"
         case let kind where kind.hasPrefix("postmortem_"):
             return "Post-mortem saved as \(kind.dropFirst(11).replacingOccurrences(of: "_", with: " "))"
         default:
             let text = details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-            return event.kind.replacingOccurrences(of: "_", with: " ").capitalizedFirst + (text.isEmpty ? "" : " (\(text))")
+            return event.kind.replacingOccurrences(of: "_", with: " ").capitalizedFirst
+                + (text.isEmpty ? "" : " (\(text))")
         }
     }
 }

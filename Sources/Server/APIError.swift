@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import Incidents
-import Runbooks
 import NIOCore
+import Runbooks
 import Store
 import Workflows
 
@@ -27,7 +27,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        let body = (try? JSONSerialization.data(withJSONObject: ["error": error, "detail": detail], options: [.sortedKeys, .withoutEscapingSlashes]))
+        let body =
+            (try? JSONSerialization.data(
+                withJSONObject: ["error": error, "detail": detail], options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{}".utf8)
         fields[.contentLength] = String(body.count)
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
@@ -43,7 +45,10 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             switch error.code {
             case .invalidInput: return APIError(.badRequest, "invalid_input", error.message)
             case .unchanged: return APIError(.badRequest, "unchanged", error.message)
-            default: return APIError(.conflict, error.code == .postmortemRequired ? "postmortem_required" : "invalid_transition", error.message)
+            default:
+                return APIError(
+                    .conflict, error.code == .postmortemRequired ? "postmortem_required" : "invalid_transition",
+                    error.message)
             }
         case let error as StoreError:
             switch error.code {
@@ -68,16 +73,23 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             switch error.status {
             case .contentTooLarge: return APIError(.contentTooLarge, "body_too_large", detail)
             case .notFound: return APIError(.notFound, "not_found", "no such route; see docs/api.md for the API")
-            case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "this route does not take \(detail)")
-            default: return APIError(error.status, error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"), detail)
+            case .methodNotAllowed:
+                return APIError(.methodNotAllowed, "method_not_allowed", "this route does not take \(detail)")
+            default:
+                return APIError(
+                    error.status, error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"),
+                    detail)
             }
         case is NIOTooManyBytesError:
-            return APIError(.contentTooLarge, "body_too_large", "the request body is too large; send less",
-                            headers: [.connection: "close"])
+            return APIError(
+                .contentTooLarge, "body_too_large", "the request body is too large; send less",
+                headers: [.connection: "close"])
         case let error as any HTTPResponseError:
             return APIError(error.status, "error", error.status.reasonPhrase)
         default:
-            return APIError(.internalServerError, "internal", "an unexpected error occurred; the server log has the details under this request id")
+            return APIError(
+                .internalServerError, "internal",
+                "an unexpected error occurred; the server log has the details under this request id")
         }
     }
 }

@@ -16,8 +16,10 @@ public actor EscalationScheduler {
     /// When the scheduler last looked for due escalations.
     public private(set) var lastTick: Date?
 
-    public init(store: Store, engine: IncidentEngine, logger: Logger, interval: Duration = .milliseconds(250),
-                now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: Store, engine: IncidentEngine, logger: Logger, interval: Duration = .milliseconds(250),
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.engine = engine
         self.logger = logger
@@ -53,11 +55,15 @@ public actor EscalationScheduler {
                 let engine = self.engine
                 let transition = try store.updateIncident(id: id, at: time) { try engine.escalate($0, at: time) }
                 fired.append(id)
-                let level = transition.effects.compactMap { effect -> String? in
-                    if case .record(let entry) = effect, entry.kind == "escalated" { return entry.details["level"] }
-                    return nil
-                }.first ?? "?"
-                Counter(label: "firebreak_escalations_fired_total", dimensions: [("severity", transition.incident.severity.rawValue)]).increment()
+                let level =
+                    transition.effects.compactMap { effect -> String? in
+                        if case .record(let entry) = effect, entry.kind == "escalated" { return entry.details["level"] }
+                        return nil
+                    }.first ?? "?"
+                Counter(
+                    label: "firebreak_escalations_fired_total",
+                    dimensions: [("severity", transition.incident.severity.rawValue)]
+                ).increment()
                 logger.warning("incident escalated to level \(level)", metadata: ["incident.id": .string(id)])
             } catch let error as IncidentError where error.code == .notDue {
                 // Acknowledged or re-planned since it was read: nothing to do.

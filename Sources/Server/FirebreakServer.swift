@@ -35,8 +35,10 @@ public struct FirebreakServer: Sendable {
 
     /// Wires the parts together. Metrics are bootstrapped here, once per process.
     /// - Throws: ``ConfigError`` when the SNS certificates configured cannot be loaded.
-    public init(store: Store, config: FirebreakConfig, logger: Logger, sender: (any ChannelSender)? = nil,
-                schedulerInterval: Duration = .milliseconds(250)) throws {
+    public init(
+        store: Store, config: FirebreakConfig, logger: Logger, sender: (any ChannelSender)? = nil,
+        schedulerInterval: Duration = .milliseconds(250)
+    ) throws {
         _ = FirebreakMetrics.registry
         self.store = store
         self.config = config
@@ -45,30 +47,38 @@ public struct FirebreakServer: Sendable {
         let engine = IncidentEngine(policy: config.policy)
         self.engine = engine
         scheduler = EscalationScheduler(store: store, engine: engine, logger: logger, interval: schedulerInterval)
-        dispatcher = Dispatcher(store: store, config: config, sender: sender ?? DefaultSender(logger: logger), logger: logger)
+        dispatcher = Dispatcher(
+            store: store, config: config, sender: sender ?? DefaultSender(logger: logger), logger: logger)
         let runsDirectory = (store.directory ?? FileManager.default.temporaryDirectory).appendingPathComponent("runs")
         self.runsDirectory = runsDirectory
-        launcher = RunLauncher(store: store, runbooksDirectory: config.runbooksDirectory, runsDirectory: runsDirectory,
-                               limit: config.server.concurrentRuns, logger: logger, modules: config.modules)
+        launcher = RunLauncher(
+            store: store, runbooksDirectory: config.runbooksDirectory, runsDirectory: runsDirectory,
+            limit: config.server.concurrentRuns, logger: logger, modules: config.modules)
         tokens = TokenAuthority(store: store)
         limiter = RateLimiter(rate: config.server.rateLimit, burst: config.server.rateBurst)
         webhookLimiter = RateLimiter(rate: config.webhooks.rateLimit, burst: config.webhooks.rateBurst)
         sns = try SNSVerifier(settings: config.webhooks.cloudwatch)
-        pipeline = AlertPipeline(store: store, engine: engine, policy: config.alerts,
-                                 routes: RouteTable(directory: config.runbooksDirectory, logger: logger),
-                                 launcher: launcher, logger: logger)
+        pipeline = AlertPipeline(
+            store: store, engine: engine, policy: config.alerts,
+            routes: RouteTable(directory: config.runbooksDirectory, logger: logger),
+            launcher: launcher, logger: logger)
         monitor = HealthMonitor(store: store, breaker: config.modules.breaker)
-        health = HealthReporter(store: store, dataDirectory: store.directory, minFreeDiskBytes: config.server.minFreeDiskBytes,
-                                monitor: monitor, checks: config.healthChecks)
+        health = HealthReporter(
+            store: store, dataDirectory: store.directory, minFreeDiskBytes: config.server.minFreeDiskBytes,
+            monitor: monitor, checks: config.healthChecks)
         openLimiter = RateLimiter(rate: config.server.rateLimit, burst: config.server.rateBurst)
         modules = ModuleScheduler(
             config: config,
             backups: BackupEngine(store: store, repository: config.modules.repository(dataDirectory: store.directory)),
             monitor: monitor, pipeline: pipeline, logger: logger)
         if !config.webhooks.cloudwatch.verifySignatures {
-            logger.warning("webhooks.cloudwatch.verify_signatures is off: anyone who can reach /webhooks/cloudwatch with a token can forge CloudWatch alarms")
+            logger.warning(
+                "webhooks.cloudwatch.verify_signatures is off: anyone who can reach /webhooks/cloudwatch with a token can forge CloudWatch alarms"
+            )
         } else if config.webhooks.cloudwatch.certificates == nil {
-            logger.info("/webhooks/cloudwatch fetches each SNS signing certificate from Amazon (https://sns.<region>.amazonaws.com only), checks its chain and caches it; set webhooks.cloudwatch.certificates to verify offline")
+            logger.info(
+                "/webhooks/cloudwatch fetches each SNS signing certificate from Amazon (https://sns.<region>.amazonaws.com only), checks its chain and caches it; set webhooks.cloudwatch.certificates to verify offline"
+            )
         }
     }
 
@@ -76,16 +86,23 @@ public struct FirebreakServer: Sendable {
     public func makeRouter() -> Router<FirebreakContext> {
         let router = Router(context: FirebreakContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestMiddleware(maxBodyBytes: config.server.maxBodyBytes))
-        HealthRoutes(store: store, scheduler: scheduler, dispatcher: dispatcher, pipeline: pipeline, reporter: health,
-                     registry: FirebreakMetrics.registry, monitor: monitor)
-            .register(on: router.group().add(middleware: OpenAccessMiddleware(limiter: openLimiter)))
+        HealthRoutes(
+            store: store, scheduler: scheduler, dispatcher: dispatcher, pipeline: pipeline, reporter: health,
+            registry: FirebreakMetrics.registry, monitor: monitor
+        )
+        .register(on: router.group().add(middleware: OpenAccessMiddleware(limiter: openLimiter)))
         let api = router.group("api/v1").add(middleware: AccessMiddleware(tokens: tokens, limiter: limiter))
         IncidentRoutes(store: store, engine: engine).register(on: api)
         RunRoutes(store: store, launcher: launcher, runsDirectory: runsDirectory).register(on: api)
         let verdicts = TokenVerdictCache(authority: tokens)
-        WebhookRoutes(pipeline: pipeline, store: store, settings: config.webhooks, sns: sns, tokens: verdicts, logger: logger)
-            .register(webhooks: router.group("webhooks").add(middleware: WebhookAccess(tokens: verdicts, limiter: webhookLimiter)),
-                      pagerDuty: router.group("v2").add(middleware: WebhookAccess(tokens: verdicts, limiter: webhookLimiter, bodyKey: true)))
+        WebhookRoutes(
+            pipeline: pipeline, store: store, settings: config.webhooks, sns: sns, tokens: verdicts, logger: logger
+        )
+        .register(
+            webhooks: router.group("webhooks").add(
+                middleware: WebhookAccess(tokens: verdicts, limiter: webhookLimiter)),
+            pagerDuty: router.group("v2").add(
+                middleware: WebhookAccess(tokens: verdicts, limiter: webhookLimiter, bodyKey: true)))
         return router
     }
 
@@ -107,7 +124,8 @@ public struct FirebreakServer: Sendable {
     }
 
     /// Runs until SIGTERM or SIGINT, then stops accepting, finishes requests in flight and stops the loops.
-    public func run(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public func run(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws
+    {
         let scheduler = self.scheduler
         let dispatcher = self.dispatcher
         let modules = self.modules
@@ -128,7 +146,9 @@ public struct FirebreakServer: Sendable {
         try await group.run()
         let left = await launcher.runningCount
         if left > 0 {
-            logger.notice("\(left) run(s) were still executing; the next 'firebreak serve' continues them (or 'firebreak resume RUN-n')")
+            logger.notice(
+                "\(left) run(s) were still executing; the next 'firebreak serve' continues them (or 'firebreak resume RUN-n')"
+            )
         }
         logger.notice("stopped")
     }

@@ -3,8 +3,8 @@ import Hummingbird
 import Incidents
 import Metrics
 import Modules
-import Notifications
 import NIOCore
+import Notifications
 import Prometheus
 import Store
 import Views
@@ -60,8 +60,9 @@ struct HealthRoutes {
         let dependencies = snapshot.dependencies
         let healthy = checks.values.allSatisfy { $0.status == "ok" } && dependencies?.status != .unhealthy
         let status = !healthy ? "fail" : dependencies?.status == .degraded ? "degraded" : "ok"
-        let report = Report(status: status, checkedAt: snapshot.at, ageSeconds: (age * 10).rounded() / 10,
-                            checks: checks, dependencies: dependencies.map(HealthSummaryJSON.init))
+        let report = Report(
+            status: status, checkedAt: snapshot.at, ageSeconds: (age * 10).rounded() / 10,
+            checks: checks, dependencies: dependencies.map(HealthSummaryJSON.init))
         return try jsonResponse(report, status: healthy ? .ok : .serviceUnavailable)
     }
 
@@ -69,7 +70,11 @@ struct HealthRoutes {
     static func freshness(age: TimeInterval, staleAfter: TimeInterval) -> Check {
         age <= staleAfter
             ? Check(status: "ok", detail: String(format: "database, disk and dependency checks ran %.1fs ago", age))
-            : Check(status: "fail", detail: String(format: "the background health checks last ran %.0fs ago (more than %.0fs); they have stopped", age, staleAfter))
+            : Check(
+                status: "fail",
+                detail: String(
+                    format: "the background health checks last ran %.0fs ago (more than %.0fs); they have stopped", age,
+                    staleAfter))
     }
 
     /// The alert writer: a batch that has been committing for more than `staleAfter` means webhooks hang.
@@ -77,7 +82,10 @@ struct HealthRoutes {
         guard let busyFor else { return Check(status: "ok", detail: "idle, waiting for alerts") }
         return busyFor <= staleAfter
             ? Check(status: "ok", detail: String(format: "committing a batch for %.1fs", busyFor))
-            : Check(status: "fail", detail: String(format: "a batch of alerts has been committing for %.0fs; webhooks are not answered", busyFor))
+            : Check(
+                status: "fail",
+                detail: String(
+                    format: "a batch of alerts has been committing for %.0fs; webhooks are not answered", busyFor))
     }
 
     static func loop(_ name: String, _ lastTick: Date?, now: Date) -> Check {
@@ -93,14 +101,18 @@ struct HealthRoutes {
         if let incidents = try? store.incidentCounts() {
             for status in IncidentStatus.allCases {
                 for severity in Severity.allCases {
-                    Metrics.Gauge(label: "firebreak_incidents", dimensions: [("status", status.rawValue), ("severity", severity.rawValue)])
-                        .record(incidents[status]?[severity] ?? 0)
+                    Metrics.Gauge(
+                        label: "firebreak_incidents",
+                        dimensions: [("status", status.rawValue), ("severity", severity.rawValue)]
+                    )
+                    .record(incidents[status]?[severity] ?? 0)
                 }
             }
         }
         if let runs = try? store.runCounts() {
             for status in RunStatus.allCases {
-                Metrics.Gauge(label: "firebreak_runs", dimensions: [("status", status.rawValue)]).record(runs[status] ?? 0)
+                Metrics.Gauge(label: "firebreak_runs", dimensions: [("status", status.rawValue)]).record(
+                    runs[status] ?? 0)
             }
         }
         if let notifications = try? store.notificationCounts() {
@@ -112,8 +124,9 @@ struct HealthRoutes {
         HealthMetrics.record(breakers: await monitor.breakerStates)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
     }
 }
 

@@ -36,7 +36,10 @@ struct IncidentRoutes {
         var status: IncidentStatus?
         if let text = query["status"].map(String.init) {
             guard let parsed = IncidentStatus(rawValue: text) else {
-                throw APIError(.badRequest, "invalid_query", "status must be one of \(IncidentStatus.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+                throw APIError(
+                    .badRequest, "invalid_query",
+                    "status must be one of \(IncidentStatus.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'"
+                )
             }
             status = parsed
         }
@@ -48,7 +51,8 @@ struct IncidentRoutes {
             severity = parsed
         }
         let limit = try Self.integer(query["limit"].map(String.init), name: "limit", default: 50, range: 1...500)
-        let offset = try Self.integer(query["offset"].map(String.init), name: "offset", default: 0, range: 0...Int(Int32.max))
+        let offset = try Self.integer(
+            query["offset"].map(String.init), name: "offset", default: 0, range: 0...Int(Int32.max))
         let incidents = try store.incidents(status: status, severity: severity, limit: limit, offset: offset)
         return try jsonResponse(Page(incidents: incidents.map { IncidentJSON($0) }, limit: limit, offset: offset))
     }
@@ -64,12 +68,14 @@ struct IncidentRoutes {
         let actor = context.actor(try body.string("by"))
         let now = Date()
         let engine = self.engine
-        let transition = try store.openIncident({ id in
-            engine.open(id: id, title: title, severity: severity, summary: summary, by: actor, at: now)
-        }, at: now, requestID: context.requestID)
+        let transition = try store.openIncident(
+            { id in
+                engine.open(id: id, title: title, severity: severity, summary: summary, by: actor, at: now)
+            }, at: now, requestID: context.requestID)
         context.logger.info("incident opened", metadata: ["incident.id": .string(transition.incident.id)])
-        return try jsonResponse(IncidentJSON(transition.incident), status: .created,
-                                headers: [.location: "/api/v1/incidents/\(transition.incident.id)"])
+        return try jsonResponse(
+            IncidentJSON(transition.incident), status: .created,
+            headers: [.location: "/api/v1/incidents/\(transition.incident.id)"])
     }
 
     @Sendable func show(_ request: Request, context: FirebreakContext) async throws -> Response {
@@ -87,8 +93,10 @@ struct IncidentRoutes {
 
     @Sendable func timeline(_ request: Request, context: FirebreakContext) async throws -> Response {
         let incident = try store.incident(id: try context.parameters.require("id"))
-        return try jsonResponse(Timeline(incident: incident.id,
-                                         events: try store.timeline(incidentID: incident.id).map(IncidentJSON.Event.init)))
+        return try jsonResponse(
+            Timeline(
+                incident: incident.id,
+                events: try store.timeline(incidentID: incident.id).map(IncidentJSON.Event.init)))
     }
 
     static let actions: [String: IncidentAction] = [
@@ -99,7 +107,9 @@ struct IncidentRoutes {
     @Sendable func act(_ request: Request, context: FirebreakContext) async throws -> Response {
         let name = try context.parameters.require("action")
         guard let action = Self.actions[name] else {
-            throw APIError(.notFound, "not_found", "no action '\(name)'; use one of ack, mitigate, resolve, reopen, close, severity, notes, assign")
+            throw APIError(
+                .notFound, "not_found",
+                "no action '\(name)'; use one of ack, mitigate, resolve, reopen, close, severity, notes, assign")
         }
         let body = try await JSONBody.read(request, allowed: ["by", "note"], allowEmpty: true)
         var chosen = action
@@ -129,11 +139,16 @@ struct IncidentRoutes {
         }
         let accept = request.headers[.accept] ?? ""
         let html = accept.contains("text/html") && !accept.hasPrefix("text/markdown")
-        let body = html ? PostmortemGenerator.html(markdown: markdown, title: "Post-mortem: \(incident.id) \(incident.title)") : markdown
+        let body =
+            html
+            ? PostmortemGenerator.html(markdown: markdown, title: "Post-mortem: \(incident.id) \(incident.title)")
+            : markdown
         return Response(
             status: .ok,
-            headers: [.contentType: html ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8",
-                      HTTPField.Name("X-Postmortem-Status")!: status],
+            headers: [
+                .contentType: html ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8",
+                HTTPField.Name("X-Postmortem-Status")!: status,
+            ],
             body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
@@ -143,22 +158,27 @@ struct IncidentRoutes {
         guard let severity = Severity(parsing: text) else {
             throw APIError(.badRequest, "invalid_field", "'severity' must be P0, P1, P2 or P3, not '\(text)'")
         }
-        return try await apply(.changeSeverity(severity), note: try body.string("note"), by: try body.string("by"), request, context)
+        return try await apply(
+            .changeSeverity(severity), note: try body.string("note"), by: try body.string("by"), request, context)
     }
 
     @Sendable func note(_ request: Request, context: FirebreakContext) async throws -> Response {
         let body = try await JSONBody.read(request, allowed: ["text", "by"])
-        return try await apply(.addNote(try body.requiredString("text")), note: nil, by: try body.string("by"), request, context)
+        return try await apply(
+            .addNote(try body.requiredString("text")), note: nil, by: try body.string("by"), request, context)
     }
 
     @Sendable func assign(_ request: Request, context: FirebreakContext) async throws -> Response {
         let body = try await JSONBody.read(request, allowed: ["assignee", "by", "note"])
-        return try await apply(.assign(try body.requiredString("assignee")), note: try body.string("note"),
-                               by: try body.string("by"), request, context)
+        return try await apply(
+            .assign(try body.requiredString("assignee")), note: try body.string("note"),
+            by: try body.string("by"), request, context)
     }
 
-    private func apply(_ action: IncidentAction, note: String?, by: String?, _ request: Request,
-                       _ context: FirebreakContext) async throws -> Response {
+    private func apply(
+        _ action: IncidentAction, note: String?, by: String?, _ request: Request,
+        _ context: FirebreakContext
+    ) async throws -> Response {
         let id = try context.parameters.require("id")
         let actor = context.actor(by)
         let now = Date()
@@ -173,7 +193,9 @@ struct IncidentRoutes {
     static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text else { return value }
         guard let number = Int(text), range.contains(number) else {
-            throw APIError(.badRequest, "invalid_query", "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+            throw APIError(
+                .badRequest, "invalid_query",
+                "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
         }
         return number
     }

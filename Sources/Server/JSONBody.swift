@@ -13,21 +13,29 @@ struct JSONBody {
         let buffer = try await request.collectBody(upTo: .max)
         let data = Data(buffer: buffer)
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            guard allowEmpty else { throw APIError(.badRequest, "invalid_json", "the request needs a JSON object body") }
+            guard allowEmpty else {
+                throw APIError(.badRequest, "invalid_json", "the request needs a JSON object body")
+            }
             return JSONBody(fields: [:])
         }
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw APIError(.badRequest, "invalid_json", "the body is not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")")
+            throw APIError(
+                .badRequest, "invalid_json",
+                "the body is not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")"
+            )
         }
         guard let object = parsed as? [String: Any] else {
             throw APIError(.badRequest, "invalid_json", "the body must be a JSON object, like {\"title\": \"…\"}")
         }
         let unknown = object.keys.filter { !allowed.contains($0) }.sorted()
         guard unknown.isEmpty else {
-            throw APIError(.badRequest, "unknown_field", "unknown field\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); allowed: \(allowed.sorted().joined(separator: ", "))")
+            throw APIError(
+                .badRequest, "unknown_field",
+                "unknown field\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); allowed: \(allowed.sorted().joined(separator: ", "))"
+            )
         }
         return JSONBody(fields: object)
     }
@@ -65,7 +73,9 @@ struct JSONBody {
 }
 
 /// A JSON response with the status and headers given.
-func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws
+    -> Response
+{
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601

@@ -21,8 +21,10 @@ actor ModuleScheduler {
     private var firing: Set<String> = []
     private var sequence = 0
 
-    init(config: FirebreakConfig, backups: BackupEngine, monitor: HealthMonitor, pipeline: AlertPipeline, logger: Logger,
-         now: @escaping @Sendable () -> Date = Date.init) {
+    init(
+        config: FirebreakConfig, backups: BackupEngine, monitor: HealthMonitor, pipeline: AlertPipeline, logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.config = config
         self.backups = backups
         self.monitor = monitor
@@ -34,7 +36,9 @@ actor ModuleScheduler {
     /// Runs every schedule and canary until cancelled.
     func run() async {
         guard !config.backupSchedules.isEmpty || !config.canaries.isEmpty else { return }
-        logger.info("module scheduler started: \(config.backupSchedules.count) backup schedule(s), \(config.canaries.count) canary(ies)")
+        logger.info(
+            "module scheduler started: \(config.backupSchedules.count) backup schedule(s), \(config.canaries.count) canary(ies)"
+        )
         await withTaskGroup(of: Void.self) { group in
             for canary in config.canaries {
                 group.addTask {
@@ -74,12 +78,14 @@ actor ModuleScheduler {
             logger.info("scheduled backup \(backup.id) of \(source): \(backup.bytes) bytes")
             let pruned = try backups.prune(retention: schedule.retention, source: source)
             if !pruned.deleted.isEmpty { logger.info("pruned \(pruned.deleted.count) backup(s) of \(source)") }
-            await raise(key: key, firing: false, name: "BackupFailed", labels: ["source": source], summary: "", severity: .p2)
+            await raise(
+                key: key, firing: false, name: "BackupFailed", labels: ["source": source], summary: "", severity: .p2)
         } catch {
             Metrics.Counter(label: "firebreak_backups_total", dimensions: [("status", "failed")]).increment()
             logger.error("scheduled backup of \(source) failed: \(error.message)")
-            await raise(key: key, firing: true, name: "BackupFailed", labels: ["source": source],
-                        summary: "Scheduled backup of \(source) failed: \(error.message)", severity: .p2)
+            await raise(
+                key: key, firing: true, name: "BackupFailed", labels: ["source": source],
+                summary: "Scheduled backup of \(source) failed: \(error.message)", severity: .p2)
         }
     }
 
@@ -94,31 +100,41 @@ actor ModuleScheduler {
             streaks[name] = streak
             logger.warning("canary \(name) failed (\(streak) in a row): \(result.message)")
             if streak >= canary.failures {
-                await raise(key: "canary:\(name)", firing: true, name: "CanaryFailed",
-                            labels: ["check": name, "kind": result.kind],
-                            summary: "Canary \(name) failed \(streak) times in a row: \(result.message)", severity: canary.severity)
+                await raise(
+                    key: "canary:\(name)", firing: true, name: "CanaryFailed",
+                    labels: ["check": name, "kind": result.kind],
+                    summary: "Canary \(name) failed \(streak) times in a row: \(result.message)",
+                    severity: canary.severity)
             }
         } else {
             streaks[name] = 0
-            await raise(key: "canary:\(name)", firing: false, name: "CanaryFailed", labels: ["check": name, "kind": result.kind],
-                        summary: "", severity: canary.severity)
+            await raise(
+                key: "canary:\(name)", firing: false, name: "CanaryFailed",
+                labels: ["check": name, "kind": result.kind],
+                summary: "", severity: canary.severity)
         }
     }
 
     /// Sends an internal alert (source `firebreak`) through the pipeline; a resolve is sent only for an alert this
     /// scheduler raised, and a firing alert only once until it resolves.
-    private func raise(key: String, firing: Bool, name: String, labels: [String: String], summary: String, severity: Severity) async {
+    private func raise(
+        key: String, firing: Bool, name: String, labels: [String: String], summary: String, severity: Severity
+    ) async {
         guard firing != self.firing.contains(key) else { return }
         var alertLabels = labels
         alertLabels["priority"] = severity.rawValue
-        let alert = Alert(source: "firebreak", key: key, status: firing ? .firing : .resolved, name: name,
-                          labels: alertLabels, annotations: summary.isEmpty ? [:] : ["summary": summary],
-                          summary: summary.isEmpty ? nil : summary, startsAt: now(), endsAt: firing ? nil : now())
+        let alert = Alert(
+            source: "firebreak", key: key, status: firing ? .firing : .resolved, name: name,
+            labels: alertLabels, annotations: summary.isEmpty ? [:] : ["summary": summary],
+            summary: summary.isEmpty ? nil : summary, startsAt: now(), endsAt: firing ? nil : now())
         sequence += 1
         do {
-            let outcome = try await pipeline.ingest(.alerts(AlertBatch(groupKey: key, alerts: [alert])), requestID: "scheduler-\(sequence)")
+            let outcome = try await pipeline.ingest(
+                .alerts(AlertBatch(groupKey: key, alerts: [alert])), requestID: "scheduler-\(sequence)")
             if firing { self.firing.insert(key) } else { self.firing.remove(key) }
-            logger.notice("\(firing ? "raised" : "resolved") internal alert \(name) (\(key)): \(outcome.incidents.joined(separator: ", "))")
+            logger.notice(
+                "\(firing ? "raised" : "resolved") internal alert \(name) (\(key)): \(outcome.incidents.joined(separator: ", "))"
+            )
         } catch {
             logger.error("cannot record internal alert \(name) (\(key)): \(error)")
         }
@@ -130,7 +146,8 @@ enum HealthMetrics {
     static func record(_ result: HealthResult) {
         Metrics.Gauge(label: "firebreak_health_check_status", dimensions: [("check", result.name)])
             .record(Double(HealthStatus.allCases.firstIndex(of: result.status) ?? 2))
-        Metrics.Gauge(label: "firebreak_health_check_latency_ms", dimensions: [("check", result.name)]).record(Double(result.latencyMs))
+        Metrics.Gauge(label: "firebreak_health_check_latency_ms", dimensions: [("check", result.name)]).record(
+            Double(result.latencyMs))
     }
 
     static func record(breakers: [String: String]) {

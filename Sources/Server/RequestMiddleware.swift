@@ -13,7 +13,9 @@ struct RequestMiddleware: RouterMiddleware {
 
     static let requestIDField = HTTPField.Name("X-Request-ID")!
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var context = context
         let requestID = Self.acceptableID(request.headers[Self.requestIDField]) ?? Self.generateID()
         context.requestID = requestID
@@ -61,24 +63,36 @@ struct RequestMiddleware: RouterMiddleware {
         let status = String(response.status.code)
         let elapsed = ContinuousClock.now - started
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-        Counter(label: "firebreak_http_requests_total", dimensions: [("route", route), ("method", request.method.rawValue), ("status", status)]).increment()
-        Metrics.Timer(label: "firebreak_http_request_duration_seconds", dimensions: [("route", route), ("method", request.method.rawValue)])
-            .recordNanoseconds(nanoseconds)
+        Counter(
+            label: "firebreak_http_requests_total",
+            dimensions: [("route", route), ("method", request.method.rawValue), ("status", status)]
+        ).increment()
+        Metrics.Timer(
+            label: "firebreak_http_request_duration_seconds",
+            dimensions: [("route", route), ("method", request.method.rawValue)]
+        )
+        .recordNanoseconds(nanoseconds)
         context.logger.info(
             "\(request.method.rawValue) \(request.uri.path) \(status)",
-            metadata: ["http.status": .string(status), "http.route": .string(route),
-                       "duration_ms": .string(String(format: "%.1f", Double(nanoseconds) / 1e6))])
+            metadata: [
+                "http.status": .string(status), "http.route": .string(route),
+                "duration_ms": .string(String(format: "%.1f", Double(nanoseconds) / 1e6)),
+            ])
         return response
     }
 
     static func tooLarge(_ limit: Int) -> APIError {
-        APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(limit) bytes; send less, or raise server.max_body in firebreak.yml")
+        APIError(
+            .contentTooLarge, "body_too_large",
+            "the request body is larger than \(limit) bytes; send less, or raise server.max_body in firebreak.yml")
     }
 
     /// A caller's request id is kept when it is short and plain, so it is safe in logs and headers.
     static func acceptableID(_ value: String?) -> String? {
         guard let value, !value.isEmpty, value.count <= 128,
-            value.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.:".unicodeScalars.contains($0)) })
+            value.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.:".unicodeScalars.contains($0))
+            })
         else { return nil }
         return value
     }
@@ -96,7 +110,9 @@ struct AccessMiddleware: RouterMiddleware {
     let tokens: TokenAuthority
     let limiter: RateLimiter
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var context = context
         let verdict: TokenAuthority.Verdict?
         if let header = request.headers[.authorization] {
@@ -120,17 +136,29 @@ struct AccessMiddleware: RouterMiddleware {
         do {
             guard decision.allowed else {
                 headers[.retryAfter] = String(decision.retryAfter)
-                throw APIError(.tooManyRequests, "rate_limited", "too many requests; retry after \(decision.retryAfter)s (limit \(decision.limit) burst, server.rate_limit in firebreak.yml)", headers: headers)
+                throw APIError(
+                    .tooManyRequests, "rate_limited",
+                    "too many requests; retry after \(decision.retryAfter)s (limit \(decision.limit) burst, server.rate_limit in firebreak.yml)",
+                    headers: headers)
             }
             switch verdict {
             case nil:
                 var challenge = headers
                 challenge[.wwwAuthenticate] = "Bearer"
-                throw APIError(.unauthorized, "unauthorized", "send 'Authorization: Bearer <token>'; create a token with 'firebreak token create NAME'", headers: challenge)
+                throw APIError(
+                    .unauthorized, "unauthorized",
+                    "send 'Authorization: Bearer <token>'; create a token with 'firebreak token create NAME'",
+                    headers: challenge)
             case .unknown?:
-                throw APIError(.forbidden, "forbidden", "the token is not valid; check it, or create one with 'firebreak token create NAME'", headers: headers)
+                throw APIError(
+                    .forbidden, "forbidden",
+                    "the token is not valid; check it, or create one with 'firebreak token create NAME'",
+                    headers: headers)
             case .revoked(let name)?:
-                throw APIError(.forbidden, "forbidden", "the token '\(name)' has been revoked; create a new one with 'firebreak token create NAME'", headers: headers)
+                throw APIError(
+                    .forbidden, "forbidden",
+                    "the token '\(name)' has been revoked; create a new one with 'firebreak token create NAME'",
+                    headers: headers)
             case .valid(let name)?:
                 context.tokenName = name
                 context.logger[metadataKey: "token"] = .string(name)
@@ -140,7 +168,9 @@ struct AccessMiddleware: RouterMiddleware {
             return response
         } catch {
             var apiError = APIError.from(error)
-            for field in headers where apiError.headers[field.name] == nil { apiError.headers[field.name] = field.value }
+            for field in headers where apiError.headers[field.name] == nil {
+                apiError.headers[field.name] = field.value
+            }
             throw apiError
         }
     }
@@ -152,12 +182,15 @@ struct OpenAccessMiddleware: RouterMiddleware {
     typealias Context = FirebreakContext
     let limiter: RateLimiter
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let decision = limiter.take("open:\(context.remoteAddress)")
         guard decision.allowed else {
-            throw APIError(.tooManyRequests, "rate_limited",
-                           "too many requests; retry after \(decision.retryAfter)s (server.rate_limit in firebreak.yml)",
-                           headers: [.retryAfter: String(decision.retryAfter)])
+            throw APIError(
+                .tooManyRequests, "rate_limited",
+                "too many requests; retry after \(decision.retryAfter)s (server.rate_limit in firebreak.yml)",
+                headers: [.retryAfter: String(decision.retryAfter)])
         }
         return try await next(request, context)
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Modules
 import Metrics
+import Modules
 import Runbooks
 import Store
 import Workflows
@@ -25,8 +25,10 @@ public actor RunLauncher {
 
     let modules: ModuleSettings
 
-    public init(store: Store, runbooksDirectory: String, runsDirectory: URL, limit: Int, logger: Logger,
-                modules: ModuleSettings = ModuleSettings()) {
+    public init(
+        store: Store, runbooksDirectory: String, runsDirectory: URL, limit: Int, logger: Logger,
+        modules: ModuleSettings = ModuleSettings()
+    ) {
         self.store = store
         self.modules = modules
         self.runbooksDirectory = runbooksDirectory
@@ -36,8 +38,10 @@ public actor RunLauncher {
     }
 
     nonisolated func makeExecutor(_ logger: Logger) -> Executor {
-        Executor(store: store, configuration: ExecutorConfiguration(runsDirectory: runsDirectory, modules: BuiltinModules.make(modules)),
-                 logger: logger)
+        Executor(
+            store: store,
+            configuration: ExecutorConfiguration(runsDirectory: runsDirectory, modules: BuiltinModules.make(modules)),
+            logger: logger)
     }
 
     /// Creates the run (validated, lint-clean, params checked) and schedules it.
@@ -49,13 +53,17 @@ public actor RunLauncher {
         let loaded = try library.findContained(reference, in: runbooksDirectory)
         let errors = loaded.result.diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty else {
-            throw WorkflowError(.invalidRunbook, "\(loaded.path) has lint errors: " + errors.prefix(3).map { $0.formatted(path: loaded.path) }.joined(separator: "; "))
+            throw WorkflowError(
+                .invalidRunbook,
+                "\(loaded.path) has lint errors: "
+                    + errors.prefix(3).map { $0.formatted(path: loaded.path) }.joined(separator: "; "))
         }
         let values = try ParamResolver.resolve(params, for: loaded.runbook, environment: [:])
         let incident = try incidentID.map { try store.incident(id: $0).id }
         let path = URL(fileURLWithPath: loaded.path).standardizedFileURL.path
-        let run = try makeExecutor(logger).createRun(runbook: loaded.runbook, source: loaded.source, path: path,
-                                                     params: values, incidentID: incident)
+        let run = try makeExecutor(logger).createRun(
+            runbook: loaded.runbook, source: loaded.source, path: path,
+            params: values, incidentID: incident)
         logger.info("run created", metadata: ["run.id": .string(run.displayID), "request.id": .string(requestID)])
         schedule(run.id!, params: values)
         return run
@@ -81,7 +89,6 @@ public actor RunLauncher {
         return try makeExecutor(logger).params(for: record, runbook: parsed.runbook, supplied: known)
     }
 
-
     /// Continues the automatic runs a previous server left `pending` or `running` (a crash, `kill -9`), under
     /// the usual rules: finished steps never run again, an in-flight step re-runs only when idempotent and
     /// otherwise waits for approval. A run another live process executes is left alone, and so is one whose
@@ -103,8 +110,9 @@ public actor RunLauncher {
                 schedule(id, params: try params(for: record, supplied: [:]))
                 resumed.append(record.displayID)
             } catch {
-                logger.warning("\(record.displayID) was left \(record.status.rawValue) and cannot continue on its own: \(error)",
-                               metadata: ["run.id": .string(record.displayID)])
+                logger.warning(
+                    "\(record.displayID) was left \(record.status.rawValue) and cannot continue on its own: \(error)",
+                    metadata: ["run.id": .string(record.displayID)])
             }
         }
         if !resumed.isEmpty {
@@ -164,8 +172,10 @@ public actor RunLauncher {
                     logger.info("run \(run.status.rawValue)")
                     ended = run.status.isFinal
                     // A run that stops to wait for a human has not finished; it is counted apart.
-                    Counter(label: ended ? "firebreak_runs_finished_total" : "firebreak_runs_paused_total",
-                            dimensions: [("status", run.status.rawValue)]).increment()
+                    Counter(
+                        label: ended ? "firebreak_runs_finished_total" : "firebreak_runs_paused_total",
+                        dimensions: [("status", run.status.rawValue)]
+                    ).increment()
                 } catch {
                     logger.error("run could not execute: \(error)")
                 }

@@ -25,7 +25,8 @@ struct RunRoutes {
 
     @Sendable func list(_ request: Request, context: FirebreakContext) async throws -> Response {
         let query = request.uri.queryParameters
-        let limit = try IncidentRoutes.integer(query["limit"].map(String.init), name: "limit", default: 50, range: 1...500)
+        let limit = try IncidentRoutes.integer(
+            query["limit"].map(String.init), name: "limit", default: 50, range: 1...500)
         let incident = try query["incident"].map { try store.incident(id: String($0)).id }
         let runs = try store.runs(incidentID: incident, limit: limit)
         return try jsonResponse(RunList(runs: runs.map { RunJSON($0, runsDirectory: runsDirectory) }))
@@ -33,8 +34,9 @@ struct RunRoutes {
 
     @Sendable func start(_ request: Request, context: FirebreakContext) async throws -> Response {
         let body = try await JSONBody.read(request, allowed: ["runbook", "params", "incident"])
-        let run = try await launcher.start(runbook: try body.requiredString("runbook"), params: try body.stringMap("params"),
-                                           incidentID: try body.string("incident"), requestID: context.requestID)
+        let run = try await launcher.start(
+            runbook: try body.requiredString("runbook"), params: try body.stringMap("params"),
+            incidentID: try body.string("incident"), requestID: context.requestID)
         context.logger.info("run started", metadata: ["run.id": .string(run.displayID)])
         return try jsonResponse(RunJSON(run), status: .accepted, headers: [.location: "/api/v1/runs/\(run.displayID)"])
     }
@@ -79,8 +81,9 @@ struct RunRoutes {
     @Sendable func cancel(_ request: Request, context: FirebreakContext) async throws -> Response {
         let runID = try Self.runID(context)
         let body = try await JSONBody.read(request, allowed: ["by", "reason"], allowEmpty: true)
-        let (run, _) = try await RunControl.cancel(store: store, runID: runID, by: context.actor(try body.string("by")),
-                                                   reason: try body.string("reason"), runsDirectory: runsDirectory)
+        let (run, _) = try await RunControl.cancel(
+            store: store, runID: runID, by: context.actor(try body.string("by")),
+            reason: try body.string("reason"), runsDirectory: runsDirectory)
         await launcher.forget(runID: runID)
         context.logger.info("run cancelled", metadata: ["run.id": .string(run.displayID)])
         return try jsonResponse(RunJSON(run, runsDirectory: runsDirectory))

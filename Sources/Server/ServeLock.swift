@@ -16,7 +16,9 @@ public struct ServeLock: Sendable {
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
-            throw ServeError("another 'firebreak serve' is using \(dataDirectory.path); stop it first, or give this one its own --data-dir")
+            throw ServeError(
+                "another 'firebreak serve' is using \(dataDirectory.path); stop it first, or give this one its own --data-dir"
+            )
         }
         return ServeLock(descriptor: descriptor)
     }

@@ -28,14 +28,17 @@ public struct TokenAuthority: Sendable {
     /// - Throws: ``StoreError`` `.conflict` when the name is taken; ``TokenError`` for a bad name.
     public func create(name: String, at time: Date = Date()) throws -> String {
         guard !name.isEmpty, name.count <= 64,
-            name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) })
+            name.unicodeScalars.allSatisfy({
+                CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)
+            })
         else {
             throw TokenError("token name '\(name)' must be 1–64 letters, digits, '-', '_' or '.'")
         }
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let token = Self.scheme + Self.base64url(bytes)
-        try store.createToken(TokenRecord(name: name, prefix: Self.prefix(of: token), hash: Self.hash(token), createdAt: time))
+        try store.createToken(
+            TokenRecord(name: name, prefix: Self.prefix(of: token), hash: Self.hash(token), createdAt: time))
         return token
     }
 
@@ -45,7 +48,8 @@ public struct TokenAuthority: Sendable {
         let digest = Self.hash(token)
         var verdict = Verdict.unknown
         // Every candidate is compared in full, in constant time, whatever the earlier results.
-        for candidate in try store.tokens(prefix: Self.prefix(of: token)) where Self.constantTimeEqual(candidate.hash, digest) {
+        for candidate in try store.tokens(prefix: Self.prefix(of: token))
+        where Self.constantTimeEqual(candidate.hash, digest) {
             verdict = candidate.revokedAt == nil ? .valid(candidate.name) : .revoked(candidate.name)
         }
         return verdict

@@ -20,12 +20,17 @@ public enum SQLiteFiles {
     /// The copy is switched to rollback-journal mode so it is one self-contained file.
     /// - Returns: the copy's manifest.
     /// - Throws: ``StoreError`` saying what failed.
-    public static func snapshot(database source: String, to destination: String, busyTimeout: TimeInterval = 10) throws -> SQLiteManifest {
+    public static func snapshot(database source: String, to destination: String, busyTimeout: TimeInterval = 10) throws
+        -> SQLiteManifest
+    {
         guard FileManager.default.fileExists(atPath: source) else {
             throw StoreError(.notFound, "\(source) does not exist; check the path of the sqlite: source")
         }
         guard isDatabase(path: source) else {
-            throw StoreError(.conflict, "\(source) is not a SQLite database (its header is wrong); use file:\(source) to archive it as a plain file")
+            throw StoreError(
+                .conflict,
+                "\(source) is not a SQLite database (its header is wrong); use file:\(source) to archive it as a plain file"
+            )
         }
         do {
             var configuration = Configuration()
@@ -67,11 +72,13 @@ public enum SQLiteFiles {
             return try queue.read { db in
                 let lines = try String.fetchAll(db, sql: "PRAGMA integrity_check")
                 let problems = lines.filter { $0 != "ok" }
-                return Inspection(integrityProblems: problems,
-                                  manifest: problems.isEmpty ? try manifest(of: db) : SQLiteManifest(tables: [:], userVersion: 0))
+                return Inspection(
+                    integrityProblems: problems,
+                    manifest: problems.isEmpty ? try manifest(of: db) : SQLiteManifest(tables: [:], userVersion: 0))
             }
         } catch let error as DatabaseError {
-            throw StoreError(.conflict, "\(path) cannot be read as a database: \(error.message ?? "\(error)")", cause: error)
+            throw StoreError(
+                .conflict, "\(path) cannot be read as a database: \(error.message ?? "\(error)")", cause: error)
         }
     }
 

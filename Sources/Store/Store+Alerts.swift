@@ -31,9 +31,11 @@ public struct AlertTransaction {
 
     /// What the store holds for an incident key and one of its alerts.
     public func snapshot(incidentKey: String, alertKey: String) throws -> AlertSnapshot {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(Store.selection) FROM incidents WHERE dedup_key = ? ORDER BY seq DESC LIMIT 1"),
-            arguments: [incidentKey])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT \(Store.selection) FROM incidents WHERE dedup_key = ? ORDER BY seq DESC LIMIT 1"),
+                arguments: [incidentKey])
         else { return AlertSnapshot() }
         let incident = Store.incident(from: row)
         var state: AlertSnapshot.AlertState?
@@ -41,22 +43,28 @@ public struct AlertTransaction {
             db.cachedStatement(sql: "SELECT status, fire_count FROM alerts WHERE incident_id = ? AND key = ?"),
             arguments: [incident.id, alertKey])
         {
-            state = AlertSnapshot.AlertState(status: AlertStatus(rawValue: alertRow[0]) ?? .resolved, fireCount: alertRow[1])
+            state = AlertSnapshot.AlertState(
+                status: AlertStatus(rawValue: alertRow[0]) ?? .resolved, fireCount: alertRow[1])
         }
-        let others = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT count(*) FROM alerts WHERE incident_id = ? AND status = 'firing' AND key != ?"),
-            arguments: [incident.id, alertKey]) ?? 0
+        let others =
+            try Int.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT count(*) FROM alerts WHERE incident_id = ? AND status = 'firing' AND key != ?"),
+                arguments: [incident.id, alertKey]) ?? 0
         return AlertSnapshot(incident: incident, alert: state, othersFiring: others)
     }
 
     /// The id the next incident gets.
     public func nextIncidentID() throws -> String {
-        let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'incidents'")) ?? 0
+        let last =
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'incidents'")) ?? 0
         return "INC-\(last + 1)"
     }
 
     /// Stores a decision: the incident (inserted or updated), its timeline and outbox rows, and the alert row.
-    public func store(_ decision: AlertDecision, alert: Alert, severity: Severity, at time: Date, requestID: String?) throws {
+    public func store(_ decision: AlertDecision, alert: Alert, severity: Severity, at time: Date, requestID: String?)
+        throws
+    {
         guard let transition = decision.transition else { return }
         switch decision.outcome {
         case .opened: try Store.insert(transition.incident, db)
@@ -67,25 +75,29 @@ public struct AlertTransaction {
         guard decision.outcome != .acknowledged else { return }
         if decision.outcome == .repeated {
             // The hot path of an alert storm: only the count and the time change.
-            try db.cachedStatement(sql: "UPDATE alerts SET fire_count = ?, last_seen = ? WHERE incident_id = ? AND key = ?")
-                .execute(arguments: [decision.fireCount, time.timeIntervalSince1970, transition.incident.id, alert.key])
+            try db.cachedStatement(
+                sql: "UPDATE alerts SET fire_count = ?, last_seen = ? WHERE incident_id = ? AND key = ?"
+            )
+            .execute(arguments: [decision.fireCount, time.timeIntervalSince1970, transition.incident.id, alert.key])
             return
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO alerts (incident_id, source, key, name, status, severity, labels, annotations, summary, url,
-                                starts_at, ends_at, fire_count, first_seen, last_seen)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (incident_id, key) DO UPDATE SET
-                status = excluded.status, fire_count = excluded.fire_count, last_seen = excluded.last_seen,
-                ends_at = excluded.ends_at, labels = excluded.labels, annotations = excluded.annotations,
-                summary = excluded.summary, url = excluded.url
-            """).execute(arguments: [
-                transition.incident.id, alert.source, alert.key, alert.name, alert.status.rawValue, severity.rawValue,
-                Store.encodeDetails(alert.labels), Store.encodeDetails(alert.annotations), alert.summary, alert.url,
-                alert.startsAt?.timeIntervalSince1970,
-                alert.status == .resolved ? (alert.endsAt ?? time).timeIntervalSince1970 : nil,
-                decision.fireCount, time.timeIntervalSince1970, time.timeIntervalSince1970,
-            ])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO alerts (incident_id, source, key, name, status, severity, labels, annotations, summary, url,
+                                    starts_at, ends_at, fire_count, first_seen, last_seen)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (incident_id, key) DO UPDATE SET
+                    status = excluded.status, fire_count = excluded.fire_count, last_seen = excluded.last_seen,
+                    ends_at = excluded.ends_at, labels = excluded.labels, annotations = excluded.annotations,
+                    summary = excluded.summary, url = excluded.url
+                """
+        ).execute(arguments: [
+            transition.incident.id, alert.source, alert.key, alert.name, alert.status.rawValue, severity.rawValue,
+            Store.encodeDetails(alert.labels), Store.encodeDetails(alert.annotations), alert.summary, alert.url,
+            alert.startsAt?.timeIntervalSince1970,
+            alert.status == .resolved ? (alert.endsAt ?? time).timeIntervalSince1970 : nil,
+            decision.fireCount, time.timeIntervalSince1970, time.timeIntervalSince1970,
+        ])
     }
 
     /// Whether `runbook` already has a run for the incident.
@@ -98,7 +110,8 @@ public struct AlertTransaction {
     /// Automatic (alert-started) runs of `runbook` since `time`.
     public func automaticRuns(runbook: String, since time: Date) throws -> Int {
         try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT count(*) FROM runs WHERE runbook_id = ? AND started_at >= ? AND alert IS NOT NULL"),
+            db.cachedStatement(
+                sql: "SELECT count(*) FROM runs WHERE runbook_id = ? AND started_at >= ? AND alert IS NOT NULL"),
             arguments: [runbook, time.timeIntervalSince1970]) ?? 0
     }
 
@@ -132,16 +145,20 @@ extension Store {
     /// The alerts of an incident, in the order they first fired.
     public func alerts(incidentID: String) throws -> [AlertRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE incident_id = ? ORDER BY id", arguments: [incidentID.uppercased()])
-                .map(Self.alertRecord(from:))
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM alerts WHERE incident_id = ? ORDER BY id", arguments: [incidentID.uppercased()]
+            )
+            .map(Self.alertRecord(from:))
         }
     }
 
     /// The most recently seen alerts, newest first.
     public func recentAlerts(limit: Int = 50) throws -> [AlertRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM alerts ORDER BY last_seen DESC, id DESC LIMIT ?", arguments: [limit])
-                .map(Self.alertRecord(from:))
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM alerts ORDER BY last_seen DESC, id DESC LIMIT ?", arguments: [limit]
+            )
+            .map(Self.alertRecord(from:))
         }
     }
 
@@ -158,10 +175,12 @@ extension Store {
         let alert = Alert(
             source: row["source"], key: row["key"], status: AlertStatus(rawValue: row["status"]) ?? .resolved,
             name: row["name"], labels: decodeDetails(row["labels"]), annotations: decodeDetails(row["annotations"]),
-            summary: row["summary"], severity: nil, startsAt: date("starts_at"), endsAt: date("ends_at"), url: row["url"])
-        return AlertRecord(incidentID: row["incident_id"], alert: alert, severity: row["severity"],
-                           fireCount: row["fire_count"], firstSeen: date("first_seen") ?? Date(timeIntervalSince1970: 0),
-                           lastSeen: date("last_seen") ?? Date(timeIntervalSince1970: 0))
+            summary: row["summary"], severity: nil, startsAt: date("starts_at"), endsAt: date("ends_at"),
+            url: row["url"])
+        return AlertRecord(
+            incidentID: row["incident_id"], alert: alert, severity: row["severity"],
+            fireCount: row["fire_count"], firstSeen: date("first_seen") ?? Date(timeIntervalSince1970: 0),
+            lastSeen: date("last_seen") ?? Date(timeIntervalSince1970: 0))
     }
 
     // MARK: SNS subscriptions
@@ -169,18 +188,20 @@ extension Store {
     /// Records a subscription confirmation request (again: the same message is stored once).
     public func recordSubscription(topicArn: String, messageID: String, subscribeURL: String, at time: Date) throws {
         try write { db in
-            try db.execute(sql: """
-                INSERT INTO sns_subscriptions (topic_arn, message_id, subscribe_url, received_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (message_id) DO NOTHING
-                """, arguments: [topicArn, messageID, subscribeURL, time.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    INSERT INTO sns_subscriptions (topic_arn, message_id, subscribe_url, received_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (message_id) DO NOTHING
+                    """, arguments: [topicArn, messageID, subscribeURL, time.timeIntervalSince1970])
         }
     }
 
     /// Records the outcome of confirming a subscription.
     public func markSubscription(messageID: String, confirmedAt: Date?, error: String?) throws {
         try write { db in
-            try db.execute(sql: "UPDATE sns_subscriptions SET confirmed_at = ?, confirm_error = ? WHERE message_id = ?",
-                           arguments: [confirmedAt?.timeIntervalSince1970, error, messageID])
+            try db.execute(
+                sql: "UPDATE sns_subscriptions SET confirmed_at = ?, confirm_error = ? WHERE message_id = ?",
+                arguments: [confirmedAt?.timeIntervalSince1970, error, messageID])
         }
     }
 
@@ -188,10 +209,11 @@ extension Store {
     public func subscriptions() throws -> [SNSSubscription] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM sns_subscriptions ORDER BY received_at DESC").map { row in
-                SNSSubscription(topicArn: row["topic_arn"], messageID: row["message_id"], subscribeURL: row["subscribe_url"],
-                                receivedAt: Date(timeIntervalSince1970: row["received_at"]),
-                                confirmedAt: (row["confirmed_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-                                confirmError: row["confirm_error"])
+                SNSSubscription(
+                    topicArn: row["topic_arn"], messageID: row["message_id"], subscribeURL: row["subscribe_url"],
+                    receivedAt: Date(timeIntervalSince1970: row["received_at"]),
+                    confirmedAt: (row["confirmed_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                    confirmError: row["confirm_error"])
             }
         }
     }

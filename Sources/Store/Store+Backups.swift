@@ -112,8 +112,10 @@ public struct DrillRecord: Sendable, Equatable {
     public var message: String
     public var runID: String?
 
-    public init(id: String = "", source: String, backupID: String?, startedAt: Date, rtoMs: Int64?, rpoMs: Int64?,
-                status: String, message: String, runID: String? = nil) {
+    public init(
+        id: String = "", source: String, backupID: String?, startedAt: Date, rtoMs: Int64?, rpoMs: Int64?,
+        status: String, message: String, runID: String? = nil
+    ) {
         self.id = id
         self.source = source
         self.backupID = backupID
@@ -168,13 +170,16 @@ extension Store {
                                          status, error, reason, run_id, manifest)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [UUID().uuidString, backup.source, backup.kind, backup.path, backup.bytes, backup.sha256,
-                            backup.createdAt.timeIntervalSince1970, backup.expiresAt?.timeIntervalSince1970,
-                            backup.verifiedAt?.timeIntervalSince1970, backup.status.rawValue, backup.error,
-                            backup.reason, backup.runID, manifest])
+                arguments: [
+                    UUID().uuidString, backup.source, backup.kind, backup.path, backup.bytes, backup.sha256,
+                    backup.createdAt.timeIntervalSince1970, backup.expiresAt?.timeIntervalSince1970,
+                    backup.verifiedAt?.timeIntervalSince1970, backup.status.rawValue, backup.error,
+                    backup.reason, backup.runID, manifest,
+                ])
             var stored = backup
             stored.id = "BK-\(db.lastInsertedRowID)"
-            try db.execute(sql: "UPDATE backups SET id = ? WHERE seq = ?", arguments: [stored.id, db.lastInsertedRowID])
+            try db.execute(
+                sql: "UPDATE backups SET id = ? WHERE seq = ?", arguments: [stored.id, db.lastInsertedRowID])
             return stored
         }
     }
@@ -183,9 +188,12 @@ extension Store {
     /// - Throws: ``StoreError`` `.notFound` naming the command that lists backups.
     public func backup(id: String) throws -> BackupRecord {
         let normalized = id.uppercased().hasPrefix("BK-") ? "BK-" + id.dropFirst(3) : "BK-\(id)"
-        guard let row = try read({ db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.backupColumns) FROM backups WHERE id = ?", arguments: [normalized])
-        }) else {
+        guard
+            let row = try read({ db in
+                try Row.fetchOne(
+                    db, sql: "SELECT \(Self.backupColumns) FROM backups WHERE id = ?", arguments: [normalized])
+            })
+        else {
             throw StoreError(.notFound, "no backup \(id); list backups with 'firebreak backup list'")
         }
         return Self.backup(from: row)
@@ -195,8 +203,10 @@ extension Store {
     public func backups(source: String? = nil, runID: String? = nil) throws -> [BackupRecord] {
         let (filter, arguments) = Self.moduleFilter(source: source, runID: runID)
         return try read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.backupColumns) FROM backups \(filter) ORDER BY created_at DESC, seq DESC",
-                             arguments: arguments).map(Self.backup(from:))
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.backupColumns) FROM backups \(filter) ORDER BY created_at DESC, seq DESC",
+                arguments: arguments
+            ).map(Self.backup(from:))
         }
     }
 
@@ -221,10 +231,12 @@ extension Store {
     public func recordVerification(backupID: String, at time: Date, error: String?) throws {
         try write { db in
             if let error {
-                try db.execute(sql: "UPDATE backups SET status = 'corrupt', error = ? WHERE id = ?", arguments: [error, backupID])
+                try db.execute(
+                    sql: "UPDATE backups SET status = 'corrupt', error = ? WHERE id = ?", arguments: [error, backupID])
             } else {
-                try db.execute(sql: "UPDATE backups SET status = 'ok', error = NULL, verified_at = ? WHERE id = ?",
-                               arguments: [time.timeIntervalSince1970, backupID])
+                try db.execute(
+                    sql: "UPDATE backups SET status = 'ok', error = NULL, verified_at = ? WHERE id = ?",
+                    arguments: [time.timeIntervalSince1970, backupID])
             }
         }
     }
@@ -245,8 +257,10 @@ extension Store {
                     INSERT INTO drills (id, source, backup_id, started_at, rto_ms, rpo_ms, status, message, run_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [UUID().uuidString, drill.source, drill.backupID, drill.startedAt.timeIntervalSince1970,
-                            drill.rtoMs, drill.rpoMs, drill.status, drill.message, drill.runID])
+                arguments: [
+                    UUID().uuidString, drill.source, drill.backupID, drill.startedAt.timeIntervalSince1970,
+                    drill.rtoMs, drill.rpoMs, drill.status, drill.message, drill.runID,
+                ])
             var stored = drill
             stored.id = "DR-\(db.lastInsertedRowID)"
             try db.execute(sql: "UPDATE drills SET id = ? WHERE seq = ?", arguments: [stored.id, db.lastInsertedRowID])
@@ -259,12 +273,15 @@ extension Store {
         let (filter, arguments) = Self.moduleFilter(source: source, runID: runID)
         return try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT id, source, backup_id, started_at, rto_ms, rpo_ms, status, message, run_id FROM drills \(filter) ORDER BY started_at DESC, seq DESC",
+                db,
+                sql:
+                    "SELECT id, source, backup_id, started_at, rto_ms, rpo_ms, status, message, run_id FROM drills \(filter) ORDER BY started_at DESC, seq DESC",
                 arguments: arguments
             ).map { row in
-                DrillRecord(id: row["id"], source: row["source"], backupID: row["backup_id"],
-                            startedAt: Date(timeIntervalSince1970: row["started_at"]), rtoMs: row["rto_ms"],
-                            rpoMs: row["rpo_ms"], status: row["status"], message: row["message"], runID: row["run_id"])
+                DrillRecord(
+                    id: row["id"], source: row["source"], backupID: row["backup_id"],
+                    startedAt: Date(timeIntervalSince1970: row["started_at"]), rtoMs: row["rto_ms"],
+                    rpoMs: row["rpo_ms"], status: row["status"], message: row["message"], runID: row["run_id"])
             }
         }
     }

@@ -30,9 +30,12 @@ public struct IncidentEvent: Sendable, Equatable, Codable {
 extension Store {
     /// Opens an incident: allocates `INC-<n>`, lets `decide` build the transition, and writes the incident,
     /// its timeline entries and its notification outbox rows in one transaction.
-    public func openIncident(_ decide: (String) -> Transition, at time: Date, requestID: String? = nil) throws -> Transition {
+    public func openIncident(_ decide: (String) -> Transition, at time: Date, requestID: String? = nil) throws
+        -> Transition
+    {
         try write { db in
-            let next = (try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'incidents'") ?? 0) + 1
+            let next =
+                (try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'incidents'") ?? 0) + 1
             let transition = decide("INC-\(next)")
             try Self.insert(transition.incident, db)
             try Self.perform(transition, db, at: time, requestID: requestID)
@@ -85,8 +88,10 @@ extension Store {
             }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             arguments += [limit, offset]
-            return try Row.fetchAll(db, sql: "SELECT \(Self.selection) FROM incidents \(filter) ORDER BY seq DESC LIMIT ? OFFSET ?",
-                                    arguments: arguments).map(Self.incident(from:))
+            return try Row.fetchAll(
+                db, sql: "SELECT \(Self.selection) FROM incidents \(filter) ORDER BY seq DESC LIMIT ? OFFSET ?",
+                arguments: arguments
+            ).map(Self.incident(from:))
         }
     }
 
@@ -95,7 +100,10 @@ extension Store {
         try read { db in
             // By column index: a post-mortem reads every event of an incident, and name lookups cost more than the query.
             try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT id, kind, actor, at, details, request_id FROM incident_events WHERE incident_id = ? ORDER BY id"),
+                db.cachedStatement(
+                    sql:
+                        "SELECT id, kind, actor, at, details, request_id FROM incident_events WHERE incident_id = ? ORDER BY id"
+                ),
                 arguments: [incidentID]
             ).map { row in
                 IncidentEvent(
@@ -124,8 +132,10 @@ extension Store {
     }
 
     static func insert(_ incident: Incident, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO incidents (\(columns)) VALUES (\(Array(repeating: "?", count: 17).joined(separator: ", ")))",
-                       arguments: arguments(incident))
+        try db.execute(
+            sql:
+                "INSERT INTO incidents (\(columns)) VALUES (\(Array(repeating: "?", count: 17).joined(separator: ", ")))",
+            arguments: arguments(incident))
     }
 
     static func update(_ incident: Incident, _ db: Database) throws {
@@ -151,8 +161,10 @@ extension Store {
                             INSERT INTO notifications (incident_id, channel, event, details, next_attempt_at, created_at)
                             VALUES (?, ?, ?, ?, ?, ?)
                             """,
-                        arguments: [transition.incident.id, channel, event, encodeDetails(details),
-                                    time.timeIntervalSince1970, time.timeIntervalSince1970])
+                        arguments: [
+                            transition.incident.id, channel, event, encodeDetails(details),
+                            time.timeIntervalSince1970, time.timeIntervalSince1970,
+                        ])
                 }
             case .scheduleEscalation, .cancelEscalation:
                 break  // The escalation state is part of the incident row written above.
@@ -167,9 +179,12 @@ extension Store {
     /// Appends one timeline entry.
     static func append(_ entry: TimelineEntry, to incidentID: String, requestID: String? = nil, _ db: Database) throws {
         try db.cachedStatement(
-            sql: "INSERT INTO incident_events (incident_id, kind, actor, at, details, request_id) VALUES (?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [incidentID, entry.kind, entry.actor, entry.at.timeIntervalSince1970,
-                              encodeDetails(entry.details), requestID])
+            sql:
+                "INSERT INTO incident_events (incident_id, kind, actor, at, details, request_id) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [
+            incidentID, entry.kind, entry.actor, entry.at.timeIntervalSince1970,
+            encodeDetails(entry.details), requestID,
+        ])
     }
 
     /// `details` as a JSON object with sorted keys. Hand-written: it runs several times per alert on the ingest
@@ -217,7 +232,8 @@ extension Store {
     }
 
     static func fetchIncident(id: String, _ db: Database) throws -> Incident? {
-        try Row.fetchOne(db, sql: "SELECT \(selection) FROM incidents WHERE id = ?", arguments: [id.uppercased()]).map(incident(from:))
+        try Row.fetchOne(db, sql: "SELECT \(selection) FROM incidents WHERE id = ?", arguments: [id.uppercased()]).map(
+            incident(from:))
     }
 
     /// The columns ``incident(from:)`` reads, in the order it reads them by index: by-name lookups cost more than
@@ -244,7 +260,8 @@ extension Store {
         incident.commander = row[10]
         incident.assignee = row[11]
         if let policy = row[13] as String?, let due = date(16) {
-            incident.escalation = EscalationState(policy: policy, nextLevel: row[14] ?? 0, cycle: row[15] ?? 0, dueAt: due)
+            incident.escalation = EscalationState(
+                policy: policy, nextLevel: row[14] ?? 0, cycle: row[15] ?? 0, dueAt: due)
         }
         return incident
     }

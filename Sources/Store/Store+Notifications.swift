@@ -55,8 +55,10 @@ extension Store {
     /// The notification outbox rows of an incident.
     public func notifications(incidentID: String) throws -> [NotificationRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE incident_id = ? ORDER BY id",
-                             arguments: [incidentID]).map(NotificationRecord.init(row:))
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM notifications WHERE incident_id = ? ORDER BY id",
+                arguments: [incidentID]
+            ).map(NotificationRecord.init(row:))
         }
     }
 
@@ -65,7 +67,8 @@ extension Store {
         try read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+                sql:
+                    "SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
                 arguments: [time.timeIntervalSince1970, limit]
             ).map(NotificationRecord.init(row:))
         }
@@ -83,7 +86,8 @@ extension Store {
     public func markNotificationSent(id: Int64, at time: Date) throws {
         try write { db in
             try db.execute(
-                sql: "UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ?",
+                sql:
+                    "UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ?",
                 arguments: [time.timeIntervalSince1970, id])
         }
     }
@@ -104,8 +108,9 @@ extension Store {
     /// Moves a notification back by `delay` without counting an attempt (its channel's circuit is open).
     public func postponeNotification(id: Int64, until time: Date) throws {
         try write { db in
-            try db.execute(sql: "UPDATE notifications SET next_attempt_at = ? WHERE id = ?",
-                           arguments: [time.timeIntervalSince1970, id])
+            try db.execute(
+                sql: "UPDATE notifications SET next_attempt_at = ? WHERE id = ?",
+                arguments: [time.timeIntervalSince1970, id])
         }
     }
 
@@ -129,11 +134,15 @@ extension Store {
                 sql += " AND id = ?"
                 arguments += [id]
             }
-            let rows = try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: arguments).map(NotificationRecord.init(row:))
+            let rows = try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: arguments).map(
+                NotificationRecord.init(row:))
             if let id, rows.isEmpty {
-                let status = try String.fetchOne(db, sql: "SELECT status FROM notifications WHERE id = ?", arguments: [id])
-                throw StoreError(.notFound, status.map { "notification \(id) is \($0), not a dead letter; only dead letters can be replayed" }
-                    ?? "no notification \(id); list dead letters with 'firebreak dlq list'")
+                let status = try String.fetchOne(
+                    db, sql: "SELECT status FROM notifications WHERE id = ?", arguments: [id])
+                throw StoreError(
+                    .notFound,
+                    status.map { "notification \(id) is \($0), not a dead letter; only dead letters can be replayed" }
+                        ?? "no notification \(id); list dead letters with 'firebreak dlq list'")
             }
             for row in rows {
                 try db.execute(

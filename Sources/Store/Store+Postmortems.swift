@@ -45,8 +45,10 @@ public struct ActionItem: Sendable, Equatable {
     public var link: String?
     public var createdAt: Date
 
-    public init(id: Int64 = 0, incidentID: String, type: Kind, owner: String, status: String = "open", text: String,
-                link: String? = nil, createdAt: Date) {
+    public init(
+        id: Int64 = 0, incidentID: String, type: Kind, owner: String, status: String = "open", text: String,
+        link: String? = nil, createdAt: Date
+    ) {
         self.id = id
         self.incidentID = incidentID
         self.type = type
@@ -62,7 +64,8 @@ extension Store {
     /// The incident's post-mortem, or `nil` when none was saved.
     public func postmortem(incidentID: String) throws -> PostmortemRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM postmortems WHERE incident_id = ?", arguments: [incidentID]).map { row in
+            try Row.fetchOne(db, sql: "SELECT * FROM postmortems WHERE incident_id = ?", arguments: [incidentID]).map {
+                row in
                 PostmortemRecord(
                     incidentID: row["incident_id"], status: PostmortemStatus(rawValue: row["status"]) ?? .draft,
                     markdown: row["markdown"], updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
@@ -78,11 +81,13 @@ extension Store {
     ///   `postmortem_forced`.
     /// - Throws: ``StoreError`` `.notFound` for an unknown incident.
     @discardableResult
-    public func savePostmortem(incidentID: String, markdown: String, status: PostmortemStatus, by actor: String, at time: Date,
-                               forcedOver: [String] = []) throws -> PostmortemRecord
-    {
+    public func savePostmortem(
+        incidentID: String, markdown: String, status: PostmortemStatus, by actor: String, at time: Date,
+        forcedOver: [String] = []
+    ) throws -> PostmortemRecord {
         try write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM incidents WHERE id = ?", arguments: [incidentID]) != nil else {
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM incidents WHERE id = ?", arguments: [incidentID]) != nil
+            else {
                 throw StoreError(.notFound, "no incident \(incidentID); list incidents with 'firebreak incident list'")
             }
             let publishedAt: Double? = status == .published ? time.timeIntervalSince1970 : nil
@@ -99,22 +104,31 @@ extension Store {
                 sql: "INSERT INTO postmortem_history (incident_id, status, markdown, at, actor) VALUES (?, ?, ?, ?, ?)",
                 arguments: [incidentID, status.rawValue, markdown, time.timeIntervalSince1970, actor])
             if !forcedOver.isEmpty {
-                try Self.append(TimelineEntry(kind: "postmortem_forced", actor: actor, at: time,
-                                              details: ["unfinished": forcedOver.joined(separator: ", ")]), to: incidentID, db)
+                try Self.append(
+                    TimelineEntry(
+                        kind: "postmortem_forced", actor: actor, at: time,
+                        details: ["unfinished": forcedOver.joined(separator: ", ")]), to: incidentID, db)
             }
-            try Self.append(TimelineEntry(kind: "postmortem_\(status.rawValue)", actor: actor, at: time,
-                                          details: ["bytes": String(markdown.utf8.count)]), to: incidentID, db)
-            return PostmortemRecord(incidentID: incidentID, status: status, markdown: markdown, updatedAt: time, updatedBy: actor,
-                                    publishedAt: publishedAt.map(Date.init(timeIntervalSince1970:)))
+            try Self.append(
+                TimelineEntry(
+                    kind: "postmortem_\(status.rawValue)", actor: actor, at: time,
+                    details: ["bytes": String(markdown.utf8.count)]), to: incidentID, db)
+            return PostmortemRecord(
+                incidentID: incidentID, status: status, markdown: markdown, updatedAt: time, updatedBy: actor,
+                publishedAt: publishedAt.map(Date.init(timeIntervalSince1970:)))
         }
     }
 
     /// Every saved version, oldest first.
     public func postmortemHistory(incidentID: String) throws -> [PostmortemVersion] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM postmortem_history WHERE incident_id = ? ORDER BY id", arguments: [incidentID]).map { row in
-                PostmortemVersion(id: row["id"], status: PostmortemStatus(rawValue: row["status"]) ?? .draft, markdown: row["markdown"],
-                                  at: Date(timeIntervalSince1970: row["at"]), actor: row["actor"])
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM postmortem_history WHERE incident_id = ? ORDER BY id", arguments: [incidentID]
+            ).map { row in
+                PostmortemVersion(
+                    id: row["id"], status: PostmortemStatus(rawValue: row["status"]) ?? .draft,
+                    markdown: row["markdown"],
+                    at: Date(timeIntervalSince1970: row["at"]), actor: row["actor"])
             }
         }
     }
@@ -123,13 +137,19 @@ extension Store {
     /// - Throws: ``StoreError`` `.notFound` for an unknown incident.
     public func addActionItem(_ item: ActionItem) throws -> ActionItem {
         try write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM incidents WHERE id = ?", arguments: [item.incidentID]) != nil else {
-                throw StoreError(.notFound, "no incident \(item.incidentID); list incidents with 'firebreak incident list'")
+            guard
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM incidents WHERE id = ?", arguments: [item.incidentID]) != nil
+            else {
+                throw StoreError(
+                    .notFound, "no incident \(item.incidentID); list incidents with 'firebreak incident list'")
             }
             try db.execute(
-                sql: "INSERT INTO action_items (incident_id, type, owner, status, text, link, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [item.incidentID, item.type.rawValue, item.owner, item.status, item.text, item.link,
-                            item.createdAt.timeIntervalSince1970])
+                sql:
+                    "INSERT INTO action_items (incident_id, type, owner, status, text, link, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    item.incidentID, item.type.rawValue, item.owner, item.status, item.text, item.link,
+                    item.createdAt.timeIntervalSince1970,
+                ])
             var stored = item
             stored.id = db.lastInsertedRowID
             return stored
@@ -139,10 +159,14 @@ extension Store {
     /// The incident's action items, oldest first.
     public func actionItems(incidentID: String) throws -> [ActionItem] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM action_items WHERE incident_id = ? ORDER BY id", arguments: [incidentID]).map { row in
-                ActionItem(id: row["id"], incidentID: row["incident_id"], type: ActionItem.Kind(rawValue: row["type"]) ?? .other,
-                           owner: row["owner"], status: row["status"], text: row["text"], link: row["link"],
-                           createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM action_items WHERE incident_id = ? ORDER BY id", arguments: [incidentID]
+            ).map { row in
+                ActionItem(
+                    id: row["id"], incidentID: row["incident_id"],
+                    type: ActionItem.Kind(rawValue: row["type"]) ?? .other,
+                    owner: row["owner"], status: row["status"], text: row["text"], link: row["link"],
+                    createdAt: Date(timeIntervalSince1970: row["created_at"]))
             }
         }
     }
@@ -152,14 +176,18 @@ extension Store {
     public func setActionItemStatus(id: Int64, status: String, by actor: String, at time: Date) throws -> ActionItem {
         try write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM action_items WHERE id = ?", arguments: [id]) else {
-                throw StoreError(.notFound, "no action item \(id); list them with 'firebreak postmortem action list INC-n'")
+                throw StoreError(
+                    .notFound, "no action item \(id); list them with 'firebreak postmortem action list INC-n'")
             }
             try db.execute(sql: "UPDATE action_items SET status = ? WHERE id = ?", arguments: [status, id])
-            let item = ActionItem(id: row["id"], incidentID: row["incident_id"], type: ActionItem.Kind(rawValue: row["type"]) ?? .other,
-                                  owner: row["owner"], status: status, text: row["text"], link: row["link"],
-                                  createdAt: Date(timeIntervalSince1970: row["created_at"]))
-            try Self.append(TimelineEntry(kind: "action_item_\(status)", actor: actor, at: time,
-                                          details: ["action_item": String(id), "text": item.text]), to: item.incidentID, db)
+            let item = ActionItem(
+                id: row["id"], incidentID: row["incident_id"], type: ActionItem.Kind(rawValue: row["type"]) ?? .other,
+                owner: row["owner"], status: status, text: row["text"], link: row["link"],
+                createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            try Self.append(
+                TimelineEntry(
+                    kind: "action_item_\(status)", actor: actor, at: time,
+                    details: ["action_item": String(id), "text": item.text]), to: item.incidentID, db)
             return item
         }
     }

@@ -23,7 +23,8 @@ extension Store {
     static func insertRun(_ run: RunRecord, steps: [StepRecord], _ db: Database) throws -> RunRecord {
         var run = run
         try run.insert(db)
-        let statement = try db.cachedStatement(sql: "INSERT INTO run_steps (run_id, idx, name, kind, status) VALUES (?, ?, ?, ?, ?)")
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO run_steps (run_id, idx, name, kind, status) VALUES (?, ?, ?, ?, ?)")
         for step in steps {
             try statement.execute(arguments: [run.id, step.index, step.name, step.kind, step.status.rawValue])
         }
@@ -66,20 +67,22 @@ extension Store {
     // Codable record encoding cost more than the SQLite work itself.
 
     static func update(_ run: RunRecord, _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            UPDATE runs SET status = ?, cursor = ?, recovering = ?, error = ?, finished_at = ? WHERE id = ?
-            """)
+        let statement = try db.cachedStatement(
+            sql: """
+                UPDATE runs SET status = ?, cursor = ?, recovering = ?, error = ?, finished_at = ? WHERE id = ?
+                """)
         try statement.execute(arguments: [
             run.status.rawValue, run.cursor, run.recovering, run.error, run.finishedAt?.timeIntervalSince1970, run.id,
         ])
     }
 
     static func update(_ step: StepRecord, _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            UPDATE run_steps SET status = ?, attempts = ?, exit_code = ?, started_at = ?, finished_at = ?,
-                duration_ms = ?, outputs = ?, reason = ?, approved_by = ?, approved_at = ?
-            WHERE run_id = ? AND idx = ?
-            """)
+        let statement = try db.cachedStatement(
+            sql: """
+                UPDATE run_steps SET status = ?, attempts = ?, exit_code = ?, started_at = ?, finished_at = ?,
+                    duration_ms = ?, outputs = ?, reason = ?, approved_by = ?, approved_at = ?
+                WHERE run_id = ? AND idx = ?
+                """)
         try statement.execute(arguments: [
             step.status.rawValue, step.attempts, step.exitCode, step.startedAt?.timeIntervalSince1970,
             step.finishedAt?.timeIntervalSince1970, step.durationMs, step.outputs, step.reason, step.approvedBy,
@@ -88,14 +91,15 @@ extension Store {
     }
 
     static func save(_ attempt: AttemptRecord, _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO step_attempts (run_id, step_idx, number, status, exit_code, started_at, finished_at,
-                duration_ms, output)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (run_id, step_idx, number) DO UPDATE SET status = excluded.status,
-                exit_code = excluded.exit_code, finished_at = excluded.finished_at,
-                duration_ms = excluded.duration_ms, output = excluded.output
-            """)
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO step_attempts (run_id, step_idx, number, status, exit_code, started_at, finished_at,
+                    duration_ms, output)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, step_idx, number) DO UPDATE SET status = excluded.status,
+                    exit_code = excluded.exit_code, finished_at = excluded.finished_at,
+                    duration_ms = excluded.duration_ms, output = excluded.output
+                """)
         try statement.execute(arguments: [
             attempt.runID, attempt.stepIndex, attempt.number, attempt.status.rawValue, attempt.exitCode,
             attempt.startedAt.timeIntervalSince1970, attempt.finishedAt?.timeIntervalSince1970, attempt.durationMs,
@@ -131,21 +135,27 @@ extension Store {
     public func approve(runID: Int64, stepName: String, by approver: String, at date: Date) throws -> StepRecord {
         try write { db in
             guard try RunRecord.fetchOne(db, key: runID) != nil else {
-                throw StoreError(.notFound, "no run \(RunRecord.displayID(runID)); list runs with 'firebreak runs list'")
+                throw StoreError(
+                    .notFound, "no run \(RunRecord.displayID(runID)); list runs with 'firebreak runs list'")
             }
             let steps = try StepRecord.filter(Column("run_id") == runID).order(Column("idx")).fetchAll(db)
             guard var step = steps.first(where: { $0.name == stepName }) else {
-                throw StoreError(.notFound,
-                                 "run \(RunRecord.displayID(runID)) has no step '\(stepName)'; its steps are: \(steps.map(\.name).joined(separator: ", "))")
+                throw StoreError(
+                    .notFound,
+                    "run \(RunRecord.displayID(runID)) has no step '\(stepName)'; its steps are: \(steps.map(\.name).joined(separator: ", "))"
+                )
             }
             guard !step.status.isFinal else {
-                throw StoreError(.conflict, "step '\(stepName)' already ended \(step.status.rawValue); nothing to approve")
+                throw StoreError(
+                    .conflict, "step '\(stepName)' already ended \(step.status.rawValue); nothing to approve")
             }
             guard step.status == .waiting else {
-                let now = step.status == .running ? "is running now (another process holds it)" : "has not been reached yet"
-                throw StoreError(.conflict,
-                                 "step '\(stepName)' of \(RunRecord.displayID(runID)) \(now); only a waiting step can be approved "
-                                    + "(see 'firebreak runs show \(RunRecord.displayID(runID))')")
+                let now =
+                    step.status == .running ? "is running now (another process holds it)" : "has not been reached yet"
+                throw StoreError(
+                    .conflict,
+                    "step '\(stepName)' of \(RunRecord.displayID(runID)) \(now); only a waiting step can be approved "
+                        + "(see 'firebreak runs show \(RunRecord.displayID(runID))')")
             }
             step.approvedBy = approver
             step.approvedAt = date

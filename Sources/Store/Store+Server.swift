@@ -41,10 +41,14 @@ extension Store {
     public func createToken(_ token: TokenRecord) throws {
         try write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM api_tokens WHERE name = ?", arguments: [token.name]) == true {
-                throw StoreError(.conflict, "a token named '\(token.name)' already exists; pick another name, or revoke and re-create under a new one")
+                throw StoreError(
+                    .conflict,
+                    "a token named '\(token.name)' already exists; pick another name, or revoke and re-create under a new one"
+                )
             }
-            try db.execute(sql: "INSERT INTO api_tokens (name, prefix, hash, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [token.name, token.prefix, token.hash, token.createdAt.timeIntervalSince1970])
+            try db.execute(
+                sql: "INSERT INTO api_tokens (name, prefix, hash, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [token.name, token.prefix, token.hash, token.createdAt.timeIntervalSince1970])
         }
     }
 
@@ -67,14 +71,18 @@ extension Store {
     /// - Throws: ``StoreError`` `.notFound` for an unknown name, `.conflict` when it is already revoked.
     public func revokeToken(name: String, at time: Date) throws {
         try write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT revoked_at FROM api_tokens WHERE name = ?", arguments: [name]) else {
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT revoked_at FROM api_tokens WHERE name = ?", arguments: [name])
+            else {
                 throw StoreError(.notFound, "no token named '\(name)'; list them with 'firebreak token list'")
             }
             guard (row["revoked_at"] as Double?) == nil else {
                 throw StoreError(.conflict, "token '\(name)' is already revoked")
             }
-            try db.execute(sql: "UPDATE api_tokens SET revoked_at = ? WHERE name = ?",
-                           arguments: [time.timeIntervalSince1970, name])
+            try db.execute(
+                sql: "UPDATE api_tokens SET revoked_at = ? WHERE name = ?",
+                arguments: [time.timeIntervalSince1970, name])
         }
     }
 
@@ -103,15 +111,22 @@ extension Store {
     /// - Throws: ``StoreError`` `.unavailable` when it does not.
     public func probeWrite(at time: Date, timeout: TimeInterval = 1) throws {
         guard let directory else {
-            try write { db in try db.execute(sql: "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)", arguments: [time.timeIntervalSince1970]) }
+            try write { db in
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)",
+                    arguments: [time.timeIntervalSince1970])
+            }
             return
         }
         do {
             var config = Configuration()
             config.busyMode = .timeout(timeout)
-            let queue = try DatabaseQueue(path: directory.appendingPathComponent("firebreak.db").path, configuration: config)
+            let queue = try DatabaseQueue(
+                path: directory.appendingPathComponent("firebreak.db").path, configuration: config)
             try queue.write { db in
-                try db.execute(sql: "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)", arguments: [time.timeIntervalSince1970])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)",
+                    arguments: [time.timeIntervalSince1970])
             }
             try queue.close()
         } catch {
@@ -123,8 +138,12 @@ extension Store {
     public func incidentCounts() throws -> [IncidentStatus: [Severity: Int]] {
         try read { db in
             var counts: [IncidentStatus: [Severity: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, severity, COUNT(*) AS n FROM incidents GROUP BY status, severity") {
-                guard let status = IncidentStatus(rawValue: row["status"]), let severity = Severity(rawValue: row["severity"]) else { continue }
+            for row in try Row.fetchAll(
+                db, sql: "SELECT status, severity, COUNT(*) AS n FROM incidents GROUP BY status, severity")
+            {
+                guard let status = IncidentStatus(rawValue: row["status"]),
+                    let severity = Severity(rawValue: row["severity"])
+                else { continue }
                 counts[status, default: [:]][severity] = row["n"]
             }
             return counts

@@ -39,13 +39,15 @@ public final class Store: Sendable {
     public static func open(directory: URL, configuration: StoreConfiguration = StoreConfiguration()) throws -> Store {
         let manager = FileManager.default
         do {
-            try manager.createDirectory(at: directory, withIntermediateDirectories: true,
-                                        attributes: [.posixPermissions: 0o700])
+            try manager.createDirectory(
+                at: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
             try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
         } catch {
-            throw StoreError(.unavailable,
-                             "cannot create the data directory \(directory.path): \(error.localizedDescription); pass --data-dir or set FIREBREAK_DATA to a writable directory",
-                             cause: error)
+            throw StoreError(
+                .unavailable,
+                "cannot create the data directory \(directory.path): \(error.localizedDescription); pass --data-dir or set FIREBREAK_DATA to a writable directory",
+                cause: error)
         }
         var config = Configuration()
         config.busyMode = .timeout(configuration.busyTimeout)
@@ -87,8 +89,9 @@ public final class Store: Sendable {
         do {
             try Schema.migrator.migrate(writer)
         } catch {
-            throw StoreError(.unavailable,
-                             "cannot migrate the database: \(error); it may come from a newer Firebreak", cause: error)
+            throw StoreError(
+                .unavailable,
+                "cannot migrate the database: \(error); it may come from a newer Firebreak", cause: error)
         }
     }
 

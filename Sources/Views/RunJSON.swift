@@ -100,9 +100,10 @@ public struct RunJSON: Encodable, Sendable {
                 approvedAt: step.approvedAt, output: attempts.last?.output ?? "",
                 outputs: (try? JSONDecoder().decode([String: String].self, from: Data(step.outputs.utf8))) ?? [:],
                 attemptHistory: attempts.map {
-                    AttemptJSON(number: $0.number, status: $0.status.rawValue, exitCode: $0.exitCode,
-                                startedAt: $0.startedAt, finishedAt: $0.finishedAt, durationMs: $0.durationMs,
-                                output: $0.output)
+                    AttemptJSON(
+                        number: $0.number, status: $0.status.rawValue, exitCode: $0.exitCode,
+                        startedAt: $0.startedAt, finishedAt: $0.finishedAt, durationMs: $0.durationMs,
+                        output: $0.output)
                 })
         }
     }

@@ -13,8 +13,13 @@ public enum BuiltinModules {
 
     /// The lint catalog of the built-in modules.
     public static var catalog: ModuleCatalog {
-        ModuleCatalog(validators: Dictionary(all.map { module in
-            (module.name, { @Sendable body, line in module.validate(body: body, firstLine: line) } as ModuleBodyValidator)
-        }, uniquingKeysWith: { first, _ in first }))
+        ModuleCatalog(
+            validators: Dictionary(
+                all.map { module in
+                    (
+                        module.name,
+                        { @Sendable body, line in module.validate(body: body, firstLine: line) } as ModuleBodyValidator
+                    )
+                }, uniquingKeysWith: { first, _ in first }))
     }
 }

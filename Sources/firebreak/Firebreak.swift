@@ -92,7 +92,11 @@ enum ExitStatus {
 
 /// Options every command that touches the database shares.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Directory for firebreak.db and backups (env FIREBREAK_DATA; default: the nearest .firebreak from here up, then $XDG_DATA_HOME/firebreak).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Directory for firebreak.db and backups (env FIREBREAK_DATA; default: the nearest .firebreak from here up, then $XDG_DATA_HOME/firebreak).",
+            valueName: "dir"))
     var dataDir: String?
 
     @Flag(name: .long, help: "No colour, even on a terminal (NO_COLOR=1 does the same).")
@@ -100,15 +104,19 @@ struct GlobalOptions: ParsableArguments {
 
     /// The data directory and why it is the one (see ``DataDirectory``).
     var data: DataDirectory {
-        DataDirectory.resolve(option: dataDir, environment: ProcessInfo.processInfo.environment,
-                              workingDirectory: FileManager.default.currentDirectoryPath)
+        DataDirectory.resolve(
+            option: dataDir, environment: ProcessInfo.processInfo.environment,
+            workingDirectory: FileManager.default.currentDirectoryPath)
     }
 
     /// The data directory: `--data-dir`, `FIREBREAK_DATA`, the nearest `.firebreak` (or `firebreak.yml`) from here
     /// up, then `$XDG_DATA_HOME/firebreak`.
     var dataDirectory: URL { data.url }
 
-    @Option(name: .long, help: ArgumentHelp("Configuration file (env FIREBREAK_CONFIG; default ./firebreak.yml, optional).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Configuration file (env FIREBREAK_CONFIG; default ./firebreak.yml, optional).", valueName: "path"))
     var config: String?
 
     /// `--config`, then `FIREBREAK_CONFIG`, then `./firebreak.yml`, then the `firebreak.yml` beside a data dir
@@ -122,7 +130,8 @@ struct GlobalOptions: ParsableArguments {
 
     /// The configuration; the defaults when no file is there (an explicit path must exist).
     func loadConfig() throws -> FirebreakConfig {
-        try FirebreakConfig.load(path: configPath, required: config != nil || ProcessInfo.processInfo.environment["FIREBREAK_CONFIG"] != nil)
+        try FirebreakConfig.load(
+            path: configPath, required: config != nil || ProcessInfo.processInfo.environment["FIREBREAK_CONFIG"] != nil)
     }
 
     /// `<data-dir>/runs`: per-run scratch files and locks.
@@ -131,7 +140,8 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the store, honouring `FIREBREAK_DURABILITY=full|normal`. The server defaults to `full`: a webhook's
     /// 2xx promises the alert survives power loss, and group commit pays one fsync per batch, not per alert.
     func openStore(defaultDurability: Durability = .normal) throws -> Store {
-        let durability = ProcessInfo.processInfo.environment["FIREBREAK_DURABILITY"].flatMap(Durability.init(rawValue:))
+        let durability =
+            ProcessInfo.processInfo.environment["FIREBREAK_DURABILITY"].flatMap(Durability.init(rawValue:))
             ?? defaultDurability
         return try Store.open(directory: dataDirectory, configuration: StoreConfiguration(durability: durability))
     }

@@ -34,7 +34,9 @@ struct CLITests {
 
     @Test("runbooks --json lists id, title, severity, steps and triggers")
     func runbooksJSON() async throws {
-        directory.write("runbooks/db.md", """
+        directory.write(
+            "runbooks/db.md",
+            """
             ---
             id: db-restore
             severity: P1
@@ -70,7 +72,8 @@ struct CLITests {
 
     @Test("run exit codes: 0 succeeded, 1 failed, 2 bad params, 3 waiting")
     func exitCodes() async throws {
-        directory.write("runbooks/ok.md", "---\nparams:\n  n: { type: int, default: 1 }\n---\n# OK\n\n```sh\necho $N\n```\n")
+        directory.write(
+            "runbooks/ok.md", "---\nparams:\n  n: { type: int, default: 1 }\n---\n# OK\n\n```sh\necho $N\n```\n")
         directory.write("runbooks/fail.md", "# Fail\n\n```sh\nexit 4\n```\n")
         directory.write("runbooks/wait.md", "# Wait\n\n- [ ] Phone a friend {name=phone}\n")
         #expect(try await firebreak("run", "ok").status == 0)
@@ -94,7 +97,9 @@ struct CLITests {
 
     @Test("runs list and runs show --json carry steps, attempts and outputs")
     func runsJSON() async throws {
-        directory.write("runbooks/r.md", """
+        directory.write(
+            "runbooks/r.md",
+            """
             ---
             params:
               token: { secret: true }

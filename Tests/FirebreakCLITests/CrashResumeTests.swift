@@ -3,8 +3,9 @@ import Foundation
 import Subprocess
 import SystemPackage
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("kill -9 and resume")
@@ -30,7 +31,9 @@ struct CrashResumeTests {
     @Test("a finished step never runs again and the interrupted idempotent step runs again")
     func idempotentResume() async throws {
         let log = directory.path("log")
-        directory.write("runbooks/crash.md", """
+        directory.write(
+            "runbooks/crash.md",
+            """
             # Crash
 
             ```sh {name=one}
@@ -53,7 +56,8 @@ struct CrashResumeTests {
             """)
         try await runAndKill("crash", waitingFor: "started")
         #expect(directory.read("log") == "one\ntwo\n")
-        let orphan = try #require(Int32(directory.read("sleep.pid")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+        let orphan = try #require(
+            Int32(directory.read("sleep.pid")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
         #expect(ProcessProbe.isAlive(orphan), "the step's child outlives the killed firebreak")
 
         let killed = try await CommandLineTool.run(["runs", "show", "RUN-1", "--json"], in: directory.path)
@@ -78,7 +82,9 @@ struct CrashResumeTests {
     @Test("an interrupted non-idempotent step waits for approval before it runs again")
     func nonIdempotentResume() async throws {
         let log = directory.path("log")
-        directory.write("runbooks/crash.md", """
+        directory.write(
+            "runbooks/crash.md",
+            """
             # Crash
 
             ```sh {name=migrate}

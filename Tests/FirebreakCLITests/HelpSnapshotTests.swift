@@ -4,11 +4,13 @@ import Testing
 
 @Suite("Help output")
 struct HelpSnapshotTests {
-    static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+    static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Snapshots")
 
     /// Compares `firebreak ARGS --help` to `Snapshots/NAME.txt`. To update after an intended change:
     /// `COLUMNS=100 .build/debug/firebreak ARGS --help > Tests/FirebreakCLITests/Snapshots/NAME.txt`.
-    @Test("help matches its snapshot", arguments: [("help", [String]()), ("help-run", ["run"]), ("help-lint", ["lint"])])
+    @Test(
+        "help matches its snapshot", arguments: [("help", [String]()), ("help-run", ["run"]), ("help-lint", ["lint"])])
     func snapshot(name: String, arguments: [String]) async throws {
         let expected = try String(contentsOf: Self.snapshots.appendingPathComponent("\(name).txt"), encoding: .utf8)
         let result = try await CommandLineTool.run(arguments + ["--help"], in: "/tmp", environment: ["COLUMNS": "100"])

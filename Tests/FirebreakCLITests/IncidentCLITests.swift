@@ -16,7 +16,8 @@ struct IncidentCLITests {
 
     @Test("open, acknowledge with a note, and show the timeline")
     func lifecycle() async throws {
-        let opened = try json(try await firebreak("incident", "open", "--title", "Orders down", "--severity", "P1", "--json"))
+        let opened = try json(
+            try await firebreak("incident", "open", "--title", "Orders down", "--severity", "P1", "--json"))
         #expect(opened["id"] as? String == "INC-1")
         #expect(opened["status"] as? String == "triggered")
         #expect((opened["escalation"] as? [String: Any])?["next_level"] as? Int == 1)
@@ -36,7 +37,10 @@ struct IncidentCLITests {
         _ = try await firebreak("incident", "open", "--title", "T", "--severity", "P2")
         let result = try await firebreak("incident", "reopen", "INC-1")
         #expect(result.status == 2)
-        #expect(result.stderr == "error: cannot reopen INC-1: it is triggered; allowed: acknowledge, mitigate, resolve, severity, note, assign\n")
+        #expect(
+            result.stderr
+                == "error: cannot reopen INC-1: it is triggered; allowed: acknowledge, mitigate, resolve, severity, note, assign\n"
+        )
         #expect(try await firebreak("incident", "ack", "INC-404").status == 2)
         #expect(try await firebreak("incident", "open", "--title", "T", "--severity", "P9").status == 2)
     }
@@ -51,7 +55,9 @@ struct IncidentCLITests {
         #expect(try await firebreak("incident", "resolve", "INC-2").status == 0)
         #expect(try await firebreak("incident", "close", "INC-2").status == 0)
         let list = try await firebreak("incident", "list", "--status", "closed", "--json")
-        let ids = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])?.map { $0["id"] as? String }
+        let ids = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])?.map {
+            $0["id"] as? String
+        }
         #expect(ids == ["INC-2"])
         let text = try await firebreak("incident", "list")
         #expect(text.stdout.contains("INC-1  P0   triggered"))
@@ -64,7 +70,9 @@ struct RunIncidentTests {
 
     @Test("a run linked to an incident sees it in its environment and writes to its timeline")
     func linkedRun() async throws {
-        directory.write("runbooks/fix.md", """
+        directory.write(
+            "runbooks/fix.md",
+            """
             # Fix
 
             ```sh {name=look}
@@ -75,17 +83,24 @@ struct RunIncidentTests {
             exit 3
             ```
             """)
-        _ = try await CommandLineTool.run(["incident", "open", "--title", "Down", "--severity", "P1"], in: directory.path)
+        _ = try await CommandLineTool.run(
+            ["incident", "open", "--title", "Down", "--severity", "P1"], in: directory.path)
         let run = try await CommandLineTool.run(["run", "fix", "--incident", "INC-1", "--json"], in: directory.path)
         #expect(run.status == 0, "\(run.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         #expect(object?["incident_id"] as? String == "INC-1")
         #expect((object?["steps"] as? [[String: Any]])?.first?["output"] as? String == "INC-1 P1\n")
         let shown = try await CommandLineTool.run(["incident", "show", "INC-1", "--json"], in: directory.path)
-        let timeline = (try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])?["timeline"]
+        let timeline =
+            (try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])?["timeline"]
             as? [[String: Any]] ?? []
-        #expect(timeline.map { $0["kind"] as? String } == ["opened", "run_started", "step_finished", "step_finished", "run_succeeded"])
-        let steps = timeline.filter { $0["kind"] as? String == "step_finished" }.map { $0["details"] as? [String: String] }
+        #expect(
+            timeline.map { $0["kind"] as? String } == [
+                "opened", "run_started", "step_finished", "step_finished", "run_succeeded",
+            ])
+        let steps = timeline.filter { $0["kind"] as? String == "step_finished" }.map {
+            $0["details"] as? [String: String]
+        }
         #expect(steps.map { $0?["step"] } == ["look", "flaky"])
         #expect(steps.map { $0?["status"] } == ["succeeded", "failed"])
         #expect(steps.map { $0?["run"] } == ["RUN-1", "RUN-1"])

@@ -18,8 +18,11 @@ struct InteractiveTests {
     {
         let driver = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Support/drive_pty.py").path
-        let steps = try String(decoding: JSONSerialization.data(withJSONObject: script.map { [$0.0, $0.1 as Any] }), as: UTF8.self)
-        var settings: [Environment.Key: String?] = ["FIREBREAK_DATA": directory.path(".firebreak"), "NO_COLOR": nil, "TERM": "xterm"]
+        let steps = try String(
+            decoding: JSONSerialization.data(withJSONObject: script.map { [$0.0, $0.1 as Any] }), as: UTF8.self)
+        var settings: [Environment.Key: String?] = [
+            "FIREBREAK_DATA": directory.path(".firebreak"), "NO_COLOR": nil, "TERM": "xterm",
+        ]
         for (key, value) in environment { settings[Environment.Key(stringLiteral: key)] = value }
         let result = try await Subprocess.run(
             .name("python3"), arguments: Arguments([driver, steps, "--", CommandLineTool.binary] + arguments),
@@ -32,7 +35,9 @@ struct InteractiveTests {
     @Test("prompts run / skip / abort, retry after failure, done for manual steps, and stream output")
     func prompts() async throws {
         let marker = directory.path("second-try")
-        directory.write("runbooks/tour.md", """
+        directory.write(
+            "runbooks/tour.md",
+            """
             # Tour
 
             ## Say hello
@@ -56,14 +61,15 @@ struct InteractiveTests {
             echo dangerous
             ```
             """)
-        let (outcome, transcript) = try await drive([
-            ("[r]un / [s]kip / [a]bort", "r"),
-            ("[r]un / [s]kip / [a]bort", "run"),
-            ("[r]etry / [s]kip / [a]bort", "retry"),
-            ("[r]un / [s]kip / [a]bort", "s"),
-            ("Done? [d]one", "d"),
-            ("Type 'yes' to run it", "yes"),
-        ], arguments: ["run", "tour"])
+        let (outcome, transcript) = try await drive(
+            [
+                ("[r]un / [s]kip / [a]bort", "r"),
+                ("[r]un / [s]kip / [a]bort", "run"),
+                ("[r]etry / [s]kip / [a]bort", "retry"),
+                ("[r]un / [s]kip / [a]bort", "s"),
+                ("Done? [d]one", "d"),
+                ("Type 'yes' to run it", "yes"),
+            ], arguments: ["run", "tour"])
         #expect(outcome.missing == nil, "\(transcript)")
         #expect(outcome.status == 0, "\(transcript)")
         #expect(transcript.contains("## Say hello"))
@@ -74,23 +80,29 @@ struct InteractiveTests {
         #expect(transcript.contains("$ echo should-not-run"), "the skipped step was shown")
         #expect(!transcript.contains("│ should-not-run"), "but never ran")
         let shown = try await CommandLineTool.run(["runs", "show", "RUN-1", "--json"], in: directory.path)
-        let steps = (try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])?["steps"] as? [[String: Any]]
-        #expect(steps?.map { $0["status"] as? String } == ["succeeded", "succeeded", "skipped", "succeeded", "succeeded"])
+        let steps =
+            (try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])?["steps"]
+            as? [[String: Any]]
+        #expect(
+            steps?.map { $0["status"] as? String } == ["succeeded", "succeeded", "skipped", "succeeded", "succeeded"])
         #expect(steps?[1]["attempts"] as? Int == 2)
     }
 
     @Test("quit leaves the run waiting and resumable")
     func quit() async throws {
         directory.write("runbooks/q.md", "# Q\n\n```sh {name=a}\necho a\n```\n\n```sh {name=b}\necho b\n```\n")
-        let (outcome, transcript) = try await drive([
-            ("[r]un / [s]kip", "r"),
-            ("[r]un / [s]kip", "q"),
-        ], arguments: ["run", "q"])
+        let (outcome, transcript) = try await drive(
+            [
+                ("[r]un / [s]kip", "r"),
+                ("[r]un / [s]kip", "q"),
+            ], arguments: ["run", "q"])
         #expect(outcome.status == 3, "\(transcript)")
         let resumed = try await CommandLineTool.run(["resume", "RUN-1", "--yes"], in: directory.path)
         #expect(resumed.status == 0)
         let shown = try await CommandLineTool.run(["runs", "show", "RUN-1", "--json"], in: directory.path)
-        let steps = (try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])?["steps"] as? [[String: Any]]
+        let steps =
+            (try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])?["steps"]
+            as? [[String: Any]]
         #expect(steps?.map { $0["attempts"] as? Int } == [1, 1])
     }
 
@@ -98,29 +110,35 @@ struct InteractiveTests {
     func interrupt() async throws {
         directory.write("runbooks/c.md", "# C\n\n```sh {name=long}\necho started; sleep 30\n```\n")
         let start = ContinuousClock.now
-        let (outcome, transcript) = try await drive([
-            ("[r]un / [s]kip", "r"),
-            ("started", nil),
-            ("[r]etry / [s]kip / [a]bort", "a"),
-        ], arguments: ["run", "c"])
+        let (outcome, transcript) = try await drive(
+            [
+                ("[r]un / [s]kip", "r"),
+                ("started", nil),
+                ("[r]etry / [s]kip / [a]bort", "a"),
+            ], arguments: ["run", "c"])
         #expect(ContinuousClock.now - start < .seconds(20))
         #expect(transcript.contains("interrupted by Ctrl-C"), "\(transcript)")
         #expect(outcome.status == 1, "an aborted run exits 1")
         let shown = try await CommandLineTool.run(["runs", "show", "RUN-1", "--json"], in: directory.path)
         let run = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
         #expect(run?["status"] as? String == "aborted")
-        #expect((run?["steps"] as? [[String: Any]])?.first?["status"] as? String == "failed",
-                "the interrupted step's final status is stored")
+        #expect(
+            (run?["steps"] as? [[String: Any]])?.first?["status"] as? String == "failed",
+            "the interrupted step's final status is stored")
     }
 
-    @Test("a step's ✓ shows before the next question, in colour on a terminal; Enter runs; Ctrl-C at a question leaves no step running")
+    @Test(
+        "a step's ✓ shows before the next question, in colour on a terminal; Enter runs; Ctrl-C at a question leaves no step running"
+    )
     func displayAndPause() async throws {
-        directory.write("runbooks/d.md", "# D\n\n```sh {name=first}\necho one\n```\n\n```sh {name=broken}\nexit 3\n```\n")
-        let (outcome, transcript) = try await drive([
-            ("Enter or [r]un / [s]kip", ""),
-            ("Enter or [r]un / [s]kip", ""),
-            ("[r]etry / [s]kip / [a]bort", nil),
-        ], arguments: ["run", "d"])
+        directory.write(
+            "runbooks/d.md", "# D\n\n```sh {name=first}\necho one\n```\n\n```sh {name=broken}\nexit 3\n```\n")
+        let (outcome, transcript) = try await drive(
+            [
+                ("Enter or [r]un / [s]kip", ""),
+                ("Enter or [r]un / [s]kip", ""),
+                ("[r]etry / [s]kip / [a]bort", nil),
+            ], arguments: ["run", "d"])
         #expect(outcome.missing == nil, "\(transcript)")
         #expect(outcome.status == 3, "Ctrl-C at a question leaves the run waiting: \(transcript)")
         let tick = try #require(transcript.range(of: "\u{1B}[32m✓\u{1B}[0m first"), "a green ✓: \(transcript)")
@@ -131,14 +149,16 @@ struct InteractiveTests {
         let run = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
         #expect(run?["status"] as? String == "waiting")
         let steps = run?["steps"] as? [[String: Any]] ?? []
-        #expect(steps.map { $0["status"] as? String } == ["succeeded", "pending"], "no step shows running in a waiting run")
+        #expect(
+            steps.map { $0["status"] as? String } == ["succeeded", "pending"], "no step shows running in a waiting run")
     }
 
     @Test("NO_COLOR turns colour off on a terminal")
     func noColor() async throws {
         directory.write("runbooks/n.md", "# N\n\n```sh {name=only}\necho one\n```\n")
-        let (outcome, transcript) = try await drive([("Enter or [r]un", "")], arguments: ["run", "n"],
-                                                    environment: ["NO_COLOR": "1"])
+        let (outcome, transcript) = try await drive(
+            [("Enter or [r]un", "")], arguments: ["run", "n"],
+            environment: ["NO_COLOR": "1"])
         #expect(outcome.status == 0, "\(transcript)")
         #expect(transcript.contains("✓ only"))
         #expect(!transcript.contains("\u{1B}[3"), "no colour codes")

@@ -71,20 +71,20 @@ struct ModuleCLITests {
         #expect(none.stdout.contains("PRAGMA quick_check returned ok"))
         #expect(none.stdout.contains("firebreak-data-dir"))
         try """
-            health:
-              checks:
-                - {name: ok, command: "true"}
-                - {name: disk, disk: /, min_free: 0}
-            """.write(to: directory.url.appendingPathComponent("firebreak.yml"), atomically: true, encoding: .utf8)
+        health:
+          checks:
+            - {name: ok, command: "true"}
+            - {name: disk, disk: /, min_free: 0}
+        """.write(to: directory.url.appendingPathComponent("firebreak.yml"), atomically: true, encoding: .utf8)
         let healthy = try await firebreak("health", "--json")
         #expect(healthy.status == 0, "\(healthy.stdout)\(healthy.stderr)")
         #expect(healthy.stdout.contains("\"status\" : \"healthy\""))
         try """
-            health:
-              checks:
-                - {name: ok, command: "true"}
-                - {name: broken, command: "exit 3", critical: false}
-            """.write(to: directory.url.appendingPathComponent("firebreak.yml"), atomically: true, encoding: .utf8)
+        health:
+          checks:
+            - {name: ok, command: "true"}
+            - {name: broken, command: "exit 3", critical: false}
+        """.write(to: directory.url.appendingPathComponent("firebreak.yml"), atomically: true, encoding: .utf8)
         let degraded = try await firebreak("health")
         #expect(degraded.status == 1)
         #expect(degraded.stdout.contains("overall: degraded"))

@@ -12,22 +12,28 @@ struct PostmortemCLITests {
 
     @Test("generate, the close gate, action items, publish an edited file, close; html and a broken template")
     func lifecycle() async throws {
-        #expect(try await firebreak("incident", "open", "--title", "Payments down", "--severity", "P1", "--by", "alice").status == 0)
+        #expect(
+            try await firebreak("incident", "open", "--title", "Payments down", "--severity", "P1", "--by", "alice")
+                .status == 0)
         #expect(try await firebreak("incident", "ack", "INC-1", "--by", "alice").status == 0)
         #expect(try await firebreak("incident", "resolve", "INC-1", "--by", "alice").status == 0)
         let refused = try await firebreak("incident", "close", "INC-1")
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("needs a published post-mortem"))
 
-        let added = try await firebreak("postmortem", "action", "add", "INC-1", "--type", "prevent", "--owner", "bob", "Add a canary for payments")
+        let added = try await firebreak(
+            "postmortem", "action", "add", "INC-1", "--type", "prevent", "--owner", "bob", "Add a canary for payments")
         #expect(added.status == 0)
-        #expect(try await firebreak("postmortem", "action", "add", "INC-1", "--type", "blame", "--owner", "x", "y").status == 2)
+        #expect(
+            try await firebreak("postmortem", "action", "add", "INC-1", "--type", "blame", "--owner", "x", "y").status
+                == 2)
         let generated = try await firebreak("postmortem", "generate", "INC-1", "--out", "pm.md")
         #expect(generated.status == 0, "\(generated.stderr)")
         let draft = try #require(directory.read("pm.md"))
         #expect(draft.hasPrefix("# Post-mortem: Payments down"))
         #expect(draft.contains("| prevent | Add a canary for payments | bob | open | - |"))
-        #expect(try await firebreak("postmortem", "show", "INC-1").stdout == draft + (draft.hasSuffix("\n") ? "" : "\n"))
+        #expect(
+            try await firebreak("postmortem", "show", "INC-1").stdout == draft + (draft.hasSuffix("\n") ? "" : "\n"))
 
         let html = try await firebreak("postmortem", "generate", "INC-1", "--format", "html")
         #expect(html.stdout.hasPrefix("<!DOCTYPE html>"))
@@ -36,12 +42,17 @@ struct PostmortemCLITests {
         // An untouched draft cannot be published: its sections still say TODO.
         let untouched = try await firebreak("postmortem", "publish", "INC-1", "--file", "pm.md", "--by", "alice")
         #expect(untouched.status == 2)
-        #expect(untouched.stderr.contains("still has TODO placeholders in: Summary, Impact, Detection, Trigger"), "\(untouched.stderr)")
+        #expect(
+            untouched.stderr.contains("still has TODO placeholders in: Summary, Impact, Detection, Trigger"),
+            "\(untouched.stderr)")
         #expect(try await firebreak("incident", "close", "INC-1").status == 2)
 
         // An action item added after the draft was generated is published with it.
-        #expect(try await firebreak("postmortem", "action", "add", "INC-1", "--type", "process", "--owner", "carol",
-                                    "Page the payments team too").status == 0)
+        #expect(
+            try await firebreak(
+                "postmortem", "action", "add", "INC-1", "--type", "process", "--owner", "carol",
+                "Page the payments team too"
+            ).status == 0)
         var edited = draft.replacingOccurrences(of: "_TODO (owner): the root causes", with: "A certificate expired")
         while let range = edited.range(of: #"_TODO \(owner\)[^\n]*"#, options: .regularExpression) {
             edited.replaceSubrange(range, with: "Written by the owner.")
@@ -74,9 +85,12 @@ struct PostmortemCLITests {
 
     @Test("publish --force goes past TODOs and says so on the timeline; action done closes an item")
     func forceAndDone() async throws {
-        #expect(try await firebreak("incident", "open", "--title", "Queue stuck", "--severity", "P2", "--by", "alice").status == 0)
-        let item = try await firebreak("postmortem", "action", "add", "INC-1", "--type", "prevent", "--owner", "bob",
-                                       "Alert on queue age", "--json")
+        #expect(
+            try await firebreak("incident", "open", "--title", "Queue stuck", "--severity", "P2", "--by", "alice")
+                .status == 0)
+        let item = try await firebreak(
+            "postmortem", "action", "add", "INC-1", "--type", "prevent", "--owner", "bob",
+            "Alert on queue age", "--json")
         #expect(item.status == 0)
         let forced = try await firebreak("postmortem", "publish", "INC-1", "--force", "--by", "alice")
         #expect(forced.status == 0, "\(forced.stderr)")

@@ -12,16 +12,22 @@ struct RunbookLibraryTests {
     /// `firebreak` reach the same store.
     func firebreak(_ arguments: [String]) async throws -> CommandLineTool.Result {
         let bin = URL(fileURLWithPath: CommandLineTool.binary).deletingLastPathComponent().path
-        return try await CommandLineTool.run(arguments, in: directory.path, environment: [
-            "FIREBREAK_DATA": directory.path("data"), "PATH": "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")",
-        ])
+        return try await CommandLineTool.run(
+            arguments, in: directory.path,
+            environment: [
+                "FIREBREAK_DATA": directory.path("data"),
+                "PATH": "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")",
+            ])
     }
 
-    @Test("every shipped runbook has a dry-run plan", arguments: [
-        ("incident-response", [String]()), ("service-degraded", []), ("dead-letter-drain", []),
-        ("disaster-recovery", ["--param", "database=/srv/app.db"]), ("database-restore", ["--param", "database=/srv/app.db"]),
-        ("restore-drill", ["--param", "source=sqlite:/srv/app.db"]), ("getting-started", []),
-    ])
+    @Test(
+        "every shipped runbook has a dry-run plan",
+        arguments: [
+            ("incident-response", [String]()), ("service-degraded", []), ("dead-letter-drain", []),
+            ("disaster-recovery", ["--param", "database=/srv/app.db"]),
+            ("database-restore", ["--param", "database=/srv/app.db"]),
+            ("restore-drill", ["--param", "source=sqlite:/srv/app.db"]), ("getting-started", []),
+        ])
     func dryRun(name: String, params: [String]) async throws {
         let result = try await firebreak(["run", "\(Self.runbooks)/\(name).md", "--dry-run"] + params)
         #expect(result.status == 0, "\(result.stderr)")
@@ -30,9 +36,13 @@ struct RunbookLibraryTests {
 
     @Test("incident-response attached to an incident acknowledges it, then waits for the IC's checklist")
     func incidentResponse() async throws {
-        #expect(try await firebreak(["incident", "open", "--title", "Checkout down", "--severity", "P1", "--by", "carol"]).status == 0)
-        let run = try await firebreak(["run", "\(Self.runbooks)/incident-response.md", "--incident", "INC-1", "--yes",
-                                       "--param", "service=checkout"])
+        #expect(
+            try await firebreak(["incident", "open", "--title", "Checkout down", "--severity", "P1", "--by", "carol"])
+                .status == 0)
+        let run = try await firebreak([
+            "run", "\(Self.runbooks)/incident-response.md", "--incident", "INC-1", "--yes",
+            "--param", "service=checkout",
+        ])
         #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
         let incident = try await firebreak(["incident", "show", "INC-1", "--json"])
         #expect(incident.stdout.contains("\"status\" : \"acknowledged\""), "\(incident.stdout)")
@@ -45,7 +55,8 @@ struct RunbookLibraryTests {
             let shown = try await firebreak(["runs", "show", "RUN-1", "--json"])
             let detail = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any] ?? [:]
             guard detail["status"] as? String == "waiting",
-                let step = (detail["steps"] as? [[String: Any]])?.first(where: { $0["status"] as? String == "waiting" })?["name"] as? String
+                let step = (detail["steps"] as? [[String: Any]])?.first(where: { $0["status"] as? String == "waiting" }
+                )?["name"] as? String
             else { break }
             #expect(try await firebreak(["approve", "RUN-1", step, "--by", "carol"]).status == 0)
             _ = try await firebreak(["resume", "RUN-1", "--yes", "--param", "service=checkout"])
@@ -71,12 +82,17 @@ struct RunbookLibraryTests {
         let service = try await WebhookReceiver.start()
         defer { service.stop() }
         service.answer(200)
-        let run = try await firebreak(["run", "\(Self.runbooks)/service-degraded.md", "--yes", "--param", "url=\(service.url("/health"))",
-                                       "--param", "unit=firebreak-test-nonexistent.service"])
+        let run = try await firebreak([
+            "run", "\(Self.runbooks)/service-degraded.md", "--yes", "--param", "url=\(service.url("/health"))",
+            "--param", "unit=firebreak-test-nonexistent.service",
+        ])
         #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
         let detail = try await firebreak(["runs", "show", "RUN-1", "--json"])
-        let steps = try #require(((try JSONSerialization.jsonObject(with: Data(detail.stdout.utf8))) as? [String: Any])?["steps"] as? [[String: Any]])
-        let statuses = Dictionary(uniqueKeysWithValues: steps.map { ($0["name"] as? String ?? "", $0["status"] as? String ?? "") })
+        let steps = try #require(
+            ((try JSONSerialization.jsonObject(with: Data(detail.stdout.utf8))) as? [String: Any])?["steps"]
+                as? [[String: Any]])
+        let statuses = Dictionary(
+            uniqueKeysWithValues: steps.map { ($0["name"] as? String ?? "", $0["status"] as? String ?? "") })
         #expect(statuses["check"] == "succeeded")
         #expect(statuses["diagnose"] == "succeeded")
         #expect(statuses["restart"] == "skipped")

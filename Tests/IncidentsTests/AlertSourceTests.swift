@@ -36,9 +36,12 @@ struct AlertSourceTests {
 
     @Test("Alertmanager: a wrong version, a bad status and a missing field are named")
     func alertmanagerErrors() {
-        #expect(throws: AlertPayloadError.self) { try AlertSources.alertmanager(Data(#"{"version":"3","alerts":[]}"#.utf8)) }
+        #expect(throws: AlertPayloadError.self) {
+            try AlertSources.alertmanager(Data(#"{"version":"3","alerts":[]}"#.utf8))
+        }
         do {
-            _ = try AlertSources.alertmanager(Data(#"{"version":"4","alerts":[{"status":"burning","labels":{}}]}"#.utf8))
+            _ = try AlertSources.alertmanager(
+                Data(#"{"version":"4","alerts":[{"status":"burning","labels":{}}]}"#.utf8))
             Issue.record("a bad status must be refused")
         } catch {
             #expect(error.message.contains("alerts[0].status"))
@@ -72,14 +75,17 @@ struct AlertSourceTests {
 
     @Test("generic: one object or a list; the key defaults to a fingerprint of name and labels")
     func generic() throws {
-        let one = try AlertSources.generic(Data(#"{"name":"DiskFull","labels":{"host":"db1"},"severity":"error"}"#.utf8))
+        let one = try AlertSources.generic(
+            Data(#"{"name":"DiskFull","labels":{"host":"db1"},"severity":"error"}"#.utf8))
         let again = try AlertSources.generic(Data(#"{"name":"DiskFull","labels":{"host":"db1"}}"#.utf8))
         #expect(one.alerts.first?.key == again.alerts.first?.key)
         #expect(one.alerts.first?.status == .firing)
         let list = try AlertSources.generic(Data(#"[{"name":"A","key":"k1"},{"name":"B","status":"resolved"}]"#.utf8))
         #expect(list.alerts.map(\.key).first == "k1")
         #expect(list.alerts.last?.status == .resolved)
-        #expect(throws: AlertPayloadError.self) { try AlertSources.generic(Data(#"{"name":"A","startsAt":"yesterday"}"#.utf8)) }
+        #expect(throws: AlertPayloadError.self) {
+            try AlertSources.generic(Data(#"{"name":"A","startsAt":"yesterday"}"#.utf8))
+        }
         #expect(throws: AlertPayloadError.self) { try AlertSources.generic(Data(#"{"status":"firing"}"#.utf8)) }
     }
 
@@ -88,7 +94,9 @@ struct AlertSourceTests {
         #expect(Timestamp.parse("1970-01-01T00:00:00Z") == Date(timeIntervalSince1970: 0))
         #expect(Timestamp.parse("2026-11-20T14:03:07.318+0000") == Timestamp.parse("2026-11-20T14:03:07.318Z"))
         #expect(Timestamp.parse("2026-11-20T15:03:07+01:00") == Timestamp.parse("2026-11-20T14:03:07Z"))
-        #expect(Timestamp.parse("2026-11-20T14:03:07.123456789Z")!.timeIntervalSince1970.truncatingRemainder(dividingBy: 1) > 0.12)
+        #expect(
+            Timestamp.parse("2026-11-20T14:03:07.123456789Z")!.timeIntervalSince1970.truncatingRemainder(dividingBy: 1)
+                > 0.12)
         #expect(Timestamp.parse("0001-01-01T00:00:00Z") == nil)
         #expect(Timestamp.parse("2026-13-01T00:00:00Z") == nil)
         #expect(Timestamp.parse("2026-11-20 garbage") == nil)
@@ -116,14 +124,17 @@ struct PagerDutyAndCloudWatchTests {
     @Test("an invalid event lists every problem")
     func invalid() {
         do {
-            _ = try PagerDutyEvent.decode(Data(#"{"event_action":"trigger","payload":{"severity":"fatal"}}"#.utf8)) { "k" }
+            _ = try PagerDutyEvent.decode(Data(#"{"event_action":"trigger","payload":{"severity":"fatal"}}"#.utf8)) {
+                "k"
+            }
             Issue.record("must be refused")
         } catch {
             #expect(error.message == "Event object is invalid")
             #expect(error.errors.contains { $0.contains("routing_key") })
             #expect(error.errors.contains { $0.contains("payload.summary") })
             #expect(error.errors.contains { $0.contains("payload.source") })
-            #expect(error.errors.contains { $0.contains("'payload.severity' must be critical, error, warning or info") })
+            #expect(
+                error.errors.contains { $0.contains("'payload.severity' must be critical, error, warning or info") })
         }
         #expect(throws: AlertPayloadError.self) {
             try PagerDutyEvent.decode(Data(#"{"routing_key":"r","event_action":"resolve"}"#.utf8)) { "k" }
@@ -148,8 +159,11 @@ struct PagerDutyAndCloudWatchTests {
         let ok = try SNSMessage.decode(Fixtures.data("sns/notification-ok.json"))
         #expect(try ok.cloudWatchAlert()?.status == .resolved)
         let confirmation = try SNSMessage.decode(Fixtures.data("sns/subscription-confirmation.json"))
-        #expect(try confirmation.stringToSign().contains("SubscribeURL\nhttps://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription"))
-        let header = try SNSMessage.decode(Fixtures.data("sns/notification-ok.json"), headerType: "SubscriptionConfirmation")
+        #expect(
+            try confirmation.stringToSign().contains(
+                "SubscribeURL\nhttps://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription"))
+        let header = try SNSMessage.decode(
+            Fixtures.data("sns/notification-ok.json"), headerType: "SubscriptionConfirmation")
         #expect(header.type == "SubscriptionConfirmation", "the x-amz-sns-message-type header wins")
     }
 }

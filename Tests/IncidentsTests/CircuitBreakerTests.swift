@@ -15,7 +15,9 @@ struct CircuitBreakerTests {
         #expect(breaker.state == .closed, "two failures stay under the threshold")
         breaker.failed(at: start)
         #expect(breaker.state == .open(until: start.addingTimeInterval(30)))
-        #expect(breaker.permit(at: start.addingTimeInterval(10)) == start.addingTimeInterval(30), "open: wait until the cool-down ends")
+        #expect(
+            breaker.permit(at: start.addingTimeInterval(10)) == start.addingTimeInterval(30),
+            "open: wait until the cool-down ends")
         #expect(breaker.permit(at: start.addingTimeInterval(30)) == nil)
         #expect(breaker.state == .halfOpen)
         breaker.succeeded()

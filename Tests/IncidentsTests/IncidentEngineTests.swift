@@ -17,16 +17,20 @@ struct IncidentEngineTests {
     func open() {
         let transition = engine.open(id: "INC-1", title: "Orders down", severity: .p0, by: "alice", at: t0)
         #expect(transition.incident.status == .triggered)
-        #expect(transition.incident.escalation == EscalationState(policy: "default", nextLevel: 0, cycle: 0, dueAt: at(300)))
-        #expect(transition.effects == [
-            .record(TimelineEntry(kind: "opened", actor: "alice", at: t0, details: ["severity": "P0"])),
-            .notify(channels: ["log"], event: "opened"),
-            .scheduleEscalation(at: at(300)),
-        ])
+        #expect(
+            transition.incident.escalation == EscalationState(policy: "default", nextLevel: 0, cycle: 0, dueAt: at(300))
+        )
+        #expect(
+            transition.effects == [
+                .record(TimelineEntry(kind: "opened", actor: "alice", at: t0, details: ["severity": "P0"])),
+                .notify(channels: ["log"], event: "opened"),
+                .scheduleEscalation(at: at(300)),
+            ])
     }
 
-    @Test("acknowledgement deadlines per severity: P0 5m, P1 15m, P2 60m, P3 does not page",
-          arguments: [(Severity.p0, 300.0), (.p1, 900), (.p2, 3600)])
+    @Test(
+        "acknowledgement deadlines per severity: P0 5m, P1 15m, P2 60m, P3 does not page",
+        arguments: [(Severity.p0, 300.0), (.p1, 900), (.p2, 3600)])
     func deadlines(severity: Severity, seconds: TimeInterval) {
         #expect(opened(severity).escalation?.dueAt == at(seconds))
     }
@@ -51,8 +55,10 @@ struct IncidentEngineTests {
     @Test("the happy path: acknowledge, mitigate, resolve, close")
     func lifecycle() throws {
         var incident = opened()
-        for (action, status) in [(IncidentAction.acknowledge, IncidentStatus.acknowledged), (.mitigate, .mitigated),
-                                 (.resolve, .resolved), (.close(postmortemPublished: true), .closed)] {
+        for (action, status) in [
+            (IncidentAction.acknowledge, IncidentStatus.acknowledged), (.mitigate, .mitigated),
+            (.resolve, .resolved), (.close(postmortemPublished: true), .closed),
+        ] {
             incident = try engine.apply(action, to: incident, by: "dan", at: at(10)).incident
             #expect(incident.status == status)
         }
@@ -70,16 +76,24 @@ struct IncidentEngineTests {
         #expect(transition.effects.contains(.scheduleEscalation(at: at(1300))))
     }
 
-    @Test("invalid transitions name the state and the allowed actions", arguments: [
-        (IncidentStatus.acknowledged, IncidentAction.acknowledge, "cannot acknowledge INC-1: it is acknowledged; allowed: mitigate, resolve, severity, note, assign"),
-        (.triggered, .reopen, "cannot reopen INC-1: it is triggered; allowed: acknowledge, mitigate, resolve, severity, note, assign"),
-        (.triggered, .close(postmortemPublished: true), "cannot close INC-1: it is triggered"),
-        (.mitigated, .mitigate, "cannot mitigate INC-1: it is mitigated"),
-        (.resolved, .resolve, "cannot resolve INC-1: it is resolved; allowed: reopen, close, note"),
-        (.closed, .reopen, "cannot reopen INC-1: it is closed; allowed: note"),
-        (.closed, .assign("x"), "cannot assign INC-1: it is closed"),
-        (.resolved, .changeSeverity(.p0), "cannot severity INC-1: it is resolved"),
-    ])
+    @Test(
+        "invalid transitions name the state and the allowed actions",
+        arguments: [
+            (
+                IncidentStatus.acknowledged, IncidentAction.acknowledge,
+                "cannot acknowledge INC-1: it is acknowledged; allowed: mitigate, resolve, severity, note, assign"
+            ),
+            (
+                .triggered, .reopen,
+                "cannot reopen INC-1: it is triggered; allowed: acknowledge, mitigate, resolve, severity, note, assign"
+            ),
+            (.triggered, .close(postmortemPublished: true), "cannot close INC-1: it is triggered"),
+            (.mitigated, .mitigate, "cannot mitigate INC-1: it is mitigated"),
+            (.resolved, .resolve, "cannot resolve INC-1: it is resolved; allowed: reopen, close, note"),
+            (.closed, .reopen, "cannot reopen INC-1: it is closed; allowed: note"),
+            (.closed, .assign("x"), "cannot assign INC-1: it is closed"),
+            (.resolved, .changeSeverity(.p0), "cannot severity INC-1: it is resolved"),
+        ])
     func refusals(status: IncidentStatus, action: IncidentAction, message: String) {
         var incident = opened()
         incident.status = status
@@ -103,10 +117,13 @@ struct IncidentEngineTests {
             (error as? IncidentError)?.code == .postmortemRequired
                 && "\(error)".contains("firebreak postmortem publish INC-1")
         }
-        #expect(try strict.apply(.close(postmortemPublished: true), to: incident, by: "x", at: t0).incident.status == .closed)
+        #expect(
+            try strict.apply(.close(postmortemPublished: true), to: incident, by: "x", at: t0).incident.status
+                == .closed)
         var minor = incident
         minor.severity = .p2
-        #expect(try strict.apply(.close(postmortemPublished: false), to: minor, by: "x", at: t0).incident.status == .closed)
+        #expect(
+            try strict.apply(.close(postmortemPublished: false), to: minor, by: "x", at: t0).incident.status == .closed)
     }
 
     @Test("raising the severity of a triggered incident re-plans the escalation from now")
@@ -114,8 +131,11 @@ struct IncidentEngineTests {
         let transition = try engine.apply(.changeSeverity(.p0), to: opened(.p2), by: "fay", at: at(120))
         #expect(transition.incident.severity == .p0)
         #expect(transition.incident.escalation?.dueAt == at(420))
-        #expect(transition.effects.first == .record(TimelineEntry(
-            kind: "severity_changed", actor: "fay", at: at(120), details: ["from": "P2", "to": "P0"])))
+        #expect(
+            transition.effects.first
+                == .record(
+                    TimelineEntry(
+                        kind: "severity_changed", actor: "fay", at: at(120), details: ["from": "P2", "to": "P0"])))
     }
 
     @Test("changing to the same severity is refused")
@@ -127,7 +147,10 @@ struct IncidentEngineTests {
     func notesAndAssign() throws {
         #expect(throws: IncidentError.self) { try engine.apply(.addNote("  "), to: opened(), by: "x", at: t0) }
         let note = try engine.apply(.addNote(" rolled back "), to: opened(), by: "gil", at: t0)
-        #expect(note.effects == [.record(TimelineEntry(kind: "note", actor: "gil", at: t0, details: ["text": "rolled back"]))])
+        #expect(
+            note.effects == [
+                .record(TimelineEntry(kind: "note", actor: "gil", at: t0, details: ["text": "rolled back"]))
+            ])
         #expect(try engine.apply(.assign("hana"), to: opened(), by: "gil", at: t0).incident.assignee == "hana")
     }
 }
@@ -135,12 +158,17 @@ struct IncidentEngineTests {
 @Suite("Escalation plans")
 struct EscalationTests {
     let t0 = Date(timeIntervalSince1970: 1_700_000_000)
-    let engine = IncidentEngine(policy: IncidentPolicy(
-        severities: [.p0: SeverityPolicy(acknowledgeWithin: .zero, escalationPolicy: "oncall")],
-        escalationPolicies: ["oncall": EscalationPolicy(name: "oncall", levels: [
-            .init(after: .seconds(1), notify: ["primary"]),
-            .init(after: .seconds(2), notify: ["secondary", "manager"]),
-        ], repeat: 1)]))
+    let engine = IncidentEngine(
+        policy: IncidentPolicy(
+            severities: [.p0: SeverityPolicy(acknowledgeWithin: .zero, escalationPolicy: "oncall")],
+            escalationPolicies: [
+                "oncall": EscalationPolicy(
+                    name: "oncall",
+                    levels: [
+                        .init(after: .seconds(1), notify: ["primary"]),
+                        .init(after: .seconds(2), notify: ["secondary", "manager"]),
+                    ], repeat: 1)
+            ]))
 
     func at(_ seconds: TimeInterval) -> Date { t0.addingTimeInterval(seconds) }
 

@@ -15,7 +15,9 @@ struct BackupRestoreTests {
         let backup = try await harness.engine.create(BackupSource(parsing: "sqlite:\(database)"))
         #expect(backup.id == "BK-1")
         #expect(backup.kind == "sqlite")
-        #expect(backup.manifest == SQLiteManifest(tables: ["customers": 300, "orders": 300, "audit log": 300], userVersion: 12))
+        #expect(
+            backup.manifest
+                == SQLiteManifest(tables: ["customers": 300, "orders": 300, "audit log": 300], userVersion: 12))
         #expect(backup.sha256.count == 64)
         #expect(backup.expiresAt == harness.now.addingTimeInterval(30 * 86_400))
         let attributes = try FileManager.default.attributesOfItem(atPath: backup.path)
@@ -27,7 +29,9 @@ struct BackupRestoreTests {
         #expect(try ModuleHarness.dump(target) == ModuleHarness.dump(database))
         #expect(try ModuleHarness.integrity(target) == "ok")
         // No temporary files are left beside the target or in the repository.
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: harness.directory.path).filter { $0.hasPrefix(".firebreak") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: harness.directory.path).filter {
+            $0.hasPrefix(".firebreak")
+        }
         #expect(leftovers.isEmpty)
         let repository = (backup.path as NSString).deletingLastPathComponent
         #expect(try FileManager.default.contentsOfDirectory(atPath: repository).filter { $0.hasPrefix(".tmp") }.isEmpty)
@@ -44,7 +48,9 @@ struct BackupRestoreTests {
             while !Task.isCancelled {
                 let start = Date()
                 try pool.write { db in
-                    try db.execute(sql: "INSERT INTO \"audit log\" VALUES (?, ?)", arguments: [Date().timeIntervalSince1970, "live"])
+                    try db.execute(
+                        sql: "INSERT INTO \"audit log\" VALUES (?, ?)",
+                        arguments: [Date().timeIntervalSince1970, "live"])
                 }
                 slowest = max(slowest, Date().timeIntervalSince(start))
                 inserted += 1
@@ -95,7 +101,8 @@ struct BackupRestoreTests {
             _ = try await harness.restorer.restore(.id(backup.id), to: target)
         } throws: { error in
             guard let error = error as? ModuleError else { return false }
-            return error.kind == .refused && error.message.contains("checksum mismatch") && error.message.contains("not touched")
+            return error.kind == .refused && error.message.contains("checksum mismatch")
+                && error.message.contains("not touched")
         }
         #expect(ModuleHarness.checksum(target) == before)
         #expect(try harness.store.backup(id: backup.id).status == .corrupt)
@@ -131,7 +138,10 @@ struct BackupRestoreTests {
         let original = try ModuleHarness.dump(database)
         let backup = try await harness.engine.create(BackupSource(parsing: "sqlite:\(database)"))
         let pool = try DatabasePool(path: database)
-        try await pool.write { try $0.execute(sql: "DELETE FROM orders WHERE id % 2 = 0; INSERT INTO customers (name) VALUES ('after the backup')") }
+        try await pool.write {
+            try $0.execute(
+                sql: "DELETE FROM orders WHERE id % 2 = 0; INSERT INTO customers (name) VALUES ('after the backup')")
+        }
         try pool.close()
         let damaged = try ModuleHarness.dump(database)
 
@@ -161,13 +171,16 @@ struct BackupRestoreTests {
         }
         let start = backups[0].createdAt
         for (offset, expected) in [(0.0, 0), (3599, 0), (3600, 1), (7300, 2), (99_999, 2)] {
-            let chosen = try harness.restorer.resolve(.latest(source: source.description, at: start.addingTimeInterval(offset)), target: file)
+            let chosen = try harness.restorer.resolve(
+                .latest(source: source.description, at: start.addingTimeInterval(offset)), target: file)
             #expect(chosen.id == backups[expected].id, "at +\(offset)s")
         }
         #expect(throws: ModuleError.self) {
-            try harness.restorer.resolve(.latest(source: source.description, at: start.addingTimeInterval(-1)), target: file)
+            try harness.restorer.resolve(
+                .latest(source: source.description, at: start.addingTimeInterval(-1)), target: file)
         }
-        _ = try await harness.restorer.restore(.latest(source: source.description, at: start.addingTimeInterval(3700)), to: file)
+        _ = try await harness.restorer.restore(
+            .latest(source: source.description, at: start.addingTimeInterval(3700)), to: file)
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "version 2")
     }
 
@@ -228,11 +241,13 @@ struct BackupRestoreTests {
     @Test("a command backup stores the command's output; a failing command stores nothing")
     func commandBackups() async throws {
         let harness = try ModuleHarness()
-        let backup = try await harness.engine.create(BackupSource(parsing: "command:pg", command: "printf 'CREATE TABLE t;\\n'; echo noise >&2"))
+        let backup = try await harness.engine.create(
+            BackupSource(parsing: "command:pg", command: "printf 'CREATE TABLE t;\\n'; echo noise >&2"))
         #expect(backup.source == "command:pg")
         #expect(try String(contentsOfFile: backup.path, encoding: .utf8) == "CREATE TABLE t;\n")
         await #expect {
-            _ = try await harness.engine.create(BackupSource(parsing: "command:pg", command: "echo partial; echo 'connection refused' >&2; exit 3"))
+            _ = try await harness.engine.create(
+                BackupSource(parsing: "command:pg", command: "echo partial; echo 'connection refused' >&2; exit 3"))
         } throws: { error in
             (error as? ModuleError)?.message.contains("connection refused") == true
         }

@@ -13,9 +13,12 @@ extension ModuleHarness {
     var repositoryPath: String { directory.url.appendingPathComponent("data/backups").path }
 
     func executor() -> Executor {
-        Executor(store: store, configuration: ExecutorConfiguration(
-            runsDirectory: directory.url.appendingPathComponent("data/runs"),
-            modules: BuiltinModules.make(ModuleSettings(repository: repositoryPath))), logger: Logger(label: "test"))
+        Executor(
+            store: store,
+            configuration: ExecutorConfiguration(
+                runsDirectory: directory.url.appendingPathComponent("data/runs"),
+                modules: BuiltinModules.make(ModuleSettings(repository: repositoryPath))), logger: Logger(label: "test")
+        )
     }
 
     func lint(_ text: String) -> RunbookParser.Result {
@@ -60,7 +63,8 @@ extension RunDetail {
 @Suite("module steps in runbooks")
 struct RunbookModuleTests {
     static func shipped(_ name: String) throws -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return try String(contentsOf: root.appendingPathComponent("runbooks/\(name)"), encoding: .utf8)
     }
 
@@ -112,8 +116,9 @@ struct RunbookModuleTests {
         #expect(detail.attempts[1]?.last?.output.hasPrefix("backup BK-1 has ") == true)
         #expect(detail.step("broken")?.status == .failed)
         // The failure names the check and why it failed, not just "unhealthy".
-        #expect(detail.step("broken")?.reason?.hasSuffix("unhealthy: broken: \(database): file is not a database") == true,
-                "\(detail.step("broken")?.reason ?? "")")
+        #expect(
+            detail.step("broken")?.reason?.hasSuffix("unhealthy: broken: \(database): file is not a database") == true,
+            "\(detail.step("broken")?.reason ?? "")")
         #expect(detail.outputs("repair")["safety_backup_id"] == "BK-2")
         #expect(try ModuleHarness.dump(database) == original)
         #expect(try harness.store.backups(runID: detail.run.displayID).count == 2)
@@ -122,10 +127,12 @@ struct RunbookModuleTests {
     @Test("module bodies are linted with their file lines")
     func lint() throws {
         let harness = try ModuleHarness()
-        let text = "# T\n\n```yaml {module=backup}\nsource: sqlite:/x\nkeep_dayz: 3\n```\n\n```yaml {module=health}\ntcp: localhost\n```\n\n```yaml {module=restore}\nbackup: latest\n```\n\n```yaml {module=teleport}\nx: 1\n```\n"
+        let text =
+            "# T\n\n```yaml {module=backup}\nsource: sqlite:/x\nkeep_dayz: 3\n```\n\n```yaml {module=health}\ntcp: localhost\n```\n\n```yaml {module=restore}\nbackup: latest\n```\n\n```yaml {module=teleport}\nx: 1\n```\n"
         let problems = harness.lint(text).diagnostics.map { "\($0.line): \($0.message)" }
         #expect(problems.count == 4, "\(problems)")
-        #expect(problems.contains { $0.hasPrefix("5: unknown key 'keep_dayz'") && $0.contains("did you mean 'keep_days'") })
+        #expect(
+            problems.contains { $0.hasPrefix("5: unknown key 'keep_dayz'") && $0.contains("did you mean 'keep_days'") })
         #expect(problems.contains { $0.hasPrefix("9: 'tcp' must be host:port") })
         #expect(problems.contains { $0.hasPrefix("13: a restore step needs 'to'") })
         #expect(problems.contains { $0.contains("teleport") })
@@ -167,7 +174,9 @@ struct RunbookModuleTests {
         var detail = try await harness.start(text, params: ["database": database])
         detail = try await harness.approveAndResume(detail, step: "restore", params: ["database": database])
         #expect(detail.step("restore")?.status == .failed)
-        #expect(try harness.store.runDetail(id: detail.run.id!).attempts[detail.step("restore")!.index]?.last?.output.contains("no good backup") == true)
+        #expect(
+            try harness.store.runDetail(id: detail.run.id!).attempts[detail.step("restore")!.index]?.last?.output
+                .contains("no good backup") == true)
         #expect(detail.step("rollback")?.status == .succeeded, "\(detail.statuses)")
         #expect(try ModuleHarness.dump(database) == before)
     }

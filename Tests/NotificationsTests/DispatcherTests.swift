@@ -16,8 +16,10 @@ struct DispatcherTests {
     /// Opens a P1 incident whose announcement goes to `announce`.
     static func openIncident(_ store: Store, config: FirebreakConfig) throws -> String {
         let engine = IncidentEngine(policy: config.policy)
-        return try store.openIncident({ engine.open(id: $0, title: "Checkout errors", severity: .p1, by: "alice", at: Date()) },
-                                      at: Date()).incident.id
+        return try store.openIncident(
+            { engine.open(id: $0, title: "Checkout errors", severity: .p1, by: "alice", at: Date()) },
+            at: Date()
+        ).incident.id
     }
 
     static func drain(_ dispatcher: Dispatcher, until condition: () async throws -> Bool) async throws {
@@ -33,7 +35,8 @@ struct DispatcherTests {
         let receiver = try await WebhookReceiver.start()
         defer { receiver.stop() }
         receiver.answer(500)
-        let config = try Self.config("""
+        let config = try Self.config(
+            """
             channels:
               hook: {type: webhook, url: "\(receiver.url())"}
             announce: [hook]
@@ -41,8 +44,9 @@ struct DispatcherTests {
             """)
         let store = try Store.inMemory()
         let id = try Self.openIncident(store, config: config)
-        let dispatcher = Dispatcher(store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
-                                    logger: Logger(label: "test"))
+        let dispatcher = Dispatcher(
+            store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
+            logger: Logger(label: "test"))
         try await Self.drain(dispatcher) { try !store.deadLetters().isEmpty }
         let dead = try store.deadLetters()
         #expect(dead.count == 1)
@@ -70,15 +74,17 @@ struct DispatcherTests {
     func slackFormat() async throws {
         let receiver = try await WebhookReceiver.start()
         defer { receiver.stop() }
-        let config = try Self.config("""
+        let config = try Self.config(
+            """
             channels:
               chat: {type: webhook, url: "\(receiver.url("/slack"))", format: slack}
             announce: [chat]
             """)
         let store = try Store.inMemory()
         let id = try Self.openIncident(store, config: config)
-        let dispatcher = Dispatcher(store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
-                                    logger: Logger(label: "test"))
+        let dispatcher = Dispatcher(
+            store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
+            logger: Logger(label: "test"))
         try await Self.drain(dispatcher) { !receiver.deliveries.isEmpty }
         let body = try #require(receiver.deliveries.first).json
         #expect(body.keys.sorted() == ["text"])
@@ -89,7 +95,8 @@ struct DispatcherTests {
     func lateNotification() async throws {
         let receiver = try await WebhookReceiver.start()
         defer { receiver.stop() }
-        let config = try Self.config("""
+        let config = try Self.config(
+            """
             channels:
               chat: {type: webhook, url: "\(receiver.url("/slack"))", format: slack}
             announce: [chat]
@@ -98,8 +105,9 @@ struct DispatcherTests {
         let id = try Self.openIncident(store, config: config)
         let engine = IncidentEngine(policy: config.policy)
         _ = try store.updateIncident(id: id, at: Date()) { try engine.apply(.resolve, to: $0, by: "alice", at: Date()) }
-        let dispatcher = Dispatcher(store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
-                                    logger: Logger(label: "test"))
+        let dispatcher = Dispatcher(
+            store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
+            logger: Logger(label: "test"))
         try await Self.drain(dispatcher) { receiver.deliveries.count >= 2 }
         let texts = receiver.deliveries.compactMap { $0.json["text"] as? String }
         #expect(texts.contains("[P1] \(id) opened: Checkout errors (now resolved)"), "\(texts)")
@@ -115,7 +123,8 @@ struct DispatcherTests {
         try "#!/bin/sh\ncat > \"$1\"\necho \"$FIREBREAK_EVENT $FIREBREAK_INCIDENT_ID\" >> \"$1.env\"\n"
             .write(to: script, atomically: true, encoding: .utf8)
         chmod(script.path, 0o755)
-        let config = try Self.config("""
+        let config = try Self.config(
+            """
             channels:
               pager: {type: command, command: ["\(script.path)", "\(out.path)"]}
               broken: {type: command, command: ["/bin/sh", "-c", "echo no route >&2; exit 3"]}
@@ -124,9 +133,12 @@ struct DispatcherTests {
             """)
         let store = try Store.inMemory()
         let id = try Self.openIncident(store, config: config)
-        let dispatcher = Dispatcher(store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
-                                    logger: Logger(label: "test"))
-        try await Self.drain(dispatcher) { try store.deadLetters().count == 1 && FileManager.default.fileExists(atPath: out.path + ".env") }
+        let dispatcher = Dispatcher(
+            store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
+            logger: Logger(label: "test"))
+        try await Self.drain(dispatcher) {
+            try store.deadLetters().count == 1 && FileManager.default.fileExists(atPath: out.path + ".env")
+        }
         let message = try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any]
         #expect((message?["incident"] as? [String: Any])?["severity"] as? String == "P1")
         #expect(try String(contentsOf: URL(fileURLWithPath: out.path + ".env"), encoding: .utf8) == "opened \(id)\n")
@@ -139,9 +151,13 @@ struct DispatcherTests {
     func breakerIsolation() async throws {
         let good = try await WebhookReceiver.start()
         let bad = try await WebhookReceiver.start()
-        defer { good.stop(); bad.stop() }
+        defer {
+            good.stop()
+            bad.stop()
+        }
         bad.answer(503)
-        let config = try Self.config("""
+        let config = try Self.config(
+            """
             channels:
               good: {type: webhook, url: "\(good.url())"}
               bad: {type: webhook, url: "\(bad.url())"}
@@ -149,15 +165,19 @@ struct DispatcherTests {
             delivery: {attempts: 10, initial_backoff: 10ms, max_backoff: 10ms, breaker_failures: 2, breaker_cooldown: 1h}
             """)
         let store = try Store.inMemory()
-        let dispatcher = Dispatcher(store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
-                                    logger: Logger(label: "test"))
+        let dispatcher = Dispatcher(
+            store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
+            logger: Logger(label: "test"))
         for _ in 0..<3 { _ = try Self.openIncident(store, config: config) }
         try await Self.drain(dispatcher) {
             let states = await dispatcher.breakerStates()
             return good.deliveries.count == 3 && states["bad"] == "open"
         }
         try await Task.sleep(for: .milliseconds(100))
-        for _ in 0..<5 { await dispatcher.tick(); try await Task.sleep(for: .milliseconds(20)) }
+        for _ in 0..<5 {
+            await dispatcher.tick()
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(good.deliveries.count == 3)
         #expect(bad.deliveries.count == 2, "the circuit opened after two failures and let nothing else through")
         #expect(await dispatcher.breakerStates()["bad"] == "open")

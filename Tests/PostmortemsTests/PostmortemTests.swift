@@ -16,14 +16,16 @@ struct ScriptedIncident {
         store = try Store.inMemory()
         let engine = IncidentEngine()
         let ingestor = AlertIngestor(engine: engine, policy: AlertPolicy())
-        let alert = Alert(source: "alertmanager", key: "fp-1", status: .firing, name: "OrdersDBDown",
-                          labels: ["service": "orders", "env": "prod"], summary: "orders-db | primary unreachable",
-                          url: "http://prometheus.example/graph?g0.expr=up")
+        let alert = Alert(
+            source: "alertmanager", key: "fp-1", status: .firing, name: "OrdersDBDown",
+            labels: ["service": "orders", "env": "prod"], summary: "orders-db | primary unreachable",
+            url: "http://prometheus.example/graph?g0.expr=up")
         func ingest(_ alert: Alert, _ time: Date) throws {
             try store.ingest { tx in
                 let snapshot = try tx.snapshot(incidentKey: "alertmanager:g|fp-1", alertKey: alert.key)
-                let decision = ingestor.decide(alert, incidentKey: "alertmanager:g|fp-1", severity: .p1, snapshot: snapshot,
-                                               newID: { (try? tx.nextIncidentID()) ?? "" }, at: time)
+                let decision = ingestor.decide(
+                    alert, incidentKey: "alertmanager:g|fp-1", severity: .p1, snapshot: snapshot,
+                    newID: { (try? tx.nextIncidentID()) ?? "" }, at: time)
                 try tx.store(decision, alert: alert, severity: .p1, at: time, requestID: nil)
             }
         }
@@ -35,12 +37,17 @@ struct ScriptedIncident {
         let due = try store.incident(id: "INC-1").escalation!.dueAt
         #expect(due == at(900))
         _ = try store.updateIncident(id: "INC-1", at: due) { try engine.escalate($0, at: due) }
-        _ = try store.updateIncident(id: "INC-1", at: at(1000)) { try engine.apply(.acknowledge, to: $0, by: "alice", at: at(1000)) }
-        _ = try store.updateIncident(id: "INC-1", at: at(1200)) { try engine.apply(.changeSeverity(.p0), to: $0, by: "alice", at: at(1200)) }
+        _ = try store.updateIncident(id: "INC-1", at: at(1000)) {
+            try engine.apply(.acknowledge, to: $0, by: "alice", at: at(1000))
+        }
+        _ = try store.updateIncident(id: "INC-1", at: at(1200)) {
+            try engine.apply(.changeSeverity(.p0), to: $0, by: "alice", at: at(1200))
+        }
         // A run whose step failed once, then succeeded on its second attempt.
         let run = try store.createRun(
-            RunRecord(runbookID: "database-restore", runbookPath: "runbooks/database-restore.md", title: "Restore",
-                      source: "", status: .running, mode: "automatic", params: "{}", incidentID: "INC-1", startedAt: at(1300)),
+            RunRecord(
+                runbookID: "database-restore", runbookPath: "runbooks/database-restore.md", title: "Restore",
+                source: "", status: .running, mode: "automatic", params: "{}", incidentID: "INC-1", startedAt: at(1300)),
             steps: [StepRecord(runID: 0, index: 0, name: "restore", kind: "shell")])
         let id = run.id!
         var finished = run
@@ -48,39 +55,63 @@ struct ScriptedIncident {
         finished.finishedAt = at(1390)
         try store.commit(
             run: finished,
-            steps: [StepRecord(runID: id, index: 0, name: "restore", kind: "shell", status: .succeeded, attempts: 2, exitCode: 0,
-                               startedAt: at(1300), finishedAt: at(1390), durationMs: 90_000)],
+            steps: [
+                StepRecord(
+                    runID: id, index: 0, name: "restore", kind: "shell", status: .succeeded, attempts: 2, exitCode: 0,
+                    startedAt: at(1300), finishedAt: at(1390), durationMs: 90_000)
+            ],
             attempts: [
-                AttemptRecord(runID: id, stepIndex: 0, number: 1, status: .failed, exitCode: 1, startedAt: at(1300),
-                              finishedAt: at(1330), durationMs: 30_000, output: "connecting\nerror: replica lagging\n"),
-                AttemptRecord(runID: id, stepIndex: 0, number: 2, status: .succeeded, exitCode: 0, startedAt: at(1360),
-                              finishedAt: at(1390), durationMs: 30_000, output: "restored 1204 rows\ntoken=[REDACTED]\n"),
+                AttemptRecord(
+                    runID: id, stepIndex: 0, number: 1, status: .failed, exitCode: 1, startedAt: at(1300),
+                    finishedAt: at(1330), durationMs: 30_000, output: "connecting\nerror: replica lagging\n"),
+                AttemptRecord(
+                    runID: id, stepIndex: 0, number: 2, status: .succeeded, exitCode: 0, startedAt: at(1360),
+                    finishedAt: at(1390), durationMs: 30_000, output: "restored 1204 rows\ntoken=[REDACTED]\n"),
             ],
             incidentID: "INC-1",
             incidentEvents: [
-                TimelineEntry(kind: "run_started", actor: "firebreak", at: at(1300), details: ["run": "RUN-1", "runbook": "database-restore"]),
-                TimelineEntry(kind: "step_finished", actor: "firebreak", at: at(1390),
-                              details: ["run": "RUN-1", "runbook": "database-restore", "step": "restore", "status": "succeeded", "exit": "0"]),
-                TimelineEntry(kind: "run_succeeded", actor: "firebreak", at: at(1390), details: ["run": "RUN-1", "runbook": "database-restore"]),
+                TimelineEntry(
+                    kind: "run_started", actor: "firebreak", at: at(1300),
+                    details: ["run": "RUN-1", "runbook": "database-restore"]),
+                TimelineEntry(
+                    kind: "step_finished", actor: "firebreak", at: at(1390),
+                    details: [
+                        "run": "RUN-1", "runbook": "database-restore", "step": "restore", "status": "succeeded",
+                        "exit": "0",
+                    ]),
+                TimelineEntry(
+                    kind: "run_succeeded", actor: "firebreak", at: at(1390),
+                    details: ["run": "RUN-1", "runbook": "database-restore"]),
             ])
-        _ = try store.updateIncident(id: "INC-1", at: at(1400)) { try engine.apply(.addNote("failed over to the replica"), to: $0, by: "bob", at: at(1400)) }
-        _ = try store.updateIncident(id: "INC-1", at: at(1500)) { try engine.apply(.mitigate, to: $0, by: "alice", at: at(1500)) }
+        _ = try store.updateIncident(id: "INC-1", at: at(1400)) {
+            try engine.apply(.addNote("failed over to the replica"), to: $0, by: "bob", at: at(1400))
+        }
+        _ = try store.updateIncident(id: "INC-1", at: at(1500)) {
+            try engine.apply(.mitigate, to: $0, by: "alice", at: at(1500))
+        }
         var resolved = alert
         resolved.status = .resolved
         try ingest(resolved, at(1800))
         // Deliveries: the first notification went out, the second died.
         let notifications = try store.notifications(incidentID: "INC-1")
         try store.markNotificationSent(id: notifications[0].id, at: at(5))
-        if notifications.count > 1 { try store.markNotificationFailed(id: notifications[1].id, error: "POST https://hooks.example/x answered 500", retryAt: nil) }
-        _ = try store.addActionItem(ActionItem(incidentID: "INC-1", type: .prevent, owner: "bob", text: "Alert on replica lag | before failover",
-                                               link: "https://tickets.example/OPS-1", createdAt: at(2000)))
+        if notifications.count > 1 {
+            try store.markNotificationFailed(
+                id: notifications[1].id, error: "POST https://hooks.example/x answered 500", retryAt: nil)
+        }
+        _ = try store.addActionItem(
+            ActionItem(
+                incidentID: "INC-1", type: .prevent, owner: "bob", text: "Alert on replica lag | before failover",
+                link: "https://tickets.example/OPS-1", createdAt: at(2000)))
     }
 }
 
 @Suite("post-mortems")
 struct PostmortemTests {
-    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/incident.md")
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Golden/incident.md")
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     @Test("the metrics of the scripted incident are exact")
     func metrics() throws {
@@ -102,14 +133,19 @@ struct PostmortemTests {
     @Test("the generated Markdown matches the golden file (FIREBREAK_UPDATE_GOLDEN=1 re-records it)")
     func goldenFile() throws {
         let scripted = try ScriptedIncident()
-        let markdown = try PostmortemGenerator(text: try String(contentsOf: Self.root.appendingPathComponent("templates/postmortem.md.mustache"), encoding: .utf8),
-                                               source: "templates/postmortem.md.mustache")
-            .markdown(for: "INC-1", store: scripted.store, now: scripted.at(3600))
+        let markdown = try PostmortemGenerator(
+            text: try String(
+                contentsOf: Self.root.appendingPathComponent("templates/postmortem.md.mustache"), encoding: .utf8),
+            source: "templates/postmortem.md.mustache"
+        )
+        .markdown(for: "INC-1", store: scripted.store, now: scripted.at(3600))
         if ProcessInfo.processInfo.environment["FIREBREAK_UPDATE_GOLDEN"] == "1" {
             try markdown.write(to: Self.golden, atomically: true, encoding: .utf8)
         }
         let expected = try String(contentsOf: Self.golden, encoding: .utf8)
-        #expect(markdown == expected, "re-record with FIREBREAK_UPDATE_GOLDEN=1 swift test --filter goldenFile, then review the diff")
+        #expect(
+            markdown == expected,
+            "re-record with FIREBREAK_UPDATE_GOLDEN=1 swift test --filter goldenFile, then review the diff")
         // Facts the golden file must hold, so a bad re-recording is caught too.
         #expect(markdown.contains("| Time to acknowledge | 16m 40s |"))
         #expect(markdown.contains("| P1 | 20m |") && markdown.contains("| P0 | 10m |"))
@@ -123,26 +159,34 @@ struct PostmortemTests {
     @Test("the built-in template is the shipped templates/postmortem.md.mustache")
     func builtInTemplate() throws {
         let scripted = try ScriptedIncident()
-        let shipped = try String(contentsOf: Self.root.appendingPathComponent("templates/postmortem.md.mustache"), encoding: .utf8)
-        let fromFile = try PostmortemGenerator(text: shipped, source: "shipped").markdown(for: "INC-1", store: scripted.store, now: scripted.at(1))
+        let shipped = try String(
+            contentsOf: Self.root.appendingPathComponent("templates/postmortem.md.mustache"), encoding: .utf8)
+        let fromFile = try PostmortemGenerator(text: shipped, source: "shipped").markdown(
+            for: "INC-1", store: scripted.store, now: scripted.at(1))
         let directory = TemporaryDirectory()
         FileManager.default.changeCurrentDirectoryPath(directory.path)
         let builtIn = try PostmortemGenerator(templatePath: nil)
         #expect(builtIn.templateSource == "the built-in template")
-        #expect(builtIn.markdown(try PostmortemInput.load(from: scripted.store, incidentID: "INC-1"), now: scripted.at(1)) == fromFile)
+        #expect(
+            builtIn.markdown(try PostmortemInput.load(from: scripted.store, incidentID: "INC-1"), now: scripted.at(1))
+                == fromFile)
     }
 
     @Test("HTML is a complete page with the headings and a table of contents")
     func html() throws {
         let scripted = try ScriptedIncident()
-        let markdown = try PostmortemGenerator(templatePath: nil).markdown(for: "INC-1", store: scripted.store, now: scripted.at(3600))
+        let markdown = try PostmortemGenerator(templatePath: nil).markdown(
+            for: "INC-1", store: scripted.store, now: scripted.at(3600))
         let html = PostmortemGenerator.html(markdown: markdown, title: "Post-mortem: INC-1")
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.contains("<title>Post-mortem: INC-1</title>"))
         for heading in ["Summary", "Impact", "Response metrics", "Action items", "Timeline (UTC)"] {
             #expect(html.contains(">\(heading)</h"), "missing heading \(heading)")
-            #expect(html.contains("<a href=\"#\(heading.replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: ""))") || html.contains(">\(heading)</a>"),
-                    "missing table-of-contents entry \(heading)")
+            #expect(
+                html.contains(
+                    "<a href=\"#\(heading.replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: ""))"
+                ) || html.contains(">\(heading)</a>"),
+                "missing table-of-contents entry \(heading)")
         }
         #expect(html.contains("<nav class=\"toc\">"))
         #expect(html.contains("<table"))
@@ -153,10 +197,15 @@ struct PostmortemTests {
     @Test("a custom template is used; a broken one names its line")
     func customTemplates() throws {
         let scripted = try ScriptedIncident()
-        let custom = try PostmortemGenerator(text: "{{incident.id}} took {{metrics.ttr}}; {{#alerts}}{{name}}x{{fired}} {{/alerts}}\n", source: "short.mustache")
-        #expect(try custom.markdown(for: "INC-1", store: scripted.store, now: scripted.at(1)) == "INC-1 took 30m; OrdersDBDownx4 \n")
+        let custom = try PostmortemGenerator(
+            text: "{{incident.id}} took {{metrics.ttr}}; {{#alerts}}{{name}}x{{fired}} {{/alerts}}\n",
+            source: "short.mustache")
+        #expect(
+            try custom.markdown(for: "INC-1", store: scripted.store, now: scripted.at(1))
+                == "INC-1 took 30m; OrdersDBDownx4 \n")
         #expect {
-            try PostmortemGenerator(text: "# {{incident.id}}\n\n{{#runs}}\n{{name}}\n{{/alerts}}\n", source: "broken.mustache")
+            try PostmortemGenerator(
+                text: "# {{incident.id}}\n\n{{#runs}}\n{{name}}\n{{/alerts}}\n", source: "broken.mustache")
         } throws: { error in
             let message = (error as? TemplateError)?.message ?? ""
             return message.hasPrefix("broken.mustache:5:") && message.contains("closed with a different name")
@@ -180,11 +229,15 @@ struct PostmortemTests {
                 try engine.apply(.close(postmortemPublished: unpublished), to: $0, by: "alice", at: scripted.at(4000))
             }
         } throws: { error in
-            "\(error)".contains("needs a published post-mortem") && "\(error)".contains("firebreak postmortem publish INC-1")
+            "\(error)".contains("needs a published post-mortem")
+                && "\(error)".contains("firebreak postmortem publish INC-1")
         }
-        let draft = try PostmortemGenerator(templatePath: nil).markdown(for: "INC-1", store: store, now: scripted.at(4000))
-        try store.savePostmortem(incidentID: "INC-1", markdown: draft, status: .draft, by: "alice", at: scripted.at(4000))
-        try store.savePostmortem(incidentID: "INC-1", markdown: draft + "\nEdited.", status: .published, by: "alice", at: scripted.at(4100))
+        let draft = try PostmortemGenerator(templatePath: nil).markdown(
+            for: "INC-1", store: store, now: scripted.at(4000))
+        try store.savePostmortem(
+            incidentID: "INC-1", markdown: draft, status: .draft, by: "alice", at: scripted.at(4000))
+        try store.savePostmortem(
+            incidentID: "INC-1", markdown: draft + "\nEdited.", status: .published, by: "alice", at: scripted.at(4100))
         let stored = try #require(try store.postmortem(incidentID: "INC-1"))
         #expect(stored.status == .published)
         #expect(stored.markdown.hasSuffix("Edited."))
@@ -195,6 +248,9 @@ struct PostmortemTests {
             try engine.apply(.close(postmortemPublished: published), to: $0, by: "alice", at: scripted.at(4200))
         }
         #expect(closed.incident.status == .closed)
-        #expect(try store.timeline(incidentID: "INC-1").map(\.kind).suffix(3) == ["postmortem_draft", "postmortem_published", "closed"])
+        #expect(
+            try store.timeline(incidentID: "INC-1").map(\.kind).suffix(3) == [
+                "postmortem_draft", "postmortem_published", "closed",
+            ])
     }
 }

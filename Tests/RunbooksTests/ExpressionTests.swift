@@ -46,16 +46,18 @@ struct ExpressionTests {
         #expect(tree == .or(a, .and(b, .not(c))))
     }
 
-    @Test("errors carry the column", arguments: [
-        ("params.x = 1", 10, "'=' is not an operator"),
-        ("params.x == ", 13, "expected a value"),
-        ("(a == b", 8, "expected ')'"),
-        (#""open"#, 1, "unterminated string"),
-        ("a == b == c", 8, "cannot be chained"),
-        ("a & b", 3, "use '&&' or '||'"),
-        ("a b", 3, "unexpected 'b'"),
-        ("a == $x", 6, "unexpected character '$'"),
-    ])
+    @Test(
+        "errors carry the column",
+        arguments: [
+            ("params.x = 1", 10, "'=' is not an operator"),
+            ("params.x == ", 13, "expected a value"),
+            ("(a == b", 8, "expected ')'"),
+            (#""open"#, 1, "unterminated string"),
+            ("a == b == c", 8, "cannot be chained"),
+            ("a & b", 3, "use '&&' or '||'"),
+            ("a b", 3, "unexpected 'b'"),
+            ("a == $x", 6, "unexpected character '$'"),
+        ])
     func errors(text: String, column: Int, fragment: String) {
         #expect {
             try ExpressionParser.parse(text)

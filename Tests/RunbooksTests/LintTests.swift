@@ -10,30 +10,37 @@ struct LintTests {
     }
 
     static let cases: [Case] = [
-        Case(file: "errors/unknown-attribute.md", expected: [(3, "unknown attribute 'timout'; did you mean 'timeout'?")]),
-        Case(file: "errors/front-matter.md", expected: [
-            (3, "severity 'P7' is not one of P0, P1, P2, P3"),
-            (4, "unknown front matter key 'colour'"),
-            (5, "timeout 'forever' is not a valid duration"),
-            (7, "param 'count': default 'many' is not a whole number"),
-            (8, "param 'target': default 'qa' is not allowed"),
-            (9, "param 'path' would set $PATH"),
-        ]),
-        Case(file: "errors/steps.md", expected: [
-            (7, "duplicate step name 'dup'; first used on line 3"),
-            (7, "onFailure=goto:nowhere names no step"),
-            (11, "timeout '10' is not a valid duration"),
-            (11, "attempts must be a whole number from 1 to 100"),
-            (15, "'params.missing' refers to undefined param 'missing'"),
-            (15, "'steps.after.status' refers to step 'after', which runs later"),
-            (19, "invalid 'when' expression at column 10: '=' is not an operator"),
-            (23, "module 'backup' is not available"),
-        ]),
+        Case(
+            file: "errors/unknown-attribute.md", expected: [(3, "unknown attribute 'timout'; did you mean 'timeout'?")]),
+        Case(
+            file: "errors/front-matter.md",
+            expected: [
+                (3, "severity 'P7' is not one of P0, P1, P2, P3"),
+                (4, "unknown front matter key 'colour'"),
+                (5, "timeout 'forever' is not a valid duration"),
+                (7, "param 'count': default 'many' is not a whole number"),
+                (8, "param 'target': default 'qa' is not allowed"),
+                (9, "param 'path' would set $PATH"),
+            ]),
+        Case(
+            file: "errors/steps.md",
+            expected: [
+                (7, "duplicate step name 'dup'; first used on line 3"),
+                (7, "onFailure=goto:nowhere names no step"),
+                (11, "timeout '10' is not a valid duration"),
+                (11, "attempts must be a whole number from 1 to 100"),
+                (15, "'params.missing' refers to undefined param 'missing'"),
+                (15, "'steps.after.status' refers to step 'after', which runs later"),
+                (19, "invalid 'when' expression at column 10: '=' is not an operator"),
+                (23, "module 'backup' is not available"),
+            ]),
         Case(file: "errors/unclosed.md", expected: [(9, "code block opened here is never closed")]),
         Case(file: "errors/bad-yaml.md", expected: [(4, "invalid YAML in front matter")]),
-        Case(file: "errors/module-yaml.md", expected: [
-            (3, "module 'health' is not available"), (5, "invalid YAML in module body"),
-        ]),
+        Case(
+            file: "errors/module-yaml.md",
+            expected: [
+                (3, "module 'health' is not available"), (5, "invalid YAML in module body"),
+            ]),
     ]
 
     @Test(arguments: cases)
@@ -41,8 +48,9 @@ struct LintTests {
         let diagnostics = Fixture.lint(testCase.file).diagnostics.filter { $0.severity == .error }
         #expect(diagnostics.count == testCase.expected.count, "\(diagnostics)")
         for (line, fragment) in testCase.expected {
-            #expect(diagnostics.contains { $0.line == line && $0.message.contains(fragment) },
-                    "expected line \(line): \(fragment) in \(diagnostics)")
+            #expect(
+                diagnostics.contains { $0.line == line && $0.message.contains(fragment) },
+                "expected line \(line): \(fragment) in \(diagnostics)")
         }
     }
 
@@ -55,9 +63,11 @@ struct LintTests {
 
     @Test("a registered module is accepted and its validator runs with file lines")
     func registeredModule() {
-        let catalog = ModuleCatalog(validators: ["health": { body, line in
-            body.contains("http:") ? [] : [Diagnostic(line: line, message: "health needs http")]
-        }])
+        let catalog = ModuleCatalog(validators: [
+            "health": { body, line in
+                body.contains("http:") ? [] : [Diagnostic(line: line, message: "health needs http")]
+            }
+        ])
         let text = "# T\n\n```yaml {module=health}\ntcp: 127.0.0.1:1\n```\n"
         let diagnostics = RunbookLinter(modules: catalog).lint(text, defaultID: "t").diagnostics
         #expect(diagnostics == [Diagnostic(line: 4, message: "health needs http")])

@@ -21,9 +21,12 @@ struct ParserTests {
         #expect(runbook.tags == ["database", "restore"])
         #expect(runbook.timeout == .seconds(1800))
         #expect(runbook.env == [EnvVar(name: "REGION", value: "eu-west-1")])
-        #expect(runbook.triggers == [Trigger(
-            alertname: .exact("OrdersDBCorrupted"),
-            labels: ["service": .exact("orders"), "env": .regex("prod|staging")])])
+        #expect(
+            runbook.triggers == [
+                Trigger(
+                    alertname: .exact("OrdersDBCorrupted"),
+                    labels: ["service": .exact("orders"), "env": .regex("prod|staging")])
+            ])
         #expect(runbook.params.map(\.name) == ["target", "token", "count"])
         #expect(runbook.param(named: "target")?.allowed == ["staging", "production"])
         #expect(runbook.param(named: "token")?.isSecret == true)
@@ -35,9 +38,10 @@ struct ParserTests {
     @Test("steps come in document order with names, kinds and lines")
     func steps() {
         let steps = result.runbook.steps
-        #expect(steps.map(\.name) == [
-            "primary", "safety", "restore", "tell-customer-support-that-orders-are-back", "restore-2", "rollback",
-        ])
+        #expect(
+            steps.map(\.name) == [
+                "primary", "safety", "restore", "tell-customer-support-that-orders-are-back", "restore-2", "rollback",
+            ])
         #expect(steps.map(\.kind.label) == ["sh", "python3", "bash", "manual", "zsh", "sh"])
         #expect(steps.map(\.line) == [24, 31, 44, 51, 55, 60])
     }
@@ -62,12 +66,17 @@ struct ParserTests {
         #expect(safety.prose == "Some prose for the backup.")
     }
 
-    @Test("JSON attribute escapes mean what JSON says: \\u00e9, \\r, \\b, surrogate pairs", arguments: [
-        (#"{"name": "caf\u00e9", "approval": "a\rb"}"#, "café", "a\rb"),
-        (#"{"name": "x", "approval": "tab\tbell\b"}"#, "x", "tab\tbell\u{8}"),
-        (#"{"name": "emoji", "approval": "\ud83d\udd25 fire"}"#, "emoji", "🔥 fire"),
-        (#"{"name": "q", "approval": "say \"hi\" \\ bye", "attempts": 3, "confirm": true}"#, "q", #"say "hi" \ bye"#),
-    ])
+    @Test(
+        "JSON attribute escapes mean what JSON says: \\u00e9, \\r, \\b, surrogate pairs",
+        arguments: [
+            (#"{"name": "caf\u00e9", "approval": "a\rb"}"#, "café", "a\rb"),
+            (#"{"name": "x", "approval": "tab\tbell\b"}"#, "x", "tab\tbell\u{8}"),
+            (#"{"name": "emoji", "approval": "\ud83d\udd25 fire"}"#, "emoji", "🔥 fire"),
+            (
+                #"{"name": "q", "approval": "say \"hi\" \\ bye", "attempts": 3, "confirm": true}"#, "q",
+                #"say "hi" \ bye"#
+            ),
+        ])
     func jsonEscapes(attributes: String, name: String, approval: String) throws {
         let text = "# T\n\n```sh \(attributes)\ntrue\n```\n"
         let parsed = RunbookParser.parse(text, defaultID: "t")
@@ -79,8 +88,9 @@ struct ParserTests {
     @Test("bad JSON attributes are a clear error")
     func badJSONAttributes() {
         let nested = RunbookParser.parse("# T\n\n```sh {\"name\": {\"a\": 1}}\ntrue\n```\n", defaultID: "t")
-        #expect(nested.diagnostics.contains { $0.message.contains("value of \"name\" must be a string, number or bool") },
-                "\(nested.diagnostics)")
+        #expect(
+            nested.diagnostics.contains { $0.message.contains("value of \"name\" must be a string, number or bool") },
+            "\(nested.diagnostics)")
         let broken = RunbookParser.parse("# T\n\n```sh {\"name\": \"x\" \"b\": 1}\ntrue\n```\n", defaultID: "t")
         #expect(broken.diagnostics.contains { $0.message.hasPrefix("invalid JSON attributes") })
     }

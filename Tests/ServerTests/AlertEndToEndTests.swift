@@ -56,10 +56,13 @@ struct AlertEndToEndTests {
         return nil
     }
 
-    @Test("a real Alertmanager fires: P1 incident, the matching runbook runs; the alert ends: the incident auto-resolves")
+    @Test(
+        "a real Alertmanager fires: P1 incident, the matching runbook runs; the alert ends: the incident auto-resolves")
     func realAlertmanager() async throws {
         let directory = TemporaryDirectory()
-        _ = directory.write("runbooks/checkout.md", """
+        _ = directory.write(
+            "runbooks/checkout.md",
+            """
             ---
             id: checkout-errors
             triggers:
@@ -77,7 +80,9 @@ struct AlertEndToEndTests {
         let server = try await ServerProcess.start(in: directory.url)
         defer { server.signal(SIGKILL) }
         let amPort = try Self.freePort()
-        _ = directory.write("alertmanager.yml", """
+        _ = directory.write(
+            "alertmanager.yml",
+            """
             route:
               receiver: firebreak
               group_by: [alertname, service]
@@ -107,16 +112,21 @@ struct AlertEndToEndTests {
         defer { alertmanager.terminate() }
         let base = "http://127.0.0.1:\(amPort)"
         let ready = try await Self.eventually {
-            let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "\(base)/-/ready"), timeout: .seconds(2))
+            let response = try? await HTTPClient.shared.execute(
+                HTTPClientRequest(url: "\(base)/-/ready"), timeout: .seconds(2))
             return response?.status == .ok ? true : nil
         }
-        #expect(ready == true, "Alertmanager did not become ready: \((try? String(contentsOf: amLog, encoding: .utf8)) ?? "")")
+        #expect(
+            ready == true,
+            "Alertmanager did not become ready: \((try? String(contentsOf: amLog, encoding: .utf8)) ?? "")")
 
         let formatter = ISO8601DateFormatter()
         let start = formatter.string(from: Date().addingTimeInterval(-5))
         let labels = #"{"alertname":"HighErrorRate","service":"checkout","severity":"critical"}"#
-        let (status, _) = try await Self.post("\(base)/api/v2/alerts",
-            #"[{"labels":\#(labels),"annotations":{"summary":"High 5xx error rate on checkout"},"startsAt":"\#(start)"}]"#)
+        let (status, _) = try await Self.post(
+            "\(base)/api/v2/alerts",
+            #"[{"labels":\#(labels),"annotations":{"summary":"High 5xx error rate on checkout"},"startsAt":"\#(start)"}]"#
+        )
         #expect(status == 200)
         let incident = try await Self.eventually {
             let list = try await Self.get("\(server.baseURL)/api/v1/incidents", token: token)
@@ -132,8 +142,10 @@ struct AlertEndToEndTests {
         #expect(run?["incident_id"] as? String == "INC-1")
 
         let end = formatter.string(from: Date().addingTimeInterval(-1))
-        let (again, _) = try await Self.post("\(base)/api/v2/alerts",
-            #"[{"labels":\#(labels),"annotations":{"summary":"High 5xx error rate on checkout"},"startsAt":"\#(start)","endsAt":"\#(end)"}]"#)
+        let (again, _) = try await Self.post(
+            "\(base)/api/v2/alerts",
+            #"[{"labels":\#(labels),"annotations":{"summary":"High 5xx error rate on checkout"},"startsAt":"\#(start)","endsAt":"\#(end)"}]"#
+        )
         #expect(again == 200)
         let resolved = try await Self.eventually {
             let shown = try await Self.get("\(server.baseURL)/api/v1/incidents/INC-1", token: token)
@@ -157,8 +169,9 @@ struct AlertEndToEndTests {
                     let key = "crash-\(worker)-\(index)"
                     index += 1
                     do {
-                        let (status, _) = try await Self.post(url, #"{"name":"Crash","key":"\#(key)","labels":{"n":"\#(key)"}}"#,
-                                                              headers: [("Authorization", "Bearer \(token)")])
+                        let (status, _) = try await Self.post(
+                            url, #"{"name":"Crash","key":"\#(key)","labels":{"n":"\#(key)"}}"#,
+                            headers: [("Authorization", "Bearer \(token)")])
                         if status == 200 { acknowledged.keys.withLock { $0.append(key) } }
                     } catch {
                         return
@@ -179,7 +192,9 @@ struct AlertEndToEndTests {
         let database = try DatabaseQueue(path: directory.url.appendingPathComponent(".firebreak/firebreak.db").path)
         let stored = Set(try await database.read { db in try String.fetchAll(db, sql: "SELECT key FROM alerts") })
         let lost = answered.subtracting(stored)
-        #expect(lost.isEmpty, "\(lost.count) of \(answered.count) acknowledged alerts were lost: \(lost.sorted().prefix(5))")
+        #expect(
+            lost.isEmpty, "\(lost.count) of \(answered.count) acknowledged alerts were lost: \(lost.sorted().prefix(5))"
+        )
     }
 }
 
@@ -189,7 +204,9 @@ extension AlertEndToEndTests {
         let directory = TemporaryDirectory()
         let log = directory.path("log")
         let marker = directory.path("second-started")
-        directory.write("runbooks/slow.md", """
+        directory.write(
+            "runbooks/slow.md",
+            """
             ---
             id: slow
             triggers:
@@ -210,8 +227,9 @@ extension AlertEndToEndTests {
         let token = try await CommandLineTool.run(["token", "create", "t"], in: directory.path).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try await ServerProcess.start(in: directory.url)
-        let (status, _) = try await Self.post("\(server.baseURL)/webhooks/generic", #"{"name":"Slow","key":"s1"}"#,
-                                              headers: [("Authorization", "Bearer \(token)")])
+        let (status, _) = try await Self.post(
+            "\(server.baseURL)/webhooks/generic", #"{"name":"Slow","key":"s1"}"#,
+            headers: [("Authorization", "Bearer \(token)")])
         #expect(status == 200)
         let started = try await Self.eventually(20) { FileManager.default.fileExists(atPath: marker) ? true : nil }
         #expect(started == true)

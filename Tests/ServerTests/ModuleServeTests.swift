@@ -24,7 +24,9 @@ struct ModuleServeTests {
         let dependency = try await WebhookReceiver.start()
         defer { dependency.stop() }
         dependency.answer(200)
-        directory.write("runbooks/canary.md", """
+        directory.write(
+            "runbooks/canary.md",
+            """
             ---
             triggers:
               - alertname: CanaryFailed
@@ -37,18 +39,18 @@ struct ModuleServeTests {
             ```
             """)
         try """
-            health:
-              breaker: {failures: 100}
-              checks:
-                - name: api
-                  http: "\(dependency.url("/health"))"
-                  timeout: 500ms
-            canaries:
-              - check: api
-                every: 1s
-                failures: 2
-                severity: P2
-            """.write(to: directory.url.appendingPathComponent("firebreak.yml"), atomically: true, encoding: .utf8)
+        health:
+          breaker: {failures: 100}
+          checks:
+            - name: api
+              http: "\(dependency.url("/health"))"
+              timeout: 500ms
+        canaries:
+          - check: api
+            every: 1s
+            failures: 2
+            severity: P2
+        """.write(to: directory.url.appendingPathComponent("firebreak.yml"), atomically: true, encoding: .utf8)
         let server = try await ServerProcess.start(in: directory.url)
         defer { server.signal(SIGKILL) }
         // The first background round can be slow on a loaded machine (its check times out at 500 ms); a later
@@ -67,7 +69,9 @@ struct ModuleServeTests {
         dependency.answer(500)
         // One failure opens nothing.
         #expect(try await Self.until(5) { dependency.deliveries.filter { $0.path == "/health" }.count >= 3 })
-        let opened = try await Self.until { try await Self.incidents(directory).contains { $0["status"] as? String == "triggered" } }
+        let opened = try await Self.until {
+            try await Self.incidents(directory).contains { $0["status"] as? String == "triggered" }
+        }
         #expect(opened, "no incident after the canary failed twice:\n\(server.log)")
         let incident = try #require(try await Self.incidents(directory).first)
         #expect(incident["severity"] as? String == "P2")
@@ -85,7 +89,9 @@ struct ModuleServeTests {
         #expect(ran, "the canary's incident did not route to the runbook")
 
         dependency.answer(200)
-        let resolved = try await Self.until { try await Self.incidents(directory).first?["status"] as? String == "resolved" }
+        let resolved = try await Self.until {
+            try await Self.incidents(directory).first?["status"] as? String == "resolved"
+        }
         #expect(resolved, "recovery did not resolve the incident:\n\(server.log)")
         #expect(try await Self.incidents(directory).count == 1)
     }
@@ -95,15 +101,15 @@ struct ModuleServeTests {
         let directory = TemporaryDirectory()
         let good = directory.write("notes.txt", "keep me")
         try """
-            backups:
-              keep_days: 7
-              schedules:
-                - source: "file:\(good)"
-                  cron: "* * * * *"
-                - source: "command:broken"
-                  command: "echo 'no route to database' >&2; exit 1"
-                  cron: "* * * * *"
-            """.write(to: directory.url.appendingPathComponent("firebreak.yml"), atomically: true, encoding: .utf8)
+        backups:
+          keep_days: 7
+          schedules:
+            - source: "file:\(good)"
+              cron: "* * * * *"
+            - source: "command:broken"
+              command: "echo 'no route to database' >&2; exit 1"
+              cron: "* * * * *"
+        """.write(to: directory.url.appendingPathComponent("firebreak.yml"), atomically: true, encoding: .utf8)
         let server = try await ServerProcess.start(in: directory.url)
         defer { server.signal(SIGKILL) }
         // Every minute: the first run is at the next minute boundary, at most 60 s away.
@@ -112,7 +118,11 @@ struct ModuleServeTests {
             return listed.contains("\"reason\" : \"scheduled\"")
         }
         #expect(backedUp, "no scheduled backup:\n\(server.log)")
-        let alerted = try await Self.until(10) { try await Self.incidents(directory).contains { ($0["title"] as? String)?.contains("Scheduled backup of command:broken failed") == true } }
+        let alerted = try await Self.until(10) {
+            try await Self.incidents(directory).contains {
+                ($0["title"] as? String)?.contains("Scheduled backup of command:broken failed") == true
+            }
+        }
         #expect(alerted, "a failing scheduled backup raised no alert:\n\(server.log)")
         let listed = try await CommandLineTool.run(["backup", "list", "--json"], in: directory.path).stdout
         let backups = (try? JSONSerialization.jsonObject(with: Data(listed.utf8))) as? [[String: Any]] ?? []

@@ -10,7 +10,8 @@ struct OpenAPITests {
     func routesMatch() throws {
         let test = try TestServer()
         let served = Set(test.server.makeRouter().routes.map { "\($0.method.rawValue.lowercased()) \($0.path)" })
-        let text = try String(contentsOf: CommandLineTool.packageRoot.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        let text = try String(
+            contentsOf: CommandLineTool.packageRoot.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
         let document = try #require(try Yams.load(yaml: text) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = try #require(document["paths"] as? [String: [String: Any]])
@@ -18,12 +19,16 @@ struct OpenAPITests {
         for (path, operations) in paths {
             for method in operations.keys { documented.insert("\(method) \(path)") }
         }
-        #expect(served == documented, "served but undocumented: \(served.subtracting(documented).sorted()); documented but not served: \(documented.subtracting(served).sorted())")
+        #expect(
+            served == documented,
+            "served but undocumented: \(served.subtracting(documented).sorted()); documented but not served: \(documented.subtracting(served).sorted())"
+        )
     }
 
     @Test("every $ref points at something the document defines")
     func referencesResolve() throws {
-        let text = try String(contentsOf: CommandLineTool.packageRoot.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        let text = try String(
+            contentsOf: CommandLineTool.packageRoot.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
         let document = try #require(try Yams.load(yaml: text) as? [String: Any])
         var references: Set<String> = []
         func collect(_ node: Any) {

@@ -33,10 +33,14 @@ struct RunAPITests {
         try FileManager.default.createDirectory(at: runbooks, withIntermediateDirectories: true)
         try Self.runbook.write(to: runbooks.appendingPathComponent("restart.md"), atomically: true, encoding: .utf8)
         try await test.application().test(.router) { client in
-            try await client.execute(uri: "/api/v1/incidents", method: .post, headers: test.auth,
-                                     body: #"{"title":"Queue backlog","severity":"P2"}"#.buffer) { _ in }
-            try await client.execute(uri: "/api/v1/runs", method: .post, headers: test.auth,
-                                     body: #"{"runbook":"restart","params":{"service":"billing"},"incident":"INC-1"}"#.buffer) { response in
+            try await client.execute(
+                uri: "/api/v1/incidents", method: .post, headers: test.auth,
+                body: #"{"title":"Queue backlog","severity":"P2"}"#.buffer
+            ) { _ in }
+            try await client.execute(
+                uri: "/api/v1/runs", method: .post, headers: test.auth,
+                body: #"{"runbook":"restart","params":{"service":"billing"},"incident":"INC-1"}"#.buffer
+            ) { response in
                 #expect(response.status == .accepted)
                 #expect(response.headers[.location] == "/api/v1/runs/RUN-1")
                 #expect(response.body.json["incident_id"] as? String == "INC-1")
@@ -49,8 +53,10 @@ struct RunAPITests {
                 #expect(steps.first?["output"] as? String == "checking billing for INC-1\n")
                 #expect(steps.last?["status"] as? String == "waiting")
             }
-            try await client.execute(uri: "/api/v1/runs/RUN-1/approve", method: .post, headers: test.auth,
-                                     body: #"{"step":"restart","by":"bob"}"#.buffer) { response in
+            try await client.execute(
+                uri: "/api/v1/runs/RUN-1/approve", method: .post, headers: test.auth,
+                body: #"{"step":"restart","by":"bob"}"#.buffer
+            ) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.json["resumed"] as? Bool == true)
                 #expect(response.body.json["approved_by"] as? String == "bob")
@@ -62,8 +68,10 @@ struct RunAPITests {
             try await client.execute(uri: "/api/v1/runs?incident=INC-1", method: .get, headers: test.auth) { response in
                 #expect((response.body.json["runs"] as? [[String: Any]])?.map { $0["id"] as? String } == ["RUN-1"])
             }
-            try await client.execute(uri: "/api/v1/runs", method: .post, headers: test.auth,
-                                     body: #"{"runbook":"restart","params":{"nope":"1"}}"#.buffer) { response in
+            try await client.execute(
+                uri: "/api/v1/runs", method: .post, headers: test.auth,
+                body: #"{"runbook":"restart","params":{"nope":"1"}}"#.buffer
+            ) { response in
                 #expect(response.status == .badRequest)
             }
         }
@@ -92,11 +100,13 @@ struct RunbookContainmentTests {
         let outside = test.directory.url.appendingPathComponent("outside")
         try manager.createDirectory(at: runbooks, withIntermediateDirectories: true)
         try manager.createDirectory(at: outside, withIntermediateDirectories: true)
-        try RunAPITests.runbook.write(to: runbooks.appendingPathComponent("restart.md"), atomically: true, encoding: .utf8)
+        try RunAPITests.runbook.write(
+            to: runbooks.appendingPathComponent("restart.md"), atomically: true, encoding: .utf8)
         try evil.write(to: outside.appendingPathComponent("evil.md"), atomically: true, encoding: .utf8)
         try evil.write(to: test.directory.url.appendingPathComponent("evil.txt"), atomically: true, encoding: .utf8)
         try manager.createSymbolicLink(
-            at: runbooks.appendingPathComponent("linked.md"), withDestinationURL: outside.appendingPathComponent("evil.md"))
+            at: runbooks.appendingPathComponent("linked.md"),
+            withDestinationURL: outside.appendingPathComponent("evil.md"))
         try manager.createSymbolicLink(at: runbooks.appendingPathComponent("elsewhere"), withDestinationURL: outside)
         return (test, outside)
     }
@@ -121,8 +131,10 @@ struct RunbookContainmentTests {
         let resolved = reference.replacingOccurrences(of: "ABS", with: test.directory.url.path)
         let body = try JSONSerialization.data(withJSONObject: ["runbook": resolved, "params": [:] as [String: String]])
         try await test.application().test(.router) { client in
-            try await client.execute(uri: "/api/v1/runs", method: .post, headers: test.auth,
-                                     body: ByteBuffer(bytes: body)) { response in
+            try await client.execute(
+                uri: "/api/v1/runs", method: .post, headers: test.auth,
+                body: ByteBuffer(bytes: body)
+            ) { response in
                 #expect(Int(response.status.code) == status)
                 #expect(response.body.json["error"] as? String == code)
             }
@@ -138,8 +150,10 @@ struct RunbookContainmentTests {
     func byID() async throws {
         let (test, _) = try Self.server()
         try await test.application().test(.router) { client in
-            try await client.execute(uri: "/api/v1/runs", method: .post, headers: test.auth,
-                                     body: #"{"runbook":"restart"}"#.buffer) { response in
+            try await client.execute(
+                uri: "/api/v1/runs", method: .post, headers: test.auth,
+                body: #"{"runbook":"restart"}"#.buffer
+            ) { response in
                 #expect(response.status == .accepted)
                 #expect((response.body.json["runbook_path"] as? String)?.hasSuffix("/runbooks/restart.md") == true)
             }

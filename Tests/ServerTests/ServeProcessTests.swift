@@ -6,7 +6,9 @@ import Testing
 @Suite("firebreak serve end to end", .serialized)
 struct ServeProcessTests {
     /// Sends one HTTP request with curl-like simplicity over URLSession-free sockets: uses the CLI-neutral `curl`.
-    static func request(_ method: String, _ url: String, token: String? = nil, body: String? = nil) async throws -> (Int, [String: Any]) {
+    static func request(_ method: String, _ url: String, token: String? = nil, body: String? = nil) async throws -> (
+        Int, [String: Any]
+    ) {
         var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, url]
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
@@ -21,7 +23,9 @@ struct ServeProcessTests {
         let text = String(decoding: data, as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let status = Int(lines.last ?? "") ?? 0
-        let json = (try? JSONSerialization.jsonObject(with: Data(lines.dropLast().joined(separator: "\n").utf8))) as? [String: Any] ?? [:]
+        let json =
+            (try? JSONSerialization.jsonObject(with: Data(lines.dropLast().joined(separator: "\n").utf8)))
+            as? [String: Any] ?? [:]
         return (status, json)
     }
 
@@ -36,22 +40,23 @@ struct ServeProcessTests {
         let receiver = try await WebhookReceiver.start()
         defer { receiver.stop() }
         try """
-            channels:
-              hook: {type: webhook, url: "\(receiver.url())"}
-            severities:
-              P0: {acknowledge_within: 0s, escalation: fast}
-            escalation_policies:
-              fast:
-                levels:
-                  - {after: 1s, notify: [hook]}
-                  - {after: 2s, notify: [hook]}
-                  - {after: 2s, notify: [hook]}
-            """.write(to: directory.url.appendingPathComponent("firebreak.yml"), atomically: true, encoding: .utf8)
+        channels:
+          hook: {type: webhook, url: "\(receiver.url())"}
+        severities:
+          P0: {acknowledge_within: 0s, escalation: fast}
+        escalation_policies:
+          fast:
+            levels:
+              - {after: 1s, notify: [hook]}
+              - {after: 2s, notify: [hook]}
+              - {after: 2s, notify: [hook]}
+        """.write(to: directory.url.appendingPathComponent("firebreak.yml"), atomically: true, encoding: .utf8)
         let token = try await CommandLineTool.run(["token", "create", "e2e"], in: directory.path).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         var server = try await ServerProcess.start(in: directory.url)
-        let (status, opened) = try await Self.request("POST", "\(server.baseURL)/api/v1/incidents", token: token,
-                                                      body: #"{"title":"Payments down","severity":"P0"}"#)
+        let (status, opened) = try await Self.request(
+            "POST", "\(server.baseURL)/api/v1/incidents", token: token,
+            body: #"{"title":"Payments down","severity":"P0"}"#)
         #expect(status == 201)
         #expect(opened["id"] as? String == "INC-1")
 
@@ -66,8 +71,9 @@ struct ServeProcessTests {
         let second = await receiver.wait(timeout: .seconds(5)) { Self.escalationLevels($0) == ["1", "2"] }
         #expect(Self.escalationLevels(second) == ["1", "2"])
 
-        let (ackStatus, acked) = try await Self.request("POST", "\(server.baseURL)/api/v1/incidents/INC-1/ack", token: token,
-                                                        body: #"{"by":"alice"}"#)
+        let (ackStatus, acked) = try await Self.request(
+            "POST", "\(server.baseURL)/api/v1/incidents/INC-1/ack", token: token,
+            body: #"{"by":"alice"}"#)
         #expect(ackStatus == 200)
         #expect(acked["status"] as? String == "acknowledged")
         try await Task.sleep(for: .seconds(3))
@@ -84,13 +90,14 @@ struct ServeProcessTests {
         defer { receiver.stop() }
         receiver.answer(500)
         try """
-            channels:
-              hook: {type: webhook, url: "\(receiver.url())"}
-            announce: [hook]
-            delivery: {attempts: 2, initial_backoff: 50ms, max_backoff: 100ms, poll_interval: 50ms}
-            """.write(to: directory.url.appendingPathComponent("firebreak.yml"), atomically: true, encoding: .utf8)
+        channels:
+          hook: {type: webhook, url: "\(receiver.url())"}
+        announce: [hook]
+        delivery: {attempts: 2, initial_backoff: 50ms, max_backoff: 100ms, poll_interval: 50ms}
+        """.write(to: directory.url.appendingPathComponent("firebreak.yml"), atomically: true, encoding: .utf8)
         let server = try await ServerProcess.start(in: directory.url)
-        let opened = try await CommandLineTool.run(["incident", "open", "--title", "Disk full", "--severity", "P2"], in: directory.path)
+        let opened = try await CommandLineTool.run(
+            ["incident", "open", "--title", "Disk full", "--severity", "P2"], in: directory.path)
         #expect(opened.status == 0)
         var letters: [[String: Any]] = []
         for _ in 0..<100 where letters.isEmpty {
@@ -126,7 +133,8 @@ struct ServeProcessTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try await ServerProcess.start(in: directory.url)
         // A client that sends the headers and half the body, waits, then sends the rest.
-        let script = CommandLineTool.packageRoot.appendingPathComponent("Tests/ServerTests/Support/slow_request.py").path
+        let script = CommandLineTool.packageRoot.appendingPathComponent("Tests/ServerTests/Support/slow_request.py")
+            .path
         let client = Process()
         client.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         client.arguments = [script, String(server.port), token]

@@ -42,20 +42,25 @@ struct WebhookTests {
         ```
         """
 
-    @Test("Alertmanager: firing opens a P1 and runs the matching runbook once; a re-post counts; resolved auto-resolves")
+    @Test(
+        "Alertmanager: firing opens a P1 and runs the matching runbook once; a re-post counts; resolved auto-resolves")
     func alertmanagerLifecycle() async throws {
         let test = try TestServer()
         try test.writeRunbook("triage.md", Self.triage)
         let firing = try WebhookFixtures.text("alertmanager/firing.json")
         try await test.application().test(.router) { client in
-            try await client.execute(uri: "/webhooks/alertmanager", method: .post, headers: test.auth, body: firing.buffer) { response in
+            try await client.execute(
+                uri: "/webhooks/alertmanager", method: .post, headers: test.auth, body: firing.buffer
+            ) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.json["incidents"] as? [String] == ["INC-1"])
                 #expect(response.body.json["runs"] as? [String] == ["RUN-1"])
                 #expect((response.body.json["outcomes"] as? [String: Int])?["opened"] == 1)
             }
             for _ in 0..<2 {
-                try await client.execute(uri: "/webhooks/alertmanager", method: .post, headers: test.auth, body: firing.buffer) { response in
+                try await client.execute(
+                    uri: "/webhooks/alertmanager", method: .post, headers: test.auth, body: firing.buffer
+                ) { response in
                     #expect((response.body.json["outcomes"] as? [String: Int])?["repeated"] == 1)
                     #expect(response.body.json["runs"] as? [String] == [])
                 }
@@ -68,14 +73,21 @@ struct WebhookTests {
             let detail = try test.store.runDetail(id: 1)
             #expect(detail.run.status == .succeeded)
             #expect(detail.run.incidentID == "INC-1")
-            #expect(detail.attempts[0]?.first?.output ==
-                    "alert=HighErrorRate service=checkout status=firing summary=High 5xx error rate on checkout\n")
+            #expect(
+                detail.attempts[0]?.first?.output
+                    == "alert=HighErrorRate service=checkout status=firing summary=High 5xx error rate on checkout\n")
             let resolved = try WebhookFixtures.text("alertmanager/resolved.json")
-            try await client.execute(uri: "/webhooks/alertmanager", method: .post, headers: test.auth, body: resolved.buffer) { response in
+            try await client.execute(
+                uri: "/webhooks/alertmanager", method: .post, headers: test.auth, body: resolved.buffer
+            ) { response in
                 #expect((response.body.json["outcomes"] as? [String: Int])?["auto_resolved"] == 1)
             }
-            try await client.execute(uri: "/webhooks/alertmanager", method: .post, headers: test.auth, body: resolved.buffer) { response in
-                #expect((response.body.json["outcomes"] as? [String: Int])?["ignored"] == 1, "a re-posted resolve is a no-op")
+            try await client.execute(
+                uri: "/webhooks/alertmanager", method: .post, headers: test.auth, body: resolved.buffer
+            ) { response in
+                #expect(
+                    (response.body.json["outcomes"] as? [String: Int])?["ignored"] == 1,
+                    "a re-posted resolve is a no-op")
             }
             #expect(try test.store.incident(id: "INC-1").status == .resolved)
             let kinds = try test.store.timeline(incidentID: "INC-1").map(\.kind)
@@ -83,7 +95,9 @@ struct WebhookTests {
             #expect(kinds.contains("runbook_routed"))
             #expect(kinds.filter { $0 == "resolved" }.count == 1)
             // Within the reopen window the same group reopens the incident; the runbook already ran for it.
-            try await client.execute(uri: "/webhooks/alertmanager", method: .post, headers: test.auth, body: firing.buffer) { response in
+            try await client.execute(
+                uri: "/webhooks/alertmanager", method: .post, headers: test.auth, body: firing.buffer
+            ) { response in
                 #expect((response.body.json["outcomes"] as? [String: Int])?["reopened"] == 1)
                 #expect(response.body.json["runs"] as? [String] == [])
             }
@@ -96,7 +110,9 @@ struct WebhookTests {
     func injection() async throws {
         let test = try TestServer()
         let marker = test.directory.path("pwned")
-        try test.writeRunbook("echo.md", """
+        try test.writeRunbook(
+            "echo.md",
+            """
             ---
             id: echo-alert
             triggers:
@@ -115,8 +131,10 @@ struct WebhookTests {
             "name": "Injected", "labels": ["service": label], "annotations": ["note": note],
         ])
         try await test.application().test(.router) { client in
-            try await client.execute(uri: "/webhooks/generic", method: .post, headers: test.auth,
-                                     body: ByteBuffer(bytes: body)) { response in
+            try await client.execute(
+                uri: "/webhooks/generic", method: .post, headers: test.auth,
+                body: ByteBuffer(bytes: body)
+            ) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.json["runs"] as? [String] == ["RUN-1"])
             }
@@ -137,15 +155,20 @@ struct WebhookTests {
                 #expect(response.status == .unauthorized)
                 #expect(response.body.json["error"] as? String == "unauthorized")
             }
-            try await client.execute(uri: "/webhooks/generic?token=fbk_wrongwrongwrong", method: .post, body: body.buffer) { response in
+            try await client.execute(
+                uri: "/webhooks/generic?token=fbk_wrongwrongwrong", method: .post, body: body.buffer
+            ) { response in
                 #expect(response.status == .forbidden)
             }
-            try await client.execute(uri: "/webhooks/generic?token=\(test.token)", method: .post, body: body.buffer) { response in
+            try await client.execute(uri: "/webhooks/generic?token=\(test.token)", method: .post, body: body.buffer) {
+                response in
                 #expect(response.status == .ok)
             }
             let basic = Data("alertmanager:\(test.token)".utf8).base64EncodedString()
-            try await client.execute(uri: "/webhooks/generic", method: .post, headers: [.authorization: "Basic \(basic)"],
-                                     body: body.buffer) { response in
+            try await client.execute(
+                uri: "/webhooks/generic", method: .post, headers: [.authorization: "Basic \(basic)"],
+                body: body.buffer
+            ) { response in
                 #expect(response.status == .ok)
             }
         }
@@ -163,11 +186,13 @@ struct WebhookTests {
                 ("generic", #"{"name":"A","status":"on fire"}"#, "status must be 'firing' or 'resolved'"),
                 ("cloudwatch", #"{"Type":"Notification"}"#, "is required"),
             ] {
-                try await client.execute(uri: "/webhooks/\(path)", method: .post, headers: test.auth, body: body.buffer) { response in
+                try await client.execute(uri: "/webhooks/\(path)", method: .post, headers: test.auth, body: body.buffer)
+                { response in
                     #expect(response.status == .badRequest, "\(path) \(body)")
                     #expect(response.body.json["error"] as? String == "invalid_payload")
-                    #expect((response.body.json["detail"] as? String)?.contains(expected) == true,
-                            "\(response.body.json["detail"] ?? "") should contain \(expected)")
+                    #expect(
+                        (response.body.json["detail"] as? String)?.contains(expected) == true,
+                        "\(response.body.json["detail"] ?? "") should contain \(expected)")
                 }
             }
         }
@@ -178,7 +203,8 @@ struct WebhookTests {
     func pagerDuty() async throws {
         let test = try TestServer()
         try await test.application().test(.router) { client in
-            let trigger = #"{"routing_key":"\#(test.token)","event_action":"trigger","payload":{"summary":"Disk full on db1","source":"db1","severity":"error"}}"#
+            let trigger =
+                #"{"routing_key":"\#(test.token)","event_action":"trigger","payload":{"summary":"Disk full on db1","source":"db1","severity":"error"}}"#
             var key = ""
             try await client.execute(uri: "/v2/enqueue", method: .post, body: trigger.buffer) { response in
                 #expect(response.status == .accepted)
@@ -194,19 +220,27 @@ struct WebhookTests {
                 #expect(response.body.json["dedup_key"] as? String == key)
             }
             #expect(try test.store.incident(id: "INC-1").status == .acknowledged)
-            let resolve = #"{"routing_key":"ignored-with-a-header-token","event_action":"resolve","dedup_key":"\#(key)"}"#
-            try await client.execute(uri: "/v2/enqueue", method: .post, headers: test.auth, body: resolve.buffer) { response in
+            let resolve =
+                #"{"routing_key":"ignored-with-a-header-token","event_action":"resolve","dedup_key":"\#(key)"}"#
+            try await client.execute(uri: "/v2/enqueue", method: .post, headers: test.auth, body: resolve.buffer) {
+                response in
                 #expect(response.status == .accepted)
             }
             #expect(try test.store.incident(id: "INC-1").status == .resolved)
-            try await client.execute(uri: "/v2/enqueue", method: .post,
-                                     body: #"{"routing_key":"\#(test.token)","event_action":"trigger","payload":{"summary":"x"}}"#.buffer) { response in
+            try await client.execute(
+                uri: "/v2/enqueue", method: .post,
+                body: #"{"routing_key":"\#(test.token)","event_action":"trigger","payload":{"summary":"x"}}"#.buffer
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.body.json["status"] as? String == "invalid event")
                 #expect((response.body.json["errors"] as? [String])?.count == 2)
             }
-            try await client.execute(uri: "/v2/enqueue", method: .post,
-                                     body: #"{"routing_key":"nope","event_action":"trigger","payload":{"summary":"x","source":"s","severity":"info"}}"#.buffer) { response in
+            try await client.execute(
+                uri: "/v2/enqueue", method: .post,
+                body:
+                    #"{"routing_key":"nope","event_action":"trigger","payload":{"summary":"x","source":"s","severity":"info"}}"#
+                    .buffer
+            ) { response in
                 #expect(response.status == .forbidden, "the routing key must be a Firebreak token")
             }
         }
@@ -227,29 +261,39 @@ struct WebhookTests {
         let test = try TestServer(Self.cloudwatchConfig(TemporaryDirectory()))
         let textPlain: HTTPFields = [.authorization: "Bearer \(test.token)", .contentType: "text/plain; charset=UTF-8"]
         try await test.application().test(.router) { client in
-            try await client.execute(uri: "/webhooks/cloudwatch", method: .post, headers: textPlain,
-                                     body: try WebhookFixtures.text("sns/notification-tampered.json").buffer) { response in
+            try await client.execute(
+                uri: "/webhooks/cloudwatch", method: .post, headers: textPlain,
+                body: try WebhookFixtures.text("sns/notification-tampered.json").buffer
+            ) { response in
                 #expect(response.status == .forbidden)
                 #expect((response.body.json["detail"] as? String)?.contains("signature does not verify") == true)
             }
             #expect(try test.store.incidents().isEmpty)
-            try await client.execute(uri: "/webhooks/cloudwatch", method: .post, headers: textPlain,
-                                     body: try WebhookFixtures.text("sns/notification-alarm.json").buffer) { response in
+            try await client.execute(
+                uri: "/webhooks/cloudwatch", method: .post, headers: textPlain,
+                body: try WebhookFixtures.text("sns/notification-alarm.json").buffer
+            ) { response in
                 #expect(response.status == .ok)
                 #expect((response.body.json["outcomes"] as? [String: Int])?["opened"] == 1)
             }
             #expect(try test.store.incident(id: "INC-1").title == "5xx count on checkout ALB above 5/min")
-            try await client.execute(uri: "/webhooks/cloudwatch", method: .post, headers: textPlain,
-                                     body: try WebhookFixtures.text("sns/notification-ok.json").buffer) { response in
+            try await client.execute(
+                uri: "/webhooks/cloudwatch", method: .post, headers: textPlain,
+                body: try WebhookFixtures.text("sns/notification-ok.json").buffer
+            ) { response in
                 #expect(response.status == .ok)
                 #expect((response.body.json["outcomes"] as? [String: Int])?["auto_resolved"] == 1)
             }
-            try await client.execute(uri: "/webhooks/cloudwatch?token=\(test.token)", method: .post,
-                                     headers: [.contentType: "text/plain"],
-                                     body: try WebhookFixtures.text("sns/subscription-confirmation.json").buffer) { response in
+            try await client.execute(
+                uri: "/webhooks/cloudwatch?token=\(test.token)", method: .post,
+                headers: [.contentType: "text/plain"],
+                body: try WebhookFixtures.text("sns/subscription-confirmation.json").buffer
+            ) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.json["status"] as? String == "pending_confirmation")
-                #expect((response.body.json["subscribe_url"] as? String)?.hasPrefix("https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription") == true)
+                #expect(
+                    (response.body.json["subscribe_url"] as? String)?.hasPrefix(
+                        "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription") == true)
             }
         }
         #expect(try test.store.incident(id: "INC-1").status == .resolved)
@@ -258,10 +302,13 @@ struct WebhookTests {
 
     @Test("CloudWatch: a topic outside the allow-list is refused; an unreachable signing certificate is refused")
     func cloudwatchRefusals() async throws {
-        let allowList = try TestServer(Self.cloudwatchConfig(TemporaryDirectory(), topics: ["arn:aws:sns:us-east-1:1:other"]))
+        let allowList = try TestServer(
+            Self.cloudwatchConfig(TemporaryDirectory(), topics: ["arn:aws:sns:us-east-1:1:other"]))
         try await allowList.application().test(.router) { client in
-            try await client.execute(uri: "/webhooks/cloudwatch", method: .post, headers: allowList.auth,
-                                     body: try WebhookFixtures.text("sns/notification-alarm.json").buffer) { response in
+            try await client.execute(
+                uri: "/webhooks/cloudwatch", method: .post, headers: allowList.auth,
+                body: try WebhookFixtures.text("sns/notification-alarm.json").buffer
+            ) { response in
                 #expect(response.status == .forbidden)
                 #expect((response.body.json["detail"] as? String)?.contains("webhooks.cloudwatch.topics") == true)
             }
@@ -270,16 +317,22 @@ struct WebhookTests {
         // refused, with the reason (SNSCertificateTests covers fetching against a loopback stand-in).
         let unconfigured = try TestServer()
         try await unconfigured.application().test(.router) { client in
-            try await client.execute(uri: "/webhooks/cloudwatch", method: .post, headers: unconfigured.auth,
-                                     body: try WebhookFixtures.text("sns/notification-alarm.json").buffer) { response in
+            try await client.execute(
+                uri: "/webhooks/cloudwatch", method: .post, headers: unconfigured.auth,
+                body: try WebhookFixtures.text("sns/notification-alarm.json").buffer
+            ) { response in
                 #expect(response.status == .forbidden)
-                #expect((response.body.json["detail"] as? String)?.contains("SimpleNotificationService-fixture.pem") == true)
+                #expect(
+                    (response.body.json["detail"] as? String)?.contains("SimpleNotificationService-fixture.pem") == true
+                )
             }
         }
         let off = try TestServer("webhooks:\n  cloudwatch:\n    verify_signatures: false\n")
         try await off.application().test(.router) { client in
-            try await client.execute(uri: "/webhooks/cloudwatch", method: .post, headers: off.auth,
-                                     body: try WebhookFixtures.text("sns/notification-tampered.json").buffer) { response in
+            try await client.execute(
+                uri: "/webhooks/cloudwatch", method: .post, headers: off.auth,
+                body: try WebhookFixtures.text("sns/notification-tampered.json").buffer
+            ) { response in
                 #expect(response.status == .ok, "verification switched off in configuration")
             }
         }
@@ -288,22 +341,28 @@ struct WebhookTests {
     @Test("Grafana: with a secret, the HMAC-SHA256 signature header is required and checked")
     func grafanaSignature() async throws {
         let test = try TestServer("webhooks:\n  grafana:\n    secret: s3cret\n")
-        let body = #"{"version":"1","groupKey":"g","alerts":[{"status":"firing","labels":{"alertname":"CPU","severity":"warning"},"fingerprint":"f"}]}"#
-        let signature = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data("s3cret".utf8)))
-            .map { String(format: "%02x", $0) }.joined()
+        let body =
+            #"{"version":"1","groupKey":"g","alerts":[{"status":"firing","labels":{"alertname":"CPU","severity":"warning"},"fingerprint":"f"}]}"#
+        let signature = HMAC<SHA256>.authenticationCode(
+            for: Data(body.utf8), using: SymmetricKey(data: Data("s3cret".utf8))
+        )
+        .map { String(format: "%02x", $0) }.joined()
         let header = HTTPField.Name("X-Grafana-Alerting-Signature")!
         try await test.application().test(.router) { client in
-            try await client.execute(uri: "/webhooks/grafana", method: .post, headers: test.auth, body: body.buffer) { response in
+            try await client.execute(uri: "/webhooks/grafana", method: .post, headers: test.auth, body: body.buffer) {
+                response in
                 #expect(response.status == .unauthorized)
             }
             var wrong = test.auth
             wrong[header] = String(repeating: "0", count: 64)
-            try await client.execute(uri: "/webhooks/grafana", method: .post, headers: wrong, body: body.buffer) { response in
+            try await client.execute(uri: "/webhooks/grafana", method: .post, headers: wrong, body: body.buffer) {
+                response in
                 #expect(response.status == .forbidden)
             }
             var signed = test.auth
             signed[header] = signature
-            try await client.execute(uri: "/webhooks/grafana", method: .post, headers: signed, body: body.buffer) { response in
+            try await client.execute(uri: "/webhooks/grafana", method: .post, headers: signed, body: body.buffer) {
+                response in
                 #expect(response.status == .ok)
             }
         }

@@ -10,16 +10,20 @@ struct AlertStoreTests {
         let store = try Store.inMemory()
         let engine = IncidentEngine()
         let tricky = "say \"hi\" \\ path\nnext\ttab \u{01} 🔥 $(x)"
-        let alert = Alert(source: "generic", key: "k", status: .firing, name: "N", labels: ["q": tricky],
-                          annotations: ["a\"b": tricky])
+        let alert = Alert(
+            source: "generic", key: "k", status: .firing, name: "N", labels: ["q": tricky],
+            annotations: ["a\"b": tricky])
         let ingestor = AlertIngestor(engine: engine, policy: AlertPolicy())
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         try store.ingest { tx in
             let snapshot = try tx.snapshot(incidentKey: "generic:k", alertKey: "k")
-            let decision = ingestor.decide(alert, incidentKey: "generic:k", severity: .p2, snapshot: snapshot,
-                                           newID: { (try? tx.nextIncidentID()) ?? "" }, at: now)
+            let decision = ingestor.decide(
+                alert, incidentKey: "generic:k", severity: .p2, snapshot: snapshot,
+                newID: { (try? tx.nextIncidentID()) ?? "" }, at: now)
             try tx.store(decision, alert: alert, severity: .p2, at: now, requestID: nil)
-            try tx.append(TimelineEntry(kind: "note", actor: "t", at: now, details: ["text": tricky]), to: "INC-1", requestID: nil)
+            try tx.append(
+                TimelineEntry(kind: "note", actor: "t", at: now, details: ["text": tricky]), to: "INC-1", requestID: nil
+            )
         }
         let stored = try #require(try store.alerts(incidentID: "INC-1").first)
         #expect(stored.alert.labels == ["q": tricky])

@@ -10,9 +10,11 @@ struct IncidentStoreTests {
     let t0 = Date(timeIntervalSince1970: 1_700_000_000)
 
     func open(_ store: Store, _ severity: Severity = .p1) throws -> Incident {
-        try store.openIncident({ id in
-            engine.open(id: id, title: "Orders down", severity: severity, by: "alice", at: t0)
-        }, at: t0).incident
+        try store.openIncident(
+            { id in
+                engine.open(id: id, title: "Orders down", severity: severity, by: "alice", at: t0)
+            }, at: t0
+        ).incident
     }
 
     @Test("opening allocates INC-n and writes the incident, its timeline and its outbox together")

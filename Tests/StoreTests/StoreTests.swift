@@ -6,12 +6,15 @@ import Testing
 @Suite("Store")
 struct StoreTests {
     func makeRun(_ store: Store) throws -> RunRecord {
-        let run = RunRecord(runbookID: "rb", runbookPath: "/x/rb.md", title: "T", source: "# T", mode: "automatic",
-                            params: "{}", startedAt: Date(timeIntervalSince1970: 1_700_000_000))
-        return try store.createRun(run, steps: [
-            StepRecord(runID: 0, index: 0, name: "a", kind: "sh"),
-            StepRecord(runID: 0, index: 1, name: "b", kind: "manual"),
-        ])
+        let run = RunRecord(
+            runbookID: "rb", runbookPath: "/x/rb.md", title: "T", source: "# T", mode: "automatic",
+            params: "{}", startedAt: Date(timeIntervalSince1970: 1_700_000_000))
+        return try store.createRun(
+            run,
+            steps: [
+                StepRecord(runID: 0, index: 0, name: "a", kind: "sh"),
+                StepRecord(runID: 0, index: 1, name: "b", kind: "manual"),
+            ])
     }
 
     @Test("a run and its steps are created together and read back")
@@ -36,8 +39,11 @@ struct StoreTests {
             run.status = .running
             step.status = .succeeded
             step.exitCode = 0
-            try store.commit(run: run, step: step, attempt: AttemptRecord(
-                runID: 1, stepIndex: 0, number: 1, status: .succeeded, exitCode: 0, startedAt: Date(), output: "ok\n"))
+            try store.commit(
+                run: run, step: step,
+                attempt: AttemptRecord(
+                    runID: 1, stepIndex: 0, number: 1, status: .succeeded, exitCode: 0, startedAt: Date(),
+                    output: "ok\n"))
         }
         let reopened = try Store.open(directory: directory.url)
         let detail = try reopened.runDetail(id: 1)
@@ -84,8 +90,9 @@ struct StoreTests {
     func list() throws {
         let store = try Store.inMemory()
         _ = try makeRun(store)
-        var second = RunRecord(runbookID: "rb2", runbookPath: "/x", title: "T", source: "", mode: "automatic",
-                               params: "{}", incidentID: "INC-1", startedAt: Date())
+        var second = RunRecord(
+            runbookID: "rb2", runbookPath: "/x", title: "T", source: "", mode: "automatic",
+            params: "{}", incidentID: "INC-1", startedAt: Date())
         second = try store.createRun(second, steps: [])
         #expect(try store.runs().map(\.id) == [2, 1])
         #expect(try store.runs(incidentID: "INC-1").map(\.id) == [2])

@@ -4,8 +4,9 @@ import Runbooks
 import Store
 import Testing
 import Workflows
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Executor semantics with real processes and SQLite")
@@ -31,7 +32,8 @@ struct ExecutorTests {
         // Far below the child's 30 s, with room for a loaded CI machine: a leaked wait would take 30 s.
         #expect(elapsed < .seconds(15), "took \(elapsed)")
         #expect(elapsed >= .milliseconds(900))
-        let pid = try #require(harness.directory.read("child.pid").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        let pid = try #require(
+            harness.directory.read("child.pid").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
         try await Task.sleep(for: .milliseconds(100))
         #expect(!ProcessProbe.isAlive(pid), "the background child \(pid) must be gone")
         #expect(detail.step("slow")?.reason == "timed out after 1s")
@@ -66,7 +68,8 @@ struct ExecutorTests {
     func eventualSuccess() async throws {
         let harness = try Harness()
         let marker = harness.directory.path("marker")
-        let text = "# T\n\n```sh {name=s attempts=3 delay=10ms}\nif [ -e '\(marker)' ]; then echo ok; else touch '\(marker)'; exit 1; fi\n```\n"
+        let text =
+            "# T\n\n```sh {name=s attempts=3 delay=10ms}\nif [ -e '\(marker)' ]; then echo ok; else touch '\(marker)'; exit 1; fi\n```\n"
         let detail = try await harness.run(text)
         #expect(detail.run.status == .succeeded)
         #expect(detail.step("s")?.attempts == 2)
@@ -121,7 +124,8 @@ struct ExecutorTests {
     @Test("rollback steps are skipped when nothing fails")
     func rollbackSkipped() async throws {
         let harness = try Harness()
-        let text = "# T\n\n```sh {name=apply onFailure=goto:undo}\ntrue\n```\n\n```sh {name=undo rollback=true}\necho undo\n```\n"
+        let text =
+            "# T\n\n```sh {name=apply onFailure=goto:undo}\ntrue\n```\n\n```sh {name=undo rollback=true}\necho undo\n```\n"
         let detail = try await harness.run(text)
         #expect(detail.statuses == ["apply=succeeded", "undo=skipped"])
         #expect(detail.run.status == .succeeded)
@@ -206,7 +210,8 @@ struct ExecutorTests {
         let x = harness.directory.path("x")
         let y = harness.directory.path("y")
         let value = "$(touch \(x)); `touch \(y)`"
-        let text = "---\nparams:\n  value: {}\n---\n# T\n\n```sh {name=echo}\nprintf '%s' \"$VALUE\"\n```\n\n```python3 {name=py}\nimport os; print(os.environ['VALUE'])\n```\n"
+        let text =
+            "---\nparams:\n  value: {}\n---\n# T\n\n```sh {name=echo}\nprintf '%s' \"$VALUE\"\n```\n\n```python3 {name=py}\nimport os; print(os.environ['VALUE'])\n```\n"
         let detail = try await harness.run(text, params: ["value": value])
         #expect(detail.run.status == .succeeded)
         #expect(detail.output("echo") == value)

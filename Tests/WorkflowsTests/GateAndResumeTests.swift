@@ -2,8 +2,8 @@ import FirebreakTesting
 import Foundation
 import Runbooks
 import Store
-import Testing
 import Synchronization
+import Testing
 import Workflows
 
 @Suite("Human gates and resume")
@@ -40,7 +40,8 @@ struct GateAndResumeTests {
     func crash(_ harness: Harness, text: String) async throws -> Int64 {
         let runbook = try harness.parse(text)
         let executor = harness.executor()
-        let run = try executor.createRun(runbook: runbook, source: text, path: harness.directory.write("rb.md", text), params: [:])
+        let run = try executor.createRun(
+            runbook: runbook, source: text, path: harness.directory.write("rb.md", text), params: [:])
         var detail = try harness.store.runDetail(id: run.id!)
         var first = detail.steps[0]
         first.status = .succeeded
@@ -52,7 +53,8 @@ struct GateAndResumeTests {
         detail.run.status = .running
         detail.run.cursor = 1
         try harness.store.commit(run: detail.run, steps: [first, second])
-        try harness.store.commit(attempt: AttemptRecord(runID: run.id!, stepIndex: 1, number: 1, status: .running, startedAt: Date()))
+        try harness.store.commit(
+            attempt: AttemptRecord(runID: run.id!, stepIndex: 1, number: 1, status: .running, startedAt: Date()))
         return run.id!
     }
 
@@ -60,7 +62,8 @@ struct GateAndResumeTests {
     func resumeIdempotent() async throws {
         let harness = try Harness()
         let log = harness.directory.path("log")
-        let text = "# T\n\n```sh {name=one}\necho one >> '\(log)'\n```\n\n```sh {name=two idempotent=true}\necho two >> '\(log)'\n```\n"
+        let text =
+            "# T\n\n```sh {name=one}\necho one >> '\(log)'\n```\n\n```sh {name=two idempotent=true}\necho two >> '\(log)'\n```\n"
         let runID = try await crash(harness, text: text)
         let detail = try await harness.resume(runID)
         #expect(detail.run.status == .succeeded)
@@ -98,7 +101,8 @@ struct GateAndResumeTests {
     @Test("secret params are not stored, so resume asks for them again")
     func secretsOnResume() async throws {
         let harness = try Harness()
-        let text = "---\nparams:\n  token: { secret: true }\n---\n# T\n\n```sh {name=gate confirm=true}\necho \"$TOKEN\" | wc -c\n```\n"
+        let text =
+            "---\nparams:\n  token: { secret: true }\n---\n# T\n\n```sh {name=gate confirm=true}\necho \"$TOKEN\" | wc -c\n```\n"
         let detail = try await harness.run(text, params: ["token": "abcdef"])
         let executor = harness.executor()
         let runbook = try harness.parse(text)
@@ -118,7 +122,10 @@ struct BackoffAndParamTests {
         attributes.delay = .seconds(1)
         attributes.maxDelay = .seconds(5)
         let policy = BackoffPolicy(attributes)
-        #expect((2...6).map { policy.ceiling(beforeAttempt: $0) } == [.seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5)])
+        #expect(
+            (2...6).map { policy.ceiling(beforeAttempt: $0) } == [
+                .seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5),
+            ])
     }
 
     @Test("full jitter stays within [0, ceiling] and varies")
@@ -143,7 +150,8 @@ struct BackoffAndParamTests {
 
     @Test("param errors name every problem")
     func paramErrors() throws {
-        let runbook = try Harness().parse("""
+        let runbook = try Harness().parse(
+            """
             ---
             params:
               target: { allowed: [staging, production], required: true }
@@ -187,7 +195,8 @@ final class DurabilityObserver: RunObserver, Sendable {
         if outcome.status == .succeeded && record?.status != .succeeded {
             problems.add("\(step.name) reported succeeded but stored \(record?.status.rawValue ?? "nothing")")
         }
-        if stored.attempts[record?.index ?? -1]?.contains(where: { $0.number == attempt && $0.status == outcome.status }) != true {
+        if stored.attempts[record?.index ?? -1]?.contains(where: { $0.number == attempt && $0.status == outcome.status }
+        ) != true {
             problems.add("\(step.name) attempt \(attempt) reported before it was stored")
         }
     }
@@ -206,12 +215,14 @@ struct ReportingTests {
         let text = "# T\n\n```sh {name=a}\ntrue\n```\n\n```sh {name=b attempts=2 delay=1ms}\nexit 1\n```\n"
         let runbook = try harness.parse(text)
         let plain = harness.executor()
-        let run = try plain.createRun(runbook: runbook, source: text, path: harness.directory.write("rb.md", text), params: [:])
+        let run = try plain.createRun(
+            runbook: runbook, source: text, path: harness.directory.write("rb.md", text), params: [:])
         let observer = DurabilityObserver(store: harness.store, runID: run.id!)
         let executor = Executor(
             store: harness.store,
-            configuration: ExecutorConfiguration(runsDirectory: harness.directory.url.appendingPathComponent("data/runs"),
-                                                 sleep: { _ in }),
+            configuration: ExecutorConfiguration(
+                runsDirectory: harness.directory.url.appendingPathComponent("data/runs"),
+                sleep: { _ in }),
             observer: observer, logger: .init(label: "t"))
         _ = try await executor.execute(runID: run.id!, params: [:])
         #expect(observer.problems.values.withLock { $0 } == [])

@@ -1,8 +1,10 @@
 import Synchronization
 import Testing
+
 @testable import Workflows
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Ctrl-C routing", .timeLimit(.minutes(1)))

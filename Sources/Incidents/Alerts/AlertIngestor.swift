@@ -89,15 +89,17 @@ public struct AlertIngestor: Sendable {
         switch alert.status {
         case .firing:
             if let incident = snapshot.incident, incident.isOpen {
-                return joining(incident, alert: alert, severity: severity, snapshot: snapshot, count: count, at: time,
-                               entry: entry)
+                return joining(
+                    incident, alert: alert, severity: severity, snapshot: snapshot, count: count, at: time,
+                    entry: entry)
             }
             if let incident = snapshot.incident, incident.status == .resolved, snapshot.alert?.status == .firing {
                 // The sender repeats an alert that never stopped firing: a human resolved the incident anyway, and a
                 // repeat must not undo that. Only a new firing after a resolve notification reopens.
-                return AlertDecision(outcome: .repeated,
-                                     transition: Transition(incident: incident, effects: [entry("alert_repeated")]),
-                                     isNewIncident: false, fireCount: count)
+                return AlertDecision(
+                    outcome: .repeated,
+                    transition: Transition(incident: incident, effects: [entry("alert_repeated")]),
+                    isNewIncident: false, fireCount: count)
             }
             if let incident = snapshot.incident, incident.status == .resolved, let resolvedAt = incident.resolvedAt,
                 time.timeIntervalSince(resolvedAt) <= policy.reopenWindow.seconds,
@@ -114,7 +116,8 @@ public struct AlertIngestor: Sendable {
                 summary: alert.annotations["description"], dedupKey: incidentKey, by: actor, at: time)
             var details = ["source": alert.source, "key": alert.key, "name": alert.name, "count": String(fresh)]
             if let summary = alert.summary { details["summary"] = summary }
-            opened.effects.insert(.record(TimelineEntry(kind: "alert_fired", actor: actor, at: time, details: details)), at: 1)
+            opened.effects.insert(
+                .record(TimelineEntry(kind: "alert_fired", actor: actor, at: time, details: details)), at: 1)
             return AlertDecision(outcome: .opened, transition: opened, isNewIncident: true, fireCount: fresh)
         case .resolved:
             guard let incident = snapshot.incident, incident.isOpen, snapshot.alert?.status == .firing else {
@@ -123,11 +126,13 @@ public struct AlertIngestor: Sendable {
             let last = snapshot.othersFiring == 0
             var transition = Transition(incident: incident, effects: [entry("alert_resolved", ["last": String(last)])])
             if last, policy.autoResolve.contains(incident.severity),
-                let resolved = try? engine.apply(.resolve, note: "auto-resolved: every alert of the incident has resolved",
-                                                 to: incident, by: actor, at: time)
+                let resolved = try? engine.apply(
+                    .resolve, note: "auto-resolved: every alert of the incident has resolved",
+                    to: incident, by: actor, at: time)
             {
                 transition = transition.then(resolved)
-                return AlertDecision(outcome: .autoResolved, transition: transition, isNewIncident: false, fireCount: count)
+                return AlertDecision(
+                    outcome: .autoResolved, transition: transition, isNewIncident: false, fireCount: count)
             }
             return AlertDecision(outcome: .resolved, transition: transition, isNewIncident: false, fireCount: count)
         }
@@ -140,14 +145,16 @@ public struct AlertIngestor: Sendable {
         entry: (String, [String: String]) -> IncidentEffect
     ) -> AlertDecision {
         if snapshot.alert?.status == .firing {
-            return AlertDecision(outcome: .repeated,
-                                 transition: Transition(incident: incident, effects: [entry("alert_repeated", [:])]),
-                                 isNewIncident: false, fireCount: count)
+            return AlertDecision(
+                outcome: .repeated,
+                transition: Transition(incident: incident, effects: [entry("alert_repeated", [:])]),
+                isNewIncident: false, fireCount: count)
         }
         var transition = Transition(incident: incident, effects: [entry("alert_fired", [:])])
         if severity < incident.severity,
-            let raised = try? engine.apply(.changeSeverity(severity), note: "raised by alert \(alert.name)",
-                                           to: incident, by: alert.source, at: time)
+            let raised = try? engine.apply(
+                .changeSeverity(severity), note: "raised by alert \(alert.name)",
+                to: incident, by: alert.source, at: time)
         {
             transition = transition.then(raised)
         }
@@ -159,9 +166,11 @@ public struct AlertIngestor: Sendable {
         guard let incident = snapshot.incident, incident.status == .triggered,
             let transition = try? engine.apply(.acknowledge, to: incident, by: actor, at: time)
         else {
-            return AlertDecision(outcome: .ignored, transition: nil, isNewIncident: false, fireCount: snapshot.alert?.fireCount ?? 0)
+            return AlertDecision(
+                outcome: .ignored, transition: nil, isNewIncident: false, fireCount: snapshot.alert?.fireCount ?? 0)
         }
-        return AlertDecision(outcome: .acknowledged, transition: transition, isNewIncident: false,
-                             fireCount: snapshot.alert?.fireCount ?? 0)
+        return AlertDecision(
+            outcome: .acknowledged, transition: transition, isNewIncident: false,
+            fireCount: snapshot.alert?.fireCount ?? 0)
     }
 }

@@ -33,7 +33,8 @@ public struct RouteDecision: Sendable, Equatable {
     public func entry(for alert: Alert, at time: Date, runID: String? = nil) -> TimelineEntry {
         var details = ["runbook": runbook, "reason": reason, "alert": alert.name]
         if let runID { details["run"] = runID }
-        return TimelineEntry(kind: start ? "runbook_routed" : "runbook_skipped", actor: "router", at: time, details: details)
+        return TimelineEntry(
+            kind: start ? "runbook_routed" : "runbook_skipped", actor: "router", at: time, details: details)
     }
 }
 
@@ -83,7 +84,9 @@ public struct AlertRouter: Sendable {
             if recent >= policy.maxRunsPerWindow {
                 return RouteDecision(
                     runbook: id, start: false,
-                    reason: "rate limit: \(recent) automatic runs in the last \(Int(policy.runWindow.seconds))s (alerts.max_runs_per_window)")
+                    reason:
+                        "rate limit: \(recent) automatic runs in the last \(Int(policy.runWindow.seconds))s (alerts.max_runs_per_window)"
+                )
             }
             return RouteDecision(runbook: id, start: true, reason: reason, params: params)
         }

@@ -37,7 +37,9 @@ public enum AlertSources {
     public static func alertmanager(_ body: Data) throws(AlertPayloadError) -> AlertBatch {
         let payload: GroupPayload = try decode(body, "an Alertmanager webhook")
         if let version = payload.version, version != "4" {
-            throw AlertPayloadError("Alertmanager webhook version '\(version)' is not supported; Firebreak reads version 4 (Alertmanager 0.16 and later)")
+            throw AlertPayloadError(
+                "Alertmanager webhook version '\(version)' is not supported; Firebreak reads version 4 (Alertmanager 0.16 and later)"
+            )
         }
         return try group(payload, source: "alertmanager")
     }
@@ -46,7 +48,8 @@ public enum AlertSources {
     public static func grafana(_ body: Data) throws(AlertPayloadError) -> AlertBatch {
         let payload: GroupPayload = try decode(body, "a Grafana webhook")
         if let version = payload.version, version != "1" {
-            throw AlertPayloadError("Grafana webhook version '\(version)' is not supported; Firebreak reads version 1 (unified alerting)")
+            throw AlertPayloadError(
+                "Grafana webhook version '\(version)' is not supported; Firebreak reads version 1 (unified alerting)")
         }
         return try group(payload, source: "grafana")
     }
@@ -67,13 +70,14 @@ public enum AlertSources {
             if let url = item.panelURL, !url.isEmpty { annotations["panel_url"] = url }
             if let url = item.silenceURL, !url.isEmpty { annotations["silence_url"] = url }
             let name = item.labels["alertname"] ?? payload.title ?? "alert"
-            alerts.append(Alert(
-                source: source, key: item.fingerprint.flatMap { $0.isEmpty ? nil : $0 } ?? fingerprint(item.labels),
-                status: status, name: name, labels: item.labels, annotations: annotations,
-                summary: annotations["summary"] ?? annotations["description"] ?? annotations["message"],
-                severity: item.labels["severity"], startsAt: item.startsAt.flatMap(Timestamp.parse),
-                endsAt: item.endsAt.flatMap(Timestamp.parse),
-                url: item.generatorURL.flatMap { $0.isEmpty ? nil : $0 } ?? item.panelURL ?? item.dashboardURL))
+            alerts.append(
+                Alert(
+                    source: source, key: item.fingerprint.flatMap { $0.isEmpty ? nil : $0 } ?? fingerprint(item.labels),
+                    status: status, name: name, labels: item.labels, annotations: annotations,
+                    summary: annotations["summary"] ?? annotations["description"] ?? annotations["message"],
+                    severity: item.labels["severity"], startsAt: item.startsAt.flatMap(Timestamp.parse),
+                    endsAt: item.endsAt.flatMap(Timestamp.parse),
+                    url: item.generatorURL.flatMap { $0.isEmpty ? nil : $0 } ?? item.panelURL ?? item.dashboardURL))
         }
         guard errors.isEmpty else { throw AlertPayloadError(errors.joined(separator: "; "), errors: errors) }
         let groupKey = payload.groupKey.flatMap { $0.isEmpty ? nil : $0 }
@@ -110,25 +114,32 @@ public enum AlertSources {
         for (index, item) in items.enumerated() {
             let place = items.count == 1 ? "" : "[\(index)]."
             let status = AlertStatus(rawValue: item.status ?? "firing")
-            if status == nil { errors.append("\(place)status must be 'firing' or 'resolved', not '\(item.status ?? "")'") }
-            if item.name.trimmingCharacters(in: .whitespaces).isEmpty { errors.append("\(place)name must not be empty") }
+            if status == nil {
+                errors.append("\(place)status must be 'firing' or 'resolved', not '\(item.status ?? "")'")
+            }
+            if item.name.trimmingCharacters(in: .whitespaces).isEmpty {
+                errors.append("\(place)name must not be empty")
+            }
             let startsAt = try timestamp(item.startsAt, "\(place)startsAt", &errors)
             let endsAt = try timestamp(item.endsAt, "\(place)endsAt", &errors)
             guard let status else { continue }
             let labels = item.labels ?? [:]
             var identity = labels
             identity["alertname"] = item.name
-            alerts.append(Alert(
-                source: "generic", key: item.key.flatMap { $0.isEmpty ? nil : $0 } ?? fingerprint(identity),
-                status: status, name: item.name, labels: labels, annotations: item.annotations ?? [:],
-                summary: item.summary, severity: item.severity ?? labels["severity"], startsAt: startsAt,
-                endsAt: endsAt, url: item.url))
+            alerts.append(
+                Alert(
+                    source: "generic", key: item.key.flatMap { $0.isEmpty ? nil : $0 } ?? fingerprint(identity),
+                    status: status, name: item.name, labels: labels, annotations: item.annotations ?? [:],
+                    summary: item.summary, severity: item.severity ?? labels["severity"], startsAt: startsAt,
+                    endsAt: endsAt, url: item.url))
         }
         guard errors.isEmpty else { throw AlertPayloadError(errors.joined(separator: "; "), errors: errors) }
         return AlertBatch(alerts: alerts)
     }
 
-    private static func timestamp(_ text: String?, _ field: String, _ errors: inout [String]) throws(AlertPayloadError) -> Date? {
+    private static func timestamp(_ text: String?, _ field: String, _ errors: inout [String]) throws(AlertPayloadError)
+        -> Date?
+    {
         guard let text, !text.isEmpty else { return nil }
         if text.hasPrefix("0001-01-01") { return nil }
         guard let date = Timestamp.parse(text) else {

@@ -46,9 +46,10 @@ public struct PagerDutyEvent: Sendable, Equatable {
         let actionText = string(object["event_action"], "event_action") ?? ""
         let action = Action(rawValue: actionText)
         if action == nil {
-            errors.append(actionText.isEmpty
-                ? "'event_action' is missing; use trigger, acknowledge or resolve"
-                : "'event_action' must be trigger, acknowledge or resolve, not '\(actionText)'")
+            errors.append(
+                actionText.isEmpty
+                    ? "'event_action' is missing; use trigger, acknowledge or resolve"
+                    : "'event_action' must be trigger, acknowledge or resolve, not '\(actionText)'")
         }
         var dedupKey = string(object["dedup_key"], "dedup_key")
         if let key = dedupKey, key.count > 255 { errors.append("'dedup_key' is longer than 255 characters") }
@@ -70,7 +71,9 @@ public struct PagerDutyEvent: Sendable, Equatable {
             if let payload {
                 summary = string(payload["summary"], "payload.summary")
                 if (summary ?? "").isEmpty { errors.append("'payload.summary' is missing or blank") }
-                if let text = summary, text.count > 1024 { errors.append("'payload.summary' is longer than 1024 characters") }
+                if let text = summary, text.count > 1024 {
+                    errors.append("'payload.summary' is longer than 1024 characters")
+                }
                 let source = string(payload["source"], "payload.source")
                 if (source ?? "").isEmpty { errors.append("'payload.source' is missing or blank") }
                 severity = string(payload["severity"], "payload.severity")

@@ -16,9 +16,17 @@ public struct SNSMessage: Sendable, Equatable, Decodable {
     public var unsubscribeURL: String?
 
     enum CodingKeys: String, CodingKey {
-        case type = "Type", messageID = "MessageId", topicArn = "TopicArn", subject = "Subject", message = "Message"
-        case timestamp = "Timestamp", signatureVersion = "SignatureVersion", signature = "Signature"
-        case signingCertURL = "SigningCertURL", subscribeURL = "SubscribeURL", token = "Token"
+        case type = "Type"
+        case messageID = "MessageId"
+        case topicArn = "TopicArn"
+        case subject = "Subject"
+        case message = "Message"
+        case timestamp = "Timestamp"
+        case signatureVersion = "SignatureVersion"
+        case signature = "Signature"
+        case signingCertURL = "SigningCertURL"
+        case subscribeURL = "SubscribeURL"
+        case token = "Token"
         case unsubscribeURL = "UnsubscribeURL"
     }
 
@@ -39,10 +47,14 @@ public struct SNSMessage: Sendable, Equatable, Decodable {
             if let subject { fields.append(("Subject", subject)) }
             fields += [("Timestamp", timestamp), ("TopicArn", topicArn), ("Type", type)]
         case "SubscriptionConfirmation", "UnsubscribeConfirmation":
-            fields = [("Message", message), ("MessageId", messageID), ("SubscribeURL", subscribeURL),
-                      ("Timestamp", timestamp), ("Token", token), ("TopicArn", topicArn), ("Type", type)]
+            fields = [
+                ("Message", message), ("MessageId", messageID), ("SubscribeURL", subscribeURL),
+                ("Timestamp", timestamp), ("Token", token), ("TopicArn", topicArn), ("Type", type),
+            ]
         default:
-            throw AlertPayloadError("SNS message type '\(type)' is not one of Notification, SubscriptionConfirmation, UnsubscribeConfirmation")
+            throw AlertPayloadError(
+                "SNS message type '\(type)' is not one of Notification, SubscriptionConfirmation, UnsubscribeConfirmation"
+            )
         }
         var text = ""
         for (name, value) in fields {
@@ -86,7 +98,9 @@ public struct SNSMessage: Sendable, Equatable, Decodable {
             source: "cloudwatch", key: alarm.alarmArn, status: status, name: alarm.alarmName, labels: labels,
             annotations: annotations, summary: alarm.alarmDescription.flatMap { $0.isEmpty ? nil : $0 } ?? subject,
             severity: nil, startsAt: status == .firing ? changed : nil, endsAt: status == .resolved ? changed : nil,
-            url: region.isEmpty ? nil : "https://\(region).console.aws.amazon.com/cloudwatch/home?region=\(region)#alarmsV2:alarm/\(name)")
+            url: region.isEmpty
+                ? nil
+                : "https://\(region).console.aws.amazon.com/cloudwatch/home?region=\(region)#alarmsV2:alarm/\(name)")
     }
 }
 
@@ -107,7 +121,10 @@ struct CloudWatchAlarm: Decodable {
         var dimensions: [Dimension]?
         var metrics: [Metric]?
         enum CodingKeys: String, CodingKey {
-            case metricName = "MetricName", namespace = "Namespace", dimensions = "Dimensions", metrics = "Metrics"
+            case metricName = "MetricName"
+            case namespace = "Namespace"
+            case dimensions = "Dimensions"
+            case metrics = "Metrics"
         }
     }
 
@@ -123,8 +140,15 @@ struct CloudWatchAlarm: Decodable {
     var trigger: Trigger?
 
     enum CodingKeys: String, CodingKey {
-        case alarmName = "AlarmName", alarmDescription = "AlarmDescription", awsAccountID = "AWSAccountId"
-        case newStateValue = "NewStateValue", oldStateValue = "OldStateValue", newStateReason = "NewStateReason"
-        case stateChangeTime = "StateChangeTime", region = "Region", alarmArn = "AlarmArn", trigger = "Trigger"
+        case alarmName = "AlarmName"
+        case alarmDescription = "AlarmDescription"
+        case awsAccountID = "AWSAccountId"
+        case newStateValue = "NewStateValue"
+        case oldStateValue = "OldStateValue"
+        case newStateReason = "NewStateReason"
+        case stateChangeTime = "StateChangeTime"
+        case region = "Region"
+        case alarmArn = "AlarmArn"
+        case trigger = "Trigger"
     }
 }

@@ -66,15 +66,20 @@ public enum ParamTemplate {
             }
             let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             guard inner.hasPrefix("alert.") else {
-                return .failure(TemplateError(message: "'{{ \(inner) }}' must refer to the alert, like {{ alert.labels.db }}"))
+                return .failure(
+                    TemplateError(message: "'{{ \(inner) }}' must refer to the alert, like {{ alert.labels.db }}"))
             }
             let field = String(inner.dropFirst(6))
             let parts = field.split(separator: ".", maxSplits: 1)
-            let valid = fields.contains(field)
+            let valid =
+                fields.contains(field)
                 || (parts.count == 2 && (parts[0] == "labels" || parts[0] == "annotations") && !parts[1].isEmpty)
             guard valid else {
-                return .failure(TemplateError(
-                    message: "'{{ \(inner) }}': the alert has \(fields.joined(separator: ", ")), labels.KEY and annotations.KEY"))
+                return .failure(
+                    TemplateError(
+                        message:
+                            "'{{ \(inner) }}': the alert has \(fields.joined(separator: ", ")), labels.KEY and annotations.KEY"
+                    ))
             }
             result.append(field)
             rest = rest[close.upperBound...]

@@ -18,8 +18,10 @@ public struct BackupEngine: Sendable {
     /// How long a dump command may run.
     public var commandTimeout: Duration
 
-    public init(store: Store, repository: URL, now: @escaping @Sendable () -> Date = { Date() },
-                commandTimeout: Duration = .seconds(3600)) {
+    public init(
+        store: Store, repository: URL, now: @escaping @Sendable () -> Date = { Date() },
+        commandTimeout: Duration = .seconds(3600)
+    ) {
         self.store = store
         self.repository = repository
         self.now = now
@@ -36,8 +38,10 @@ public struct BackupEngine: Sendable {
     ///   - reason: `manual`, `scheduled`, `step` or `safety`, shown in listings.
     ///   - runID: the run whose step took it.
     /// - Throws: ``ModuleError``: `.invalid` for a source that does not exist, `.failed` when the copy fails.
-    public func create(_ source: BackupSource, retention: Retention = Retention(), reason: String = "manual",
-                       runID: String? = nil) async throws(ModuleError) -> BackupRecord {
+    public func create(
+        _ source: BackupSource, retention: Retention = Retention(), reason: String = "manual",
+        runID: String? = nil
+    ) async throws(ModuleError) -> BackupRecord {
         if let path = source.path {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -114,11 +118,14 @@ public struct BackupEngine: Sendable {
             return "\(error)"
         }
         guard digest == backup.sha256 else {
-            return "checksum mismatch: the file's sha256 is \(digest.prefix(12))…, the catalog recorded \(backup.sha256.prefix(12))…; the file was altered or damaged"
+            return
+                "checksum mismatch: the file's sha256 is \(digest.prefix(12))…, the catalog recorded \(backup.sha256.prefix(12))…; the file was altered or damaged"
         }
         switch backup.kind {
         case "sqlite":
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("firebreak-verify-\(Files.token()).sqlite").path
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "firebreak-verify-\(Files.token()).sqlite"
+            ).path
             defer { try? FileManager.default.removeItem(atPath: scratch) }
             do {
                 try Files.copy(backup.path, to: scratch)
@@ -147,7 +154,9 @@ public struct BackupEngine: Sendable {
             }
             if let manifest {
                 let differences = inspection.manifest.differences(from: manifest)
-                if !differences.isEmpty { return "the data does not match the manifest: " + differences.prefix(3).joined(separator: "; ") }
+                if !differences.isEmpty {
+                    return "the data does not match the manifest: " + differences.prefix(3).joined(separator: "; ")
+                }
             }
             return nil
         } catch {
@@ -164,7 +173,9 @@ public struct BackupEngine: Sendable {
 
     /// Deletes the backups that `retention` lets go (files first, then catalog rows), never the newest good
     /// backup of a source.
-    public func prune(retention: Retention, source: String? = nil, dryRun: Bool = false) throws(ModuleError) -> PruneReport {
+    public func prune(retention: Retention, source: String? = nil, dryRun: Bool = false) throws(ModuleError)
+        -> PruneReport
+    {
         let backups: [BackupRecord]
         do {
             backups = try store.backups(source: source)
@@ -172,9 +183,12 @@ public struct BackupEngine: Sendable {
             throw ModuleError(.failed, "\(error)")
         }
         let byID = Dictionary(uniqueKeysWithValues: backups.map { ($0.id, $0) })
-        let doomed = retention.expired(backups.map {
-            BackupRecordSummary(id: $0.id, source: $0.source, createdAt: $0.createdAt, expiresAt: $0.expiresAt, good: $0.status == .ok)
-        }, at: now())
+        let doomed = retention.expired(
+            backups.map {
+                BackupRecordSummary(
+                    id: $0.id, source: $0.source, createdAt: $0.createdAt, expiresAt: $0.expiresAt,
+                    good: $0.status == .ok)
+            }, at: now())
         let deleted = doomed.compactMap { item in byID[item.id].map { (backup: $0, reason: item.reason) } }
         if !dryRun {
             for item in deleted { try? FileManager.default.removeItem(atPath: item.backup.path) }

@@ -16,7 +16,8 @@ public enum BackupSource: Sendable, Equatable, CustomStringConvertible {
     /// - Throws: ``ModuleError`` `.invalid` naming the accepted forms.
     public init(parsing text: String, command: String? = nil) throws(ModuleError) {
         guard let colon = text.firstIndex(of: ":") else {
-            throw ModuleError(.invalid, "'\(text)' is not a backup source; write sqlite:PATH, dir:PATH, file:PATH or command:NAME")
+            throw ModuleError(
+                .invalid, "'\(text)' is not a backup source; write sqlite:PATH, dir:PATH, file:PATH or command:NAME")
         }
         let kind = text[..<colon]
         let rest = String(text[text.index(after: colon)...])
@@ -27,10 +28,15 @@ public enum BackupSource: Sendable, Equatable, CustomStringConvertible {
         case "file": self = .file(path: Self.absolute(rest))
         case "command":
             guard let command, !command.isEmpty else {
-                throw ModuleError(.invalid, "the source '\(text)' needs the command whose output is backed up (--command \"pg_dump …\" on the CLI, 'command:' in a step)")
+                throw ModuleError(
+                    .invalid,
+                    "the source '\(text)' needs the command whose output is backed up (--command \"pg_dump …\" on the CLI, 'command:' in a step)"
+                )
             }
             guard rest.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-                throw ModuleError(.invalid, "'\(rest)' is not a usable name for a command source; use letters, digits, '-', '_' and '.'")
+                throw ModuleError(
+                    .invalid,
+                    "'\(rest)' is not a usable name for a command source; use letters, digits, '-', '_' and '.'")
             }
             self = .command(name: rest, command: command)
         default:
@@ -39,7 +45,9 @@ public enum BackupSource: Sendable, Equatable, CustomStringConvertible {
     }
 
     static func absolute(_ path: String) -> String {
-        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path)
+        let url =
+            path.hasPrefix("/")
+            ? URL(fileURLWithPath: path)
             : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path)
         return url.standardizedFileURL.path
     }

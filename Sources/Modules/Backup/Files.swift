@@ -4,7 +4,7 @@ import Subprocess
 import SystemPackage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// File work the backup and restore engines share: checksums, fsync, atomic renames, archives, dump tools.
@@ -40,10 +40,12 @@ enum Files {
     /// Makes a directory (and its parents) owner-only.
     static func makeDirectory(_ path: String) throws(ModuleError) {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch {
-            throw ModuleError(.failed, "cannot create \(path): \(error.localizedDescription); check the permissions of its parent")
+            throw ModuleError(
+                .failed, "cannot create \(path): \(error.localizedDescription); check the permissions of its parent")
         }
     }
 
@@ -62,15 +64,16 @@ enum Files {
     /// one complete tree. `false` when the system or filesystem cannot (the caller falls back to two renames).
     static func exchange(_ first: String, _ second: String) -> Bool {
         #if os(Linux)
-        typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
-        // renameat2 needs _GNU_SOURCE, which the Glibc module does not define; look it up at run time instead.
-        guard let symbol = dlsym(nil, "renameat2") else { return false }
-        let renameat2 = unsafeBitCast(symbol, to: Renameat2.self)
-        let exchangeFlag: UInt32 = 1 << 1  // RENAME_EXCHANGE
-        let atWorkingDirectory: Int32 = -100  // AT_FDCWD
-        return renameat2(atWorkingDirectory, first, atWorkingDirectory, second, exchangeFlag) == 0
+            typealias Renameat2 =
+                @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+            // renameat2 needs _GNU_SOURCE, which the Glibc module does not define; look it up at run time instead.
+            guard let symbol = dlsym(nil, "renameat2") else { return false }
+            let renameat2 = unsafeBitCast(symbol, to: Renameat2.self)
+            let exchangeFlag: UInt32 = 1 << 1  // RENAME_EXCHANGE
+            let atWorkingDirectory: Int32 = -100  // AT_FDCWD
+            return renameat2(atWorkingDirectory, first, atWorkingDirectory, second, exchangeFlag) == 0
         #else
-        return false
+            return false
         #endif
     }
 
@@ -109,8 +112,10 @@ enum Files {
     /// and permissions.
     static func archive(_ path: String, to archive: String) async throws(ModuleError) {
         let url = URL(fileURLWithPath: path)
-        try await tar(["--create", "--gzip", "--numeric-owner", "--file", archive,
-                       "--directory", url.deletingLastPathComponent().path, url.lastPathComponent])
+        try await tar([
+            "--create", "--gzip", "--numeric-owner", "--file", archive,
+            "--directory", url.deletingLastPathComponent().path, url.lastPathComponent,
+        ])
     }
 
     /// Lists an archive, which reads every byte and checks the gzip checksum.
@@ -120,16 +125,19 @@ enum Files {
 
     /// Extracts an archive into `directory`, keeping permissions (and owners, when run as root).
     static func extract(_ archive: String, into directory: String) async throws(ModuleError) {
-        try await tar(["--extract", "--gzip", "--same-permissions", "--numeric-owner", "--file", archive,
-                       "--directory", directory])
+        try await tar([
+            "--extract", "--gzip", "--same-permissions", "--numeric-owner", "--file", archive,
+            "--directory", directory,
+        ])
     }
 
     /// Runs `command` with `/bin/sh -c`, writing its standard output to `path`.
     static func dump(_ command: String, to path: String, timeout: Duration) async throws(ModuleError) {
         let descriptor: FileDescriptor
         do {
-            descriptor = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .truncate],
-                                                 permissions: [.ownerReadWrite])
+            descriptor = try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: [.create, .truncate],
+                permissions: [.ownerReadWrite])
         } catch {
             throw ModuleError(.failed, "cannot create \(path): \(error)")
         }

@@ -76,8 +76,10 @@ public struct HealthCheck: Sendable, Equatable {
     public var retries: Int
     public var retryDelay: Duration
 
-    public init(name: String, probe: Probe, timeout: Duration = .seconds(5), degradedAfter: Duration? = nil,
-                critical: Bool = true, retries: Int = 0, retryDelay: Duration = .milliseconds(500)) {
+    public init(
+        name: String, probe: Probe, timeout: Duration = .seconds(5), degradedAfter: Duration? = nil,
+        critical: Bool = true, retries: Int = 0, retryDelay: Duration = .milliseconds(500)
+    ) {
         self.name = name
         self.probe = probe
         self.timeout = timeout
@@ -102,8 +104,10 @@ public struct HealthResult: Sendable, Equatable {
     public var breaker: String
     public var critical: Bool
 
-    public init(name: String, kind: String, status: HealthStatus, latencyMs: Int64, message: String, attempts: Int,
-                breaker: String, critical: Bool) {
+    public init(
+        name: String, kind: String, status: HealthStatus, latencyMs: Int64, message: String, attempts: Int,
+        breaker: String, critical: Bool
+    ) {
         self.name = name
         self.kind = kind
         self.status = status

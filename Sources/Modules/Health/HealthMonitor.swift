@@ -17,7 +17,10 @@ public actor HealthMonitor {
     let now: @Sendable () -> Date
     private var breakers: [String: CircuitBreaker] = [:]
 
-    public init(store: Store? = nil, breaker: BreakerSettings = BreakerSettings(), now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: Store? = nil, breaker: BreakerSettings = BreakerSettings(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.settings = breaker
         self.now = now
@@ -45,14 +48,17 @@ public actor HealthMonitor {
     /// with exponential backoff, then updates the breaker.
     public func check(_ check: HealthCheck) async -> HealthResult {
         let target = check.probe.target
-        var breaker = breakers[target] ?? CircuitBreaker(
-            threshold: settings.failures, cooldown: Double(settings.cooldown.milliseconds) / 1000,
-            successesToClose: settings.successes)
+        var breaker =
+            breakers[target]
+            ?? CircuitBreaker(
+                threshold: settings.failures, cooldown: Double(settings.cooldown.milliseconds) / 1000,
+                successesToClose: settings.successes)
         if let until = breaker.permit(at: now()) {
             breakers[target] = breaker
             return HealthResult(
                 name: check.name, kind: check.probe.kind, status: .unhealthy, latencyMs: 0,
-                message: "circuit open after repeated failures of \(target); failing fast until \(Retention.format(until))",
+                message:
+                    "circuit open after repeated failures of \(target); failing fast until \(Retention.format(until))",
                 attempts: 0, breaker: breaker.stateName, critical: check.critical)
         }
         breakers[target] = breaker
@@ -74,7 +80,8 @@ public actor HealthMonitor {
         breaker = breakers[target] ?? breaker
         if outcome.0 == .unhealthy { breaker.failed(at: now()) } else { breaker.succeeded() }
         breakers[target] = breaker
-        return HealthResult(name: check.name, kind: check.probe.kind, status: outcome.0, latencyMs: latency,
-                            message: outcome.1, attempts: attempts, breaker: breaker.stateName, critical: check.critical)
+        return HealthResult(
+            name: check.name, kind: check.probe.kind, status: outcome.0, latencyMs: latency,
+            message: outcome.1, attempts: attempts, breaker: breaker.stateName, critical: check.critical)
     }
 }

@@ -6,7 +6,7 @@ import Store
 import Subprocess
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One attempt of each probe kind. Each returns a status and a message; latency is measured by the caller.
@@ -36,8 +36,9 @@ enum Probes {
             }
             let free = Double(stats.f_bavail) / Double(stats.f_blocks) * 100
             let freeBytes = Int64(stats.f_bavail) * Int64(stats.f_frsize)
-            let text = String(format: "%.1f%% free (%@) on %@, minimum %.1f%%", free,
-                              ByteCountFormatter.string(fromByteCount: freeBytes, countStyle: .binary), path, minimum)
+            let text = String(
+                format: "%.1f%% free (%@) on %@, minimum %.1f%%", free,
+                ByteCountFormatter.string(fromByteCount: freeBytes, countStyle: .binary), path, minimum)
             return (free >= minimum ? .healthy : .unhealthy, text)
         case .command(let command):
             return await run(command: command, timeout: check.timeout)
@@ -45,11 +46,14 @@ enum Probes {
             guard let store else { return (.unhealthy, "no catalog is open to read backups from") }
             do {
                 guard let backup = try store.latestBackup(source: source) else {
-                    return (.unhealthy, "no good backup of \(source); take one with 'firebreak backup create \(source)'")
+                    return (
+                        .unhealthy, "no good backup of \(source); take one with 'firebreak backup create \(source)'"
+                    )
                 }
                 let age = max(0, now.timeIntervalSince(backup.createdAt))
                 let limit = Double(maxAge.milliseconds) / 1000
-                let text = "newest backup \(backup.id) is \(DurationParser.format(.seconds(Int64(age)))) old (limit \(DurationParser.format(maxAge)))"
+                let text =
+                    "newest backup \(backup.id) is \(DurationParser.format(.seconds(Int64(age)))) old (limit \(DurationParser.format(maxAge)))"
                 return (age <= limit ? .healthy : .unhealthy, text)
             } catch {
                 return (.unhealthy, "\(error)")
@@ -57,7 +61,9 @@ enum Probes {
         }
     }
 
-    static func http(url: String, method: String, expect: [Int], contains: String?, timeout: Duration) async -> (HealthStatus, String) {
+    static func http(url: String, method: String, expect: [Int], contains: String?, timeout: Duration) async -> (
+        HealthStatus, String
+    ) {
         var request = HTTPClientRequest(url: url)
         request.method = .init(rawValue: method)
         request.headers.add(name: "User-Agent", value: "firebreak-health")
@@ -66,13 +72,18 @@ enum Probes {
             let body = try await response.body.collect(upTo: 1 << 20)
             let status = Int(response.status.code)
             guard expect.contains(status) else {
-                return (.unhealthy, "\(method) \(url) answered \(status), expected \(expect.map(String.init).joined(separator: " or "))")
+                return (
+                    .unhealthy,
+                    "\(method) \(url) answered \(status), expected \(expect.map(String.init).joined(separator: " or "))"
+                )
             }
             if let contains, !String(buffer: body).contains(contains) {
                 return (.unhealthy, "\(method) \(url) answered \(status) but the body does not contain \"\(contains)\"")
             }
             return (.healthy, "\(method) \(url) answered \(status)")
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+        } catch let error as HTTPClientError
+            where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout
+        {
             return (.unhealthy, "\(method) \(url) timed out after \(DurationParser.format(timeout))")
         } catch {
             return (.unhealthy, "\(method) \(url) failed: \(describe(error, url: url))")
@@ -93,8 +104,10 @@ enum Probes {
         let text = String(describing: error)
         let components = URLComponents(string: url)
         let address = "\(components?.host ?? "?"):\(components?.port ?? (components?.scheme == "https" ? 443 : 80))"
-        for (needle, words) in [("Connection refused", "connection refused"), ("No route to host", "no route to host"),
-                                ("Network is unreachable", "network unreachable"), ("Connection reset", "connection reset")]
+        for (needle, words) in [
+            ("Connection refused", "connection refused"), ("No route to host", "no route to host"),
+            ("Network is unreachable", "network unreachable"), ("Connection reset", "connection reset"),
+        ]
         where text.contains(needle) {
             return "\(words) (\(address))"
         }
@@ -114,7 +127,9 @@ enum Probes {
             }
             defer { freeaddrinfo(list) }
             let descriptor = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
-            guard descriptor >= 0 else { return (.unhealthy, "cannot open a socket: \(String(cString: strerror(errno)))") }
+            guard descriptor >= 0 else {
+                return (.unhealthy, "cannot open a socket: \(String(cString: strerror(errno)))")
+            }
             defer { close(descriptor) }
             _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
             if connect(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) != 0 && errno != EINPROGRESS {
@@ -143,10 +158,11 @@ enum Probes {
                         .path("/bin/sh"), arguments: ["-c", command], output: .string(limit: 64 * 1024),
                         error: .combinedWithOutput)
                     let tail = outcome.standardOutput.split(separator: "\n").suffix(2).joined(separator: " | ")
-                    let ended = switch outcome.terminationStatus {
-                    case .exited(let code): "the command exited \(code)"
-                    case .signaled(let signal): "the command was killed by signal \(signal)"
-                    }
+                    let ended =
+                        switch outcome.terminationStatus {
+                        case .exited(let code): "the command exited \(code)"
+                        case .signaled(let signal): "the command was killed by signal \(signal)"
+                        }
                     return (outcome.terminationStatus.isSuccess, ended + (tail.isEmpty ? "" : ": \(tail)"))
                 }
                 group.addTask {

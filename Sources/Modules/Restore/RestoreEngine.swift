@@ -47,7 +47,9 @@ public struct RestoreEngine: Sendable {
                 let name = try source ?? inferSource(target: target)
                 guard let backup = try store.latestBackup(source: name, at: time) else {
                     let when = time.map { " taken at or before \(Retention.format($0))" } ?? ""
-                    throw ModuleError(.refused, "no good backup of \(name)\(when); list them with 'firebreak backup list --source \(name)'")
+                    throw ModuleError(
+                        .refused,
+                        "no good backup of \(name)\(when); list them with 'firebreak backup list --source \(name)'")
                 }
                 return backup
             }
@@ -65,7 +67,10 @@ public struct RestoreEngine: Sendable {
         let sources = Set(try store.backups().map(\.source))
         let matches = ["sqlite", "file", "dir"].map { "\($0):\(path)" }.filter(sources.contains)
         guard let only = matches.first, matches.count == 1 else {
-            throw ModuleError(.invalid, "cannot tell which source to restore to \(target); pass --source (sources with backups: \(sources.sorted().joined(separator: ", ")))")
+            throw ModuleError(
+                .invalid,
+                "cannot tell which source to restore to \(target); pass --source (sources with backups: \(sources.sorted().joined(separator: ", ")))"
+            )
         }
         return only
     }
@@ -81,7 +86,10 @@ public struct RestoreEngine: Sendable {
         let target = BackupSource.absolute(target)
         let backup = try resolve(selection, target: target)
         guard backup.status == .ok else {
-            throw ModuleError(.refused, "\(backup.id) is marked corrupt (\(backup.error ?? "failed verification")); restore an older backup, or run 'firebreak backup verify \(backup.id)' if the file was repaired")
+            throw ModuleError(
+                .refused,
+                "\(backup.id) is marked corrupt (\(backup.error ?? "failed verification")); restore an older backup, or run 'firebreak backup verify \(backup.id)' if the file was repaired"
+            )
         }
         if let problem = await backups.check(backup) {
             try? store.recordVerification(backupID: backup.id, at: backups.now(), error: problem)
@@ -94,17 +102,24 @@ public struct RestoreEngine: Sendable {
         }
         let exists = FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory)
         if exists && (backup.kind == "dir") != isDirectory.boolValue {
-            throw ModuleError(.invalid, "\(target) is a \(isDirectory.boolValue ? "directory" : "file") but \(backup.id) holds a \(backup.kind == "dir" ? "directory" : "file")")
+            throw ModuleError(
+                .invalid,
+                "\(target) is a \(isDirectory.boolValue ? "directory" : "file") but \(backup.id) holds a \(backup.kind == "dir" ? "directory" : "file")"
+            )
         }
         let scratch = parent + "/.firebreak-restore-\(Files.token())"
         try Files.makeDirectory(scratch)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let restored = try await unpack(backup, into: scratch, name: (target as NSString).lastPathComponent)
         if backup.kind == "sqlite", let problem = BackupEngine.inspect(restored, against: backup.manifest) {
-            throw ModuleError(.refused, "refusing to restore \(backup.id): the restored copy fails its checks: \(problem); \(target) was not touched")
+            throw ModuleError(
+                .refused,
+                "refusing to restore \(backup.id): the restored copy fails its checks: \(problem); \(target) was not touched"
+            )
         }
-        var report = Report(backup: backup, target: target, safetyBackup: nil, dryRun: dryRun, replacedExisting: exists,
-                            durationMs: (clock.now - start).milliseconds)
+        var report = Report(
+            backup: backup, target: target, safetyBackup: nil, dryRun: dryRun, replacedExisting: exists,
+            durationMs: (clock.now - start).milliseconds)
         guard !dryRun else { return report }
         if exists {
             report.safetyBackup = try await safetyBackup(of: target, directory: backup.kind == "dir", runID: runID)
@@ -116,14 +131,19 @@ public struct RestoreEngine: Sendable {
 
     /// Backs up what a restore is about to replace. A database too damaged for SQLite's backup API (the usual
     /// reason to restore) is kept byte for byte as a file archive instead.
-    private func safetyBackup(of target: String, directory: Bool, runID: String?) async throws(ModuleError) -> BackupRecord {
+    private func safetyBackup(of target: String, directory: Bool, runID: String?) async throws(ModuleError)
+        -> BackupRecord
+    {
         let retention = Retention()
         do {
             if directory {
-                return try await backups.create(.directory(path: target), retention: retention, reason: "safety", runID: runID)
+                return try await backups.create(
+                    .directory(path: target), retention: retention, reason: "safety", runID: runID)
             }
             if SQLiteFiles.isDatabase(path: target),
-               let backup = try? await backups.create(.sqlite(path: target), retention: retention, reason: "safety", runID: runID) {
+                let backup = try? await backups.create(
+                    .sqlite(path: target), retention: retention, reason: "safety", runID: runID)
+            {
                 return backup
             }
             return try await backups.create(.file(path: target), retention: retention, reason: "safety", runID: runID)
@@ -133,7 +153,8 @@ public struct RestoreEngine: Sendable {
     }
 
     /// Puts the backup's content at `scratch/name`.
-    private func unpack(_ backup: BackupRecord, into scratch: String, name: String) async throws(ModuleError) -> String {
+    private func unpack(_ backup: BackupRecord, into scratch: String, name: String) async throws(ModuleError) -> String
+    {
         let destination = scratch + "/" + name
         switch backup.kind {
         case "dir", "file":
@@ -145,7 +166,8 @@ public struct RestoreEngine: Sendable {
                 throw ModuleError(.refused, "\(backup.id)'s archive should hold one entry, not \(entries.count)")
             }
             guard rename(unpacked + "/" + entry, destination) == 0 else {
-                throw ModuleError(.failed, "cannot move the unpacked \(entry) into place: \(String(cString: strerror(errno)))")
+                throw ModuleError(
+                    .failed, "cannot move the unpacked \(entry) into place: \(String(cString: strerror(errno)))")
             }
         default:
             try Files.copy(backup.path, to: destination)
@@ -191,9 +213,11 @@ public struct RestoreEngine: Sendable {
         let started = backups.now()
         let clock = ContinuousClock()
         let start = clock.now
-        var drill = DrillRecord(source: source, backupID: nil, startedAt: started, rtoMs: nil, rpoMs: nil,
-                                status: "failed", message: "", runID: runID)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("firebreak-drill-\(Files.token())").path
+        var drill = DrillRecord(
+            source: source, backupID: nil, startedAt: started, rtoMs: nil, rpoMs: nil,
+            status: "failed", message: "", runID: runID)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("firebreak-drill-\(Files.token())")
+            .path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         do {
             try Files.makeDirectory(scratch)

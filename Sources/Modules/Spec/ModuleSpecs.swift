@@ -6,21 +6,26 @@ import Yams
 /// one check is written the same way everywhere.
 public enum ModuleSpecs {
     static let probeKeys = ["http", "tcp", "sqlite", "disk", "command", "backup_freshness"]
-    static let checkKeys = probeKeys + [
-        "name", "method", "expect_status", "body_contains", "query", "expect", "min_free", "max_age", "timeout",
-        "degraded_after", "critical", "retries", "retry_delay",
-    ]
+    static let checkKeys =
+        probeKeys + [
+            "name", "method", "expect_status", "body_contains", "query", "expect", "min_free", "max_age", "timeout",
+            "degraded_after", "critical", "retries", "retry_delay",
+        ]
 
     /// One health check from a mapping node; `defaultName` is used when it has no `name`.
-    public static func healthCheck(_ node: Node, defaultName: String?, lineOffset: Int = 0, lint: Bool = false) throws -> HealthCheck {
+    public static func healthCheck(_ node: Node, defaultName: String?, lineOffset: Int = 0, lint: Bool = false) throws
+        -> HealthCheck
+    {
         let reader = SpecReader(lineOffset: lineOffset, lint: lint)
         var values: [String: Node] = [:]
         for (key, value) in try reader.mapping(node, at: "a health check", known: checkKeys) { values[key] = value }
         let probes = probeKeys.filter { values[$0] != nil }
         guard probes.count == 1, let kind = probes.first, let target = values[kind] else {
-            throw reader.fail(node, probes.isEmpty
-                ? "a health check needs one of: \(probeKeys.joined(separator: ", "))"
-                : "a health check has one kind, not \(probes.joined(separator: " and ")); split it into two checks")
+            throw reader.fail(
+                node,
+                probes.isEmpty
+                    ? "a health check needs one of: \(probeKeys.joined(separator: ", "))"
+                    : "a health check has one kind, not \(probes.joined(separator: " and ")); split it into two checks")
         }
         let allowed: [String: [String]] = [
             "http": ["method", "expect_status", "body_contains"], "sqlite": ["query", "expect"], "disk": ["min_free"],
@@ -34,7 +39,11 @@ public enum ModuleSpecs {
         switch kind {
         case "http":
             let url = try reader.string(target, at: "http")
-            guard reader.deferred(target) || (URLComponents(string: url).map { ["http", "https"].contains($0.scheme ?? "") && $0.host != nil } ?? false)
+            guard
+                reader.deferred(target)
+                    || (URLComponents(string: url).map {
+                        ["http", "https"].contains($0.scheme ?? "") && $0.host != nil
+                    } ?? false)
             else { throw reader.fail(target, "'http' must be an http:// or https:// URL, not '\(url)'") }
             var expect = [200]
             if let node = values["expect_status"] {
@@ -42,25 +51,33 @@ public enum ModuleSpecs {
                 expect = []
                 for item in items { expect.append(try reader.int(item, at: "expect_status", minimum: 100)) }
             }
-            probe = .http(url: url, method: try values["method"].map { try reader.string($0, at: "method").uppercased() } ?? "GET",
-                          expectStatus: expect, bodyContains: try values["body_contains"].map { try reader.string($0, at: "body_contains") })
+            probe = .http(
+                url: url,
+                method: try values["method"].map { try reader.string($0, at: "method").uppercased() } ?? "GET",
+                expectStatus: expect,
+                bodyContains: try values["body_contains"].map { try reader.string($0, at: "body_contains") })
         case "tcp":
             let text = try reader.string(target, at: "tcp")
             if reader.deferred(target) {
                 probe = .tcp(host: text, port: 1)
                 break
             }
-            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port),
-                  colon > text.startIndex
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                (1...65535).contains(port),
+                colon > text.startIndex
             else { throw reader.fail(target, "'tcp' must be host:port, like db.internal:5432, not '\(text)'") }
-            probe = .tcp(host: String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
+            probe = .tcp(
+                host: String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
         case "sqlite":
-            probe = .sqlite(path: try reader.string(target, at: "sqlite"),
-                            query: try values["query"].map { try reader.string($0, at: "query") } ?? "SELECT 1",
-                            expect: try values["expect"].map { try reader.string($0, at: "expect") })
+            probe = .sqlite(
+                path: try reader.string(target, at: "sqlite"),
+                query: try values["query"].map { try reader.string($0, at: "query") } ?? "SELECT 1",
+                expect: try values["expect"].map { try reader.string($0, at: "expect") })
         case "disk":
-            probe = .disk(path: try reader.string(target, at: "disk"),
-                          minFreePercent: try values["min_free"].map { try reader.double($0, at: "min_free", range: 0...100) } ?? 10)
+            probe = .disk(
+                path: try reader.string(target, at: "disk"),
+                minFreePercent: try values["min_free"].map { try reader.double($0, at: "min_free", range: 0...100) }
+                    ?? 10)
         case "command":
             probe = .command(try reader.literalCommand(target, at: "command"))
         default:
@@ -73,8 +90,9 @@ public enum ModuleSpecs {
                 break
             }
             do {
-                probe = .backupFreshness(source: try BackupSource(parsing: source, command: "-").description,
-                                         maxAge: try reader.duration(maxAge, at: "max_age"))
+                probe = .backupFreshness(
+                    source: try BackupSource(parsing: source, command: "-").description,
+                    maxAge: try reader.duration(maxAge, at: "max_age"))
             } catch let error as ModuleError {
                 throw reader.fail(target, error.message)
             }
@@ -90,15 +108,22 @@ public enum ModuleSpecs {
     }
 
     /// A `health` step body: one check, or `checks:` with a list of them.
-    public static func healthStep(_ text: String, stepName: String, lineOffset: Int = 0, lint: Bool = false) throws -> [HealthCheck] {
+    public static func healthStep(_ text: String, stepName: String, lineOffset: Int = 0, lint: Bool = false) throws
+        -> [HealthCheck]
+    {
         let reader = SpecReader(lineOffset: lineOffset, lint: lint)
         let root = try SpecReader.root(text, lineOffset: lineOffset)
         if let list = root.mapping?["checks"] {
-            guard root.mapping?.count == 1 else { throw reader.fail(root, "with 'checks:', put every other key inside the checks") }
-            guard let items = list.sequence, !items.isEmpty else { throw reader.fail(list, "'checks' must be a non-empty list of checks") }
+            guard root.mapping?.count == 1 else {
+                throw reader.fail(root, "with 'checks:', put every other key inside the checks")
+            }
+            guard let items = list.sequence, !items.isEmpty else {
+                throw reader.fail(list, "'checks' must be a non-empty list of checks")
+            }
             var checks: [HealthCheck] = []
             for (index, item) in items.enumerated() {
-                checks.append(try healthCheck(item, defaultName: "\(stepName)-\(index + 1)", lineOffset: lineOffset, lint: lint))
+                checks.append(
+                    try healthCheck(item, defaultName: "\(stepName)-\(index + 1)", lineOffset: lineOffset, lint: lint))
             }
             return checks
         }
@@ -118,7 +143,9 @@ public enum ModuleSpecs {
         let reader = SpecReader(lineOffset: lineOffset, lint: lint)
         let root = try SpecReader.root(text, lineOffset: lineOffset)
         var values: [String: Node] = [:]
-        for (key, value) in try reader.mapping(root, at: "a backup step", known: ["source", "command", "keep_days", "keep_last", "timeout"]) {
+        for (key, value) in try reader.mapping(
+            root, at: "a backup step", known: ["source", "command", "keep_days", "keep_last", "timeout"])
+        {
             values[key] = value
         }
         guard let sourceNode = values["source"] else {
@@ -128,7 +155,8 @@ public enum ModuleSpecs {
         let source: BackupSource
         do {
             let text = try reader.string(sourceNode, at: "source")
-            source = try BackupSource(parsing: reader.deferred(sourceNode) && !text.contains(":") ? "file:\(text)" : text, command: command)
+            source = try BackupSource(
+                parsing: reader.deferred(sourceNode) && !text.contains(":") ? "file:\(text)" : text, command: command)
         } catch let error as ModuleError {
             throw reader.fail(sourceNode, error.message)
         }
@@ -138,8 +166,9 @@ public enum ModuleSpecs {
         var retention = Retention()
         if let node = values["keep_days"] { retention.keepDays = try reader.int(node, at: "keep_days", minimum: 1) }
         if let node = values["keep_last"] { retention.keepLast = try reader.int(node, at: "keep_last", minimum: 1) }
-        return BackupStep(source: source, retention: retention,
-                          timeout: try values["timeout"].map { try reader.duration($0, at: "timeout") })
+        return BackupStep(
+            source: source, retention: retention,
+            timeout: try values["timeout"].map { try reader.duration($0, at: "timeout") })
     }
 
     /// A `restore` step body.
@@ -159,7 +188,9 @@ public enum ModuleSpecs {
         let reader = SpecReader(lineOffset: lineOffset, lint: lint)
         let root = try SpecReader.root(text, lineOffset: lineOffset)
         var values: [String: Node] = [:]
-        for (key, value) in try reader.mapping(root, at: "a restore step", known: ["backup", "source", "to", "at", "dry_run", "drill"]) {
+        for (key, value) in try reader.mapping(
+            root, at: "a restore step", known: ["backup", "source", "to", "at", "dry_run", "drill"])
+        {
             values[key] = value
         }
         func source() throws -> String? {
@@ -173,16 +204,25 @@ public enum ModuleSpecs {
         }
         if let drill = values["drill"], try reader.bool(drill, at: "drill") {
             for key in ["backup", "to", "at", "dry_run"] where values[key] != nil {
-                throw reader.fail(values[key], "'\(key)' does not apply to a drill, which restores the latest backup to a scratch directory")
+                throw reader.fail(
+                    values[key],
+                    "'\(key)' does not apply to a drill, which restores the latest backup to a scratch directory")
             }
-            guard let name = try source() else { throw reader.fail(drill, "a drill needs 'source', the source whose latest backup it restores") }
+            guard let name = try source() else {
+                throw reader.fail(drill, "a drill needs 'source', the source whose latest backup it restores")
+            }
             return RestoreStep(selection: .latest(source: name, at: nil), target: nil, dryRun: false, drillSource: name)
         }
-        guard let to = values["to"] else { throw reader.fail(root, "a restore step needs 'to', the path to restore to") }
+        guard let to = values["to"] else {
+            throw reader.fail(root, "a restore step needs 'to', the path to restore to")
+        }
         var at: Date?
         if let node = values["at"] {
             let text = try reader.string(node, at: "at")
-            if reader.deferred(node) { return RestoreStep(selection: .latest(source: try source(), at: nil), target: "-", dryRun: false, drillSource: nil) }
+            if reader.deferred(node) {
+                return RestoreStep(
+                    selection: .latest(source: try source(), at: nil), target: "-", dryRun: false, drillSource: nil)
+            }
             guard let date = Timestamp.parse(text) else {
                 throw reader.fail(node, "'at' must be an RFC 3339 time like 2026-11-23T02:00:00Z, not '\(text)'")
             }
@@ -193,10 +233,13 @@ public enum ModuleSpecs {
         if backup == "latest" {
             selection = .latest(source: try source(), at: at)
         } else {
-            if values["at"] != nil { throw reader.fail(values["at"], "'at' picks among backups; it cannot go with backup: \(backup)") }
+            if values["at"] != nil {
+                throw reader.fail(values["at"], "'at' picks among backups; it cannot go with backup: \(backup)")
+            }
             selection = .id(backup)
         }
-        return RestoreStep(selection: selection, target: try reader.string(to, at: "to"),
-                           dryRun: try values["dry_run"].map { try reader.bool($0, at: "dry_run") } ?? false, drillSource: nil)
+        return RestoreStep(
+            selection: selection, target: try reader.string(to, at: "to"),
+            dryRun: try values["dry_run"].map { try reader.bool($0, at: "dry_run") } ?? false, drillSource: nil)
     }
 }

@@ -41,8 +41,12 @@ struct SpecReader {
         } catch let error as SpecError {
             throw error
         } catch let error as YamlError {
-            if case .scanner(_, _, let mark, _) = error { throw SpecError(line: mark.line + lineOffset, "invalid YAML: \(error)") }
-            if case .parser(_, _, let mark, _) = error { throw SpecError(line: mark.line + lineOffset, "invalid YAML: \(error)") }
+            if case .scanner(_, _, let mark, _) = error {
+                throw SpecError(line: mark.line + lineOffset, "invalid YAML: \(error)")
+            }
+            if case .parser(_, _, let mark, _) = error {
+                throw SpecError(line: mark.line + lineOffset, "invalid YAML: \(error)")
+            }
             throw SpecError(line: 1 + lineOffset, "invalid YAML: \(error)")
         } catch {
             throw SpecError(line: 1 + lineOffset, "invalid YAML: \(error)")
@@ -50,7 +54,9 @@ struct SpecReader {
     }
 
     func mapping(_ node: Node, at keyPath: String, known: [String]) throws(SpecError) -> [(String, Node)] {
-        guard let mapping = node.mapping else { throw fail(node, "'\(keyPath)' must be a mapping of 'key: value' lines") }
+        guard let mapping = node.mapping else {
+            throw fail(node, "'\(keyPath)' must be a mapping of 'key: value' lines")
+        }
         var result: [(String, Node)] = []
         for (keyNode, value) in mapping {
             let key = keyNode.string ?? ""
@@ -109,7 +115,10 @@ struct SpecReader {
     func literalCommand(_ node: Node, at key: String) throws(SpecError) -> String {
         let text = try string(node, at: key)
         if text.contains("{{") {
-            throw fail(node, "'\(key)' may not use {{ }} templates: the command runs in a shell, so values would be spliced into it; pass values through environment variables instead")
+            throw fail(
+                node,
+                "'\(key)' may not use {{ }} templates: the command runs in a shell, so values would be spliced into it; pass values through environment variables instead"
+            )
         }
         return text
     }

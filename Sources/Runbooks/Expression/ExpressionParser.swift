@@ -103,8 +103,9 @@ public struct ExpressionParser {
                 index = cursor + 1
                 continue
             }
-            if (byte >= 48 && byte <= 57) || (byte == 45 && index + 1 < bytes.count && bytes[index + 1] >= 48
-                && bytes[index + 1] <= 57)
+            if (byte >= 48 && byte <= 57)
+                || (byte == 45 && index + 1 < bytes.count && bytes[index + 1] >= 48
+                    && bytes[index + 1] <= 57)
             {
                 var cursor = index + 1
                 while cursor < bytes.count, (bytes[cursor] >= 48 && bytes[cursor] <= 57) || bytes[cursor] == 46 {
@@ -232,12 +233,15 @@ public struct ExpressionParser {
             guard tokens[position].token == .symbol(")") else {
                 throw ExpressionError(
                     column: tokens[position].column,
-                    message: "expected ')' to close the '(' at column \(column), found \(Self.describe(tokens[position].token))")
+                    message:
+                        "expected ')' to close the '(' at column \(column), found \(Self.describe(tokens[position].token))"
+                )
             }
             position += 1
             return inner
         default:
-            throw ExpressionError(column: column, message: "expected a value or reference, found \(Self.describe(token))")
+            throw ExpressionError(
+                column: column, message: "expected a value or reference, found \(Self.describe(token))")
         }
     }
 }

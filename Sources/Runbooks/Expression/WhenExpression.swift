@@ -88,7 +88,8 @@ extension WhenExpression {
     public var canonical: String {
         switch self {
         case .literal(.string(let value)):
-            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                + "\""
         case .literal(let value): value.description
         case .reference(let reference): reference.description
         case .not(let inner): "!(\(inner.canonical))"

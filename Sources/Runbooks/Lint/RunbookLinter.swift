@@ -50,30 +50,42 @@ public struct RunbookLinter: Sendable {
         var diagnostics: [Diagnostic] = []
         checkParams(runbook, into: &diagnostics)
         checkTriggers(runbook, into: &diagnostics)
-        let names = Dictionary(runbook.steps.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let names = Dictionary(
+            runbook.steps.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         for (index, step) in runbook.steps.enumerated() {
             if let capture = step.attributes.capture, Self.isReserved(capture) {
-                diagnostics.append(Diagnostic(
-                    line: step.line,
-                    message: "capture=\(capture) would set $\(Param.environmentName(for: capture)), which steps rely on; rename it"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: step.line,
+                        message:
+                            "capture=\(capture) would set $\(Param.environmentName(for: capture)), which steps rely on; rename it"
+                    ))
             }
             if case .goto(let target) = step.attributes.onFailure {
                 if let targetIndex = names[target] {
                     if targetIndex <= index {
-                        diagnostics.append(Diagnostic(
-                            line: step.line,
-                            message: "onFailure=goto:\(target) must jump to a later step; use attempts= to retry a step"))
+                        diagnostics.append(
+                            Diagnostic(
+                                line: step.line,
+                                message:
+                                    "onFailure=goto:\(target) must jump to a later step; use attempts= to retry a step")
+                        )
                     }
                 } else {
-                    diagnostics.append(Diagnostic(
-                        line: step.line, message: "onFailure=goto:\(target) names no step; steps are: \(runbook.steps.map(\.name).joined(separator: ", "))"))
+                    diagnostics.append(
+                        Diagnostic(
+                            line: step.line,
+                            message:
+                                "onFailure=goto:\(target) names no step; steps are: \(runbook.steps.map(\.name).joined(separator: ", "))"
+                        ))
                 }
             }
             if let expression = step.attributes.when {
                 for reference in expression.references {
                     if let problem = checkReference(reference, runbook: runbook, names: names, stepIndex: index) {
-                        diagnostics.append(Diagnostic(
-                            line: step.line, message: "'when' at column \(reference.column): \(problem)"))
+                        diagnostics.append(
+                            Diagnostic(
+                                line: step.line, message: "'when' at column \(reference.column): \(problem)"))
                     }
                 }
             }
@@ -81,16 +93,20 @@ public struct RunbookLinter: Sendable {
                 if let validator = modules.validators[name] {
                     diagnostics += validator(body, step.line + 1)
                 } else {
-                    let available = modules.names.isEmpty
+                    let available =
+                        modules.names.isEmpty
                         ? "no modules are available in this build yet"
                         : "available modules: \(modules.names.joined(separator: ", "))"
-                    diagnostics.append(Diagnostic(
-                        line: step.line, message: "module '\(name)' is not available; \(available)"))
+                    diagnostics.append(
+                        Diagnostic(
+                            line: step.line, message: "module '\(name)' is not available; \(available)"))
                 }
             }
             if case .manual = step.kind, step.attributes.attempts > 1 || step.attributes.timeout != nil {
-                diagnostics.append(Diagnostic(
-                    line: step.line, severity: .warning, message: "attempts and timeout do not apply to manual steps"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: step.line, severity: .warning,
+                        message: "attempts and timeout do not apply to manual steps"))
             }
             if step.attributes.rollback, step.needsHuman == false, step.attributes.when != nil {
                 // Allowed: a rollback step may still be conditional.
@@ -103,36 +119,42 @@ public struct RunbookLinter: Sendable {
         var seen: Set<String> = []
         for param in runbook.params {
             if !StepBuilder.isValidName(param.name) {
-                diagnostics.append(Diagnostic(
-                    line: param.line, message: "param name '\(param.name)' must match [A-Za-z_][A-Za-z0-9_-]*"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: param.line, message: "param name '\(param.name)' must match [A-Za-z_][A-Za-z0-9_-]*"))
                 continue
             }
             let environment = param.environmentName
             if Self.reservedEnvironment.contains(environment)
                 || Self.reservedPrefixes.contains(where: { environment.hasPrefix($0) })
             {
-                diagnostics.append(Diagnostic(
-                    line: param.line,
-                    message: "param '\(param.name)' would set $\(environment), which steps rely on; rename it"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: param.line,
+                        message: "param '\(param.name)' would set $\(environment), which steps rely on; rename it"))
             }
             if !seen.insert(environment).inserted {
-                diagnostics.append(Diagnostic(
-                    line: param.line, message: "params collide: two params become $\(environment)"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: param.line, message: "params collide: two params become $\(environment)"))
             }
             if let pattern = param.pattern, !BoundedRegex.isValid(pattern) {
-                diagnostics.append(Diagnostic(
-                    line: param.line, message: "param '\(param.name)': invalid pattern '\(pattern)'"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: param.line, message: "param '\(param.name)': invalid pattern '\(pattern)'"))
             }
             if let value = param.defaultValue {
                 if let problem = ParamValidator.problem(with: value, for: param) {
-                    diagnostics.append(Diagnostic(
-                        line: param.line, message: "param '\(param.name)': default \(problem)"))
+                    diagnostics.append(
+                        Diagnostic(
+                            line: param.line, message: "param '\(param.name)': default \(problem)"))
                 }
             }
             if param.isSecret, param.defaultValue != nil {
-                diagnostics.append(Diagnostic(
-                    line: param.line, severity: .warning,
-                    message: "param '\(param.name)' is secret but has a default written in the runbook"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: param.line, severity: .warning,
+                        message: "param '\(param.name)' is secret but has a default written in the runbook"))
             }
         }
     }
@@ -145,14 +167,17 @@ public struct RunbookLinter: Sendable {
         for (number, trigger) in runbook.triggers.enumerated() {
             let label = "trigger \(number + 1)" + (trigger.alertname.map { " (alertname: \($0))" } ?? "")
             for param in required where trigger.params[param.name] == nil {
-                diagnostics.append(Diagnostic(
-                    line: param.line,
-                    message: "\(label) starts this runbook without its required param '\(param.name)'; add "
-                        + "params: {\(param.name): \"{{ alert.labels.LABEL }}\"} to the trigger, or give the param a default"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: param.line,
+                        message: "\(label) starts this runbook without its required param '\(param.name)'; add "
+                            + "params: {\(param.name): \"{{ alert.labels.LABEL }}\"} to the trigger, or give the param a default"
+                    ))
             }
             for name in trigger.params.keys.sorted() where runbook.param(named: name) == nil {
-                diagnostics.append(Diagnostic(
-                    line: 1, message: "\(label) sets param '\(name)', which the runbook does not declare"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: 1, message: "\(label) sets param '\(name)', which the runbook does not declare"))
             }
         }
     }
@@ -171,7 +196,8 @@ public struct RunbookLinter: Sendable {
             guard let target = names[path[1]] else { return "'\(reference)' refers to undefined step '\(path[1])'" }
             if target >= stepIndex { return "'\(reference)' refers to step '\(path[1])', which runs later" }
             switch path[2] {
-            case "status", "exit", "attempts": return path.count == 3 ? nil : "unexpected '.\(path[3])' in '\(reference)'"
+            case "status", "exit", "attempts":
+                return path.count == 3 ? nil : "unexpected '.\(path[3])' in '\(reference)'"
             case "outputs": return path.count == 4 ? nil : "write steps.\(path[1]).outputs.KEY"
             default: return "steps.\(path[1]) has status, exit, attempts and outputs.KEY, not '\(path[2])'"
             }
@@ -182,7 +208,8 @@ public struct RunbookLinter: Sendable {
         case "alert":
             if path.count == 2, ["name", "status", "severity", "source", "summary"].contains(path[1]) { return nil }
             if path.count == 3, ["labels", "annotations"].contains(path[1]) { return nil }
-            return "alert has name, status, severity, source, summary, labels.KEY and annotations.KEY, not '\(reference)'"
+            return
+                "alert has name, status, severity, source, summary, labels.KEY and annotations.KEY, not '\(reference)'"
         case "env":
             return path.count == 2 ? nil : "write env.NAME, not '\(reference)'"
         default:
@@ -208,7 +235,8 @@ public enum ParamValidator {
             case .match: break
             case .noMatch: return "'\(value)' does not match the pattern \(pattern)"
             case .timedOut:
-                return "the pattern \(pattern) took over \(BoundedRegex.defaultBudget) to match '\(value)' and was stopped; "
+                return
+                    "the pattern \(pattern) took over \(BoundedRegex.defaultBudget) to match '\(value)' and was stopped; "
                     + "simplify it (nested quantifiers such as (a+)+ backtrack without limit)"
             }
         }

@@ -76,4 +76,3 @@ public struct EnvVar: Sendable, Equatable {
         self.value = value
     }
 }
-

@@ -64,8 +64,9 @@ enum AttributeParser {
                     index += 1
                 }
                 if !closed {
-                    diagnostics.append(Diagnostic(
-                        line: line, column: column, message: "attribute '\(key)' has an unterminated quoted value"))
+                    diagnostics.append(
+                        Diagnostic(
+                            line: line, column: column, message: "attribute '\(key)' has an unterminated quoted value"))
                 }
             } else {
                 while index < bytes.count, !isSeparator(bytes[index]) {
@@ -73,8 +74,9 @@ enum AttributeParser {
                     index += 1
                 }
             }
-            attributes.append(RawAttribute(
-                key: key, value: String(decoding: value, as: UTF8.self), column: column, line: line))
+            attributes.append(
+                RawAttribute(
+                    key: key, value: String(decoding: value, as: UTF8.self), column: column, line: line))
         }
         return (attributes, diagnostics)
     }
@@ -108,11 +110,25 @@ enum AttributeParser {
             values = try JSONDecoder().decode([String: JSONScalar].self, from: Data(text.utf8))
         } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
             let key = context.codingPath.first?.stringValue ?? "?"
-            return ([], [Diagnostic(line: line, column: offset,
-                                    message: "invalid JSON attributes: value of \"\(key)\" must be a string, number or bool")])
+            return (
+                [],
+                [
+                    Diagnostic(
+                        line: line, column: offset,
+                        message: "invalid JSON attributes: value of \"\(key)\" must be a string, number or bool")
+                ]
+            )
         } catch {
-            return ([], [Diagnostic(line: line, column: offset,
-                                    message: "invalid JSON attributes: write a flat object such as {\"name\": \"restart\", \"timeout\": \"5m\"}")])
+            return (
+                [],
+                [
+                    Diagnostic(
+                        line: line, column: offset,
+                        message:
+                            "invalid JSON attributes: write a flat object such as {\"name\": \"restart\", \"timeout\": \"5m\"}"
+                    )
+                ]
+            )
         }
         let source = String(text)
         func position(of key: String) -> Int {
@@ -127,7 +143,9 @@ enum AttributeParser {
     }
 
     /// Splits leading `#| key: value` lines off a block's content.
-    static func splitHeader(_ content: [Substring], firstLine: Int) -> ([RawAttribute], [Diagnostic], ArraySlice<Substring>) {
+    static func splitHeader(_ content: [Substring], firstLine: Int) -> (
+        [RawAttribute], [Diagnostic], ArraySlice<Substring>
+    ) {
         var attributes: [RawAttribute] = []
         var diagnostics: [Diagnostic] = []
         var index = 0
@@ -139,8 +157,10 @@ enum AttributeParser {
             index += 1
             if body.isEmpty { continue }
             guard let colon = body.firstIndex(of: ":") else {
-                diagnostics.append(Diagnostic(
-                    line: lineNumber, message: "invalid YAML in '#|' header: expected 'key: value', found '\(body)'"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: lineNumber, message: "invalid YAML in '#|' header: expected 'key: value', found '\(body)'"
+                    ))
                 continue
             }
             let key = String(body[..<colon].trimmingSpaces())
@@ -148,8 +168,10 @@ enum AttributeParser {
             if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
                 value = value.dropFirst().dropLast()
             } else if let first = value.first, first == "\"" || first == "'" {
-                diagnostics.append(Diagnostic(
-                    line: lineNumber, message: "invalid YAML in '#|' header: unterminated quoted value for '\(key)'"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: lineNumber, message: "invalid YAML in '#|' header: unterminated quoted value for '\(key)'"
+                    ))
                 continue
             }
             attributes.append(RawAttribute(key: key, value: String(value), column: 1, line: lineNumber))

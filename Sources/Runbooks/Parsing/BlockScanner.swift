@@ -23,11 +23,16 @@ struct BlockScanner {
                     close += 1
                 }
                 if close == lines.endIndex {
-                    visit(.unclosedFence(line: lineNumber, marker: String(repeating: Character(UnicodeScalar(marker)), count: count)))
+                    visit(
+                        .unclosedFence(
+                            line: lineNumber, marker: String(repeating: Character(UnicodeScalar(marker)), count: count))
+                    )
                     return
                 }
-                visit(.fence(info: info, content: Array(lines[(index + 1)..<close]), line: lineNumber,
-                             raw: Array(lines[index...close])))
+                visit(
+                    .fence(
+                        info: info, content: Array(lines[(index + 1)..<close]), line: lineNumber,
+                        raw: Array(lines[index...close])))
                 index = close + 1
                 continue
             }
@@ -57,7 +62,8 @@ struct BlockScanner {
     }
 
     /// Skips a run of `byte` from `cursor`; returns how many there were.
-    static func skipRun(of byte: UInt8, in utf8: Substring.UTF8View, from cursor: inout Substring.UTF8View.Index) -> Int {
+    static func skipRun(of byte: UInt8, in utf8: Substring.UTF8View, from cursor: inout Substring.UTF8View.Index) -> Int
+    {
         var count = 0
         while cursor < utf8.endIndex, utf8[cursor] == byte {
             count += 1

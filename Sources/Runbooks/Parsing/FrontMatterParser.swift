@@ -3,8 +3,10 @@ import Yams
 
 /// Reads the YAML front matter into the runbook's fields, reporting problems by file line.
 struct FrontMatterParser {
-    static let knownKeys = ["id", "title", "description", "severity", "owner", "tags", "triggers", "env", "timeout",
-                            "params"]
+    static let knownKeys = [
+        "id", "title", "description", "severity", "owner", "tags", "triggers", "env", "timeout",
+        "params",
+    ]
     static let paramKeys = ["type", "default", "allowed", "pattern", "required", "secret", "description"]
     static let triggerKeys = ["alertname", "labels", "severity", "source", "params"]
 
@@ -144,8 +146,9 @@ struct FrontMatterParser {
                 case "secret": param.isSecret = boolean(value, "secret")
                 case "description": param.summary = value.string
                 default:
-                    error(fieldNode,
-                          "param '\(name)': unknown key '\(field)'\(Suggestion.didYouMean(field, in: Self.paramKeys))")
+                    error(
+                        fieldNode,
+                        "param '\(name)': unknown key '\(field)'\(Suggestion.didYouMean(field, in: Self.paramKeys))")
                 }
             }
             runbook.params.append(param)
@@ -197,7 +200,10 @@ struct FrontMatterParser {
                     trigger.source = value.string
                 case "params":
                     guard let params = value.mapping else {
-                        error(value, "trigger 'params' must map param names to templates, like {database: \"{{ alert.labels.db }}\"}")
+                        error(
+                            value,
+                            "trigger 'params' must map param names to templates, like {database: \"{{ alert.labels.db }}\"}"
+                        )
                         continue
                     }
                     for (name, template) in params {
@@ -208,8 +214,9 @@ struct FrontMatterParser {
                         trigger.params[name.string ?? ""] = text
                     }
                 default:
-                    error(fieldNode,
-                          "unknown trigger key '\(field)'\(Suggestion.didYouMean(field, in: Self.triggerKeys))")
+                    error(
+                        fieldNode,
+                        "unknown trigger key '\(field)'\(Suggestion.didYouMean(field, in: Self.triggerKeys))")
                 }
             }
             runbook.triggers.append(trigger)
@@ -240,8 +247,9 @@ struct FrontMatterParser {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
-            return Diagnostic(line: firstLine + mark.line - 1, column: mark.column,
-                              message: "invalid YAML in \(context): \(problem)")
+            return Diagnostic(
+                line: firstLine + mark.line - 1, column: mark.column,
+                message: "invalid YAML in \(context): \(problem)")
         default:
             return Diagnostic(line: firstLine, message: "invalid YAML in \(context): \(error)")
         }
@@ -260,7 +268,8 @@ public enum Suggestion {
     }
 
     static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.utf8), b = Array(b.utf8)
+        let a = Array(a.utf8)
+        let b = Array(b.utf8)
         if a.isEmpty { return b.count }
         var previous = Array(0...b.count)
         for i in 1...a.count {

@@ -100,8 +100,11 @@ public struct RunbookLibrary: Sendable {
             if loaded.runbook.id == reference { return loaded }
         }
         let known = candidates.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
-        throw RunbookError("no runbook '\(reference)' in \(directory)/; "
-            + (known.isEmpty ? "that directory has no runbooks (pass a path, or --dir)" : "available: \(known.joined(separator: ", "))"))
+        throw RunbookError(
+            "no runbook '\(reference)' in \(directory)/; "
+                + (known.isEmpty
+                    ? "that directory has no runbooks (pass a path, or --dir)"
+                    : "available: \(known.joined(separator: ", "))"))
     }
 }
 

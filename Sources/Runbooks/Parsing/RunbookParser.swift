@@ -37,8 +37,9 @@ public enum RunbookParser {
                 diagnostics += frontMatter.diagnostics
                 bodyStart = close + 1
             } else {
-                diagnostics.append(Diagnostic(
-                    line: 1, message: "front matter opened with '---' is never closed; add a '---' line after it"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: 1, message: "front matter opened with '---' is never closed; add a '---' line after it"))
                 bodyStart = lines.count
             }
         }
@@ -88,8 +89,9 @@ struct StepBuilder {
         case .prose(let line):
             prose.append(line)
         case .unclosedFence(let line, let marker):
-            diagnostics.append(Diagnostic(
-                line: line, message: "code block opened here is never closed; add a closing \(marker) line"))
+            diagnostics.append(
+                Diagnostic(
+                    line: line, message: "code block opened here is never closed; add a closing \(marker) line"))
         case .task(let text, let checked, let line, let rawLine):
             guard !checked else {
                 prose.append(rawLine)
@@ -140,12 +142,16 @@ struct StepBuilder {
         let shell = ShellLanguage(fenceLanguage: String(language))
         guard !isSkipped, shell != nil || (module != nil && (language == "yaml" || language == "yml")) else {
             if module != nil, !isSkipped {
-                diagnostics.append(Diagnostic(
-                    line: line, message: "module steps must be ```yaml blocks; found ```\(language)"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: line, message: "module steps must be ```yaml blocks; found ```\(language)"))
             } else if !isSkipped, !attributes.isEmpty {
-                diagnostics.append(Diagnostic(
-                    line: line, severity: .warning,
-                    message: "a ```\(language.isEmpty ? "" : language) block is documentation, so its attributes are ignored; executable languages are sh, bash, zsh, python3 and yaml {module=…}"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: line, severity: .warning,
+                        message:
+                            "a ```\(language.isEmpty ? "" : language) block is documentation, so its attributes are ignored; executable languages are sh, bash, zsh, python3 and yaml {module=…}"
+                    ))
             }
             prose += raw
             return
@@ -157,9 +163,10 @@ struct StepBuilder {
         let kind: Step.Kind
         if let shell {
             if module != nil {
-                diagnostics.append(Diagnostic(
-                    line: line, column: module?.column,
-                    message: "'module' applies only to ```yaml blocks; remove it or change the block to yaml"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: line, column: module?.column,
+                        message: "'module' applies only to ```yaml blocks; remove it or change the block to yaml"))
             }
             kind = .shell(language: shell, script: body.joined(separator: "\n"))
         } else {
@@ -257,10 +264,11 @@ struct StepBuilder {
             do {
                 step.attributes.when = try ExpressionParser.parse(value)
             } catch {
-                diagnostics.append(Diagnostic(
-                    line: attribute.line, column: attribute.column,
-                    message: "invalid 'when' expression at column \(error.column): \(error.message): "
-                        + (value.count > 80 ? value.prefix(80) + "…" : value)))
+                diagnostics.append(
+                    Diagnostic(
+                        line: attribute.line, column: attribute.column,
+                        message: "invalid 'when' expression at column \(error.column): \(error.message): "
+                            + (value.count > 80 ? value.prefix(80) + "…" : value)))
             }
         default:
             fail("unknown attribute '\(attribute.key)'\(Suggestion.didYouMean(attribute.key, in: Self.attributeKeys))")
@@ -273,13 +281,17 @@ struct StepBuilder {
         for entry in pending where entry.explicitName {
             let name = entry.step.name
             if !Self.isValidName(name) {
-                diagnostics.append(Diagnostic(
-                    line: entry.step.line,
-                    message: "step name '\(name)' must start with a letter or '_' and use only letters, digits, '_' and '-'"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: entry.step.line,
+                        message:
+                            "step name '\(name)' must start with a letter or '_' and use only letters, digits, '_' and '-'"
+                    ))
             }
             if let first = taken[name] {
-                diagnostics.append(Diagnostic(
-                    line: entry.step.line, message: "duplicate step name '\(name)'; first used on line \(first)"))
+                diagnostics.append(
+                    Diagnostic(
+                        line: entry.step.line, message: "duplicate step name '\(name)'; first used on line \(first)"))
             } else {
                 taken[name] = entry.step.line
             }

@@ -1,13 +1,15 @@
 import CDiscount
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Renders Markdown to HTML through Discount, keeping fenced code blocks.
 public enum HTMLRenderer {
-    private static let flags = mkd_flag_t(MKD_FENCEDCODE) | mkd_flag_t(MKD_TOC) | mkd_flag_t(MKD_IDANCHOR)
+    private static let flags =
+        mkd_flag_t(MKD_FENCEDCODE) | mkd_flag_t(MKD_TOC) | mkd_flag_t(MKD_IDANCHOR)
         | mkd_flag_t(MKD_AUTOLINK)
 
     /// The HTML fragment for `markdown`.
@@ -50,14 +52,17 @@ public enum HTMLRenderer {
         var open: (marker: UInt8, count: Int)?
         for index in lines.indices {
             if let current = open {
-                if BlockScanner.isFenceClosing(lines[index], marker: current.marker, count: current.count) { open = nil }
+                if BlockScanner.isFenceClosing(lines[index], marker: current.marker, count: current.count) {
+                    open = nil
+                }
                 continue
             }
             guard let (marker, count, info) = BlockScanner.fenceOpening(lines[index]) else { continue }
             open = (marker, count)
             let language = info.prefix { $0 != " " && $0 != "{" && $0 != "\t" }
             let indent = lines[index].prefix { $0 == " " }
-            lines[index] = Substring(indent + String(repeating: Character(UnicodeScalar(marker)), count: count) + language)
+            lines[index] = Substring(
+                indent + String(repeating: Character(UnicodeScalar(marker)), count: count) + language)
         }
         return lines.joined(separator: "\n")
     }

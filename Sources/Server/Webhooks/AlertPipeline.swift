@@ -49,15 +49,19 @@ final class AlertPipeline: Sendable {
     private let environment = ProcessInfo.processInfo.environment
     private let batches = Counter(label: "firebreak_alert_batches_total")
 
-    init(store: Store, engine: IncidentEngine, policy: AlertPolicy, routes: RouteTable, launcher: RunLauncher, logger: Logger) {
+    init(
+        store: Store, engine: IncidentEngine, policy: AlertPolicy, routes: RouteTable, launcher: RunLauncher,
+        logger: Logger
+    ) {
         self.store = store
         ingestor = AlertIngestor(engine: engine, policy: policy)
         self.routes = routes
         self.launcher = launcher
         self.logger = logger
-        counters = Dictionary(uniqueKeysWithValues: AlertDecision.Outcome.allCases.map {
-            ($0, Counter(label: "firebreak_alerts_total", dimensions: [("outcome", $0.rawValue)]))
-        })
+        counters = Dictionary(
+            uniqueKeysWithValues: AlertDecision.Outcome.allCases.map {
+                ($0, Counter(label: "firebreak_alerts_total", dimensions: [("outcome", $0.rawValue)]))
+            })
         let thread = Thread { [self] in self.writerLoop() }
         thread.name = "firebreak-ingest"
         thread.start()
@@ -122,8 +126,9 @@ final class AlertPipeline: Sendable {
                 for pending in batch {
                     do {
                         let summary = try tx.savepoint {
-                            try self.apply(pending.request, requestID: pending.requestID, tx: tx, router: router,
-                                           table: table, executor: executor, at: now)
+                            try self.apply(
+                                pending.request, requestID: pending.requestID, tx: tx, router: router,
+                                table: table, executor: executor, at: now)
                         }
                         results.append(.success(summary))
                     } catch {
@@ -148,14 +153,17 @@ final class AlertPipeline: Sendable {
         func note(_ decision: AlertDecision) {
             summary.outcomes[decision.outcome.rawValue, default: 0] += 1
             counters[decision.outcome]?.increment()
-            if let id = decision.transition?.incident.id, !summary.incidents.contains(id) { summary.incidents.append(id) }
+            if let id = decision.transition?.incident.id, !summary.incidents.contains(id) {
+                summary.incidents.append(id)
+            }
         }
         switch request {
         case .acknowledge(let source, let key):
             let snapshot = try tx.snapshot(incidentKey: source + ":" + key, alertKey: key)
             let decision = ingestor.acknowledge(snapshot, by: source, at: now)
-            try tx.store(decision, alert: Alert(source: source, key: key, status: .firing, name: key),
-                         severity: snapshot.incident?.severity ?? .p3, at: now, requestID: requestID)
+            try tx.store(
+                decision, alert: Alert(source: source, key: key, status: .firing, name: key),
+                severity: snapshot.incident?.severity ?? .p3, at: now, requestID: requestID)
             note(decision)
         case .alerts(let batch):
             for alert in batch.alerts {
@@ -178,7 +186,8 @@ final class AlertPipeline: Sendable {
                     if route.start {
                         if let loaded = table.runbooks[route.runbook] {
                             do {
-                                let params = try ParamResolver.resolve(route.params, for: loaded.runbook, environment: environment)
+                                let params = try ParamResolver.resolve(
+                                    route.params, for: loaded.runbook, environment: environment)
                                 let (run, steps) = executor.prepareRun(
                                     runbook: loaded.runbook, source: loaded.source,
                                     path: URL(fileURLWithPath: loaded.path).standardizedFileURL.path, params: params,
@@ -188,13 +197,17 @@ final class AlertPipeline: Sendable {
                                 summary.starts.append((created.id!, params))
                                 summary.runs.append(created.displayID)
                             } catch let error as WorkflowError {
-                                entry = RouteDecision(runbook: route.runbook, start: false,
-                                                      reason: "cannot start: \(error.message)").entry(for: alert, at: now)
+                                entry = RouteDecision(
+                                    runbook: route.runbook, start: false,
+                                    reason: "cannot start: \(error.message)"
+                                ).entry(for: alert, at: now)
                             }
                         } else {
-                            entry = RouteDecision(runbook: route.runbook, start: false,
-                                                  reason: "no lint-clean runbook with this id in the runbooks directory")
-                                .entry(for: alert, at: now)
+                            entry = RouteDecision(
+                                runbook: route.runbook, start: false,
+                                reason: "no lint-clean runbook with this id in the runbooks directory"
+                            )
+                            .entry(for: alert, at: now)
                         }
                     }
                     try tx.append(entry, to: incident.id, requestID: requestID)

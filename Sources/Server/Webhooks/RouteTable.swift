@@ -47,14 +47,16 @@ final class RouteTable: Sendable {
             let errors = loaded.result.diagnostics.filter { $0.severity == .error }
             if !errors.isEmpty {
                 if !loaded.runbook.triggers.isEmpty {
-                    logger.warning("runbook \(file) has lint errors; alerts will not start it until 'firebreak lint' passes")
+                    logger.warning(
+                        "runbook \(file) has lint errors; alerts will not start it until 'firebreak lint' passes")
                 }
                 continue
             }
             let runbook = loaded.runbook
             snapshot.runbooks[runbook.id] = loaded
             if !runbook.triggers.isEmpty {
-                snapshot.candidates.append(RouteCandidate(id: runbook.id, triggers: runbook.triggers, severity: runbook.severity))
+                snapshot.candidates.append(
+                    RouteCandidate(id: runbook.id, triggers: runbook.triggers, severity: runbook.severity))
             }
         }
         snapshot.candidates.sort { $0.id < $1.id }

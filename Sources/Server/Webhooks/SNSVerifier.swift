@@ -1,9 +1,9 @@
-import Crypto
-import _CryptoExtras
 import Config
+import Crypto
 import Foundation
 import Incidents
 import X509
+import _CryptoExtras
 
 /// Checks SNS deliveries: the topic is allowed, the signing certificate URL is Amazon's, and the signature
 /// (SignatureVersion 1: SHA1withRSA, 2: SHA256withRSA) verifies with the certificate at `SigningCertURL`
@@ -29,9 +29,12 @@ struct SNSVerifier: Sendable {
         fetched = nil
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ConfigError("webhooks.cloudwatch.certificates: \(path) does not exist; point it at the SNS signing certificate (PEM) or a directory of them")
+            throw ConfigError(
+                "webhooks.cloudwatch.certificates: \(path) does not exist; point it at the SNS signing certificate (PEM) or a directory of them"
+            )
         }
-        let files = isDirectory.boolValue
+        let files =
+            isDirectory.boolValue
             ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
                 .filter { $0.hasSuffix(".pem") || $0.hasSuffix(".crt") }.map { path + "/" + $0 }
             : [path]
@@ -55,7 +58,9 @@ struct SNSVerifier: Sendable {
             }
         }
         guard !keys.isEmpty else {
-            throw ConfigError("webhooks.cloudwatch.certificates: no certificate found in \(path); it needs PEM blocks (-----BEGIN CERTIFICATE-----)")
+            throw ConfigError(
+                "webhooks.cloudwatch.certificates: no certificate found in \(path); it needs PEM blocks (-----BEGIN CERTIFICATE-----)"
+            )
         }
         self.keys = keys
     }
@@ -64,15 +69,19 @@ struct SNSVerifier: Sendable {
         var configuration = SigningCertificates.Configuration()
         if let path = settings.trustRoots {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ConfigError("webhooks.cloudwatch.trust_roots: cannot read \(path); point it at a PEM file of CA certificates")
+                throw ConfigError(
+                    "webhooks.cloudwatch.trust_roots: cannot read \(path); point it at a PEM file of CA certificates")
             }
             let roots = (try? SigningCertificates.certificates(inPEM: text)) ?? []
             guard !roots.isEmpty else {
-                throw ConfigError("webhooks.cloudwatch.trust_roots: no certificate found in \(path); it needs PEM blocks (-----BEGIN CERTIFICATE-----)")
+                throw ConfigError(
+                    "webhooks.cloudwatch.trust_roots: no certificate found in \(path); it needs PEM blocks (-----BEGIN CERTIFICATE-----)"
+                )
             }
             configuration.trustRootsPEM = text
         }
-        if let proxy = settings.proxy.flatMap(URLComponents.init(string:)), let host = proxy.host, let port = proxy.port {
+        if let proxy = settings.proxy.flatMap(URLComponents.init(string:)), let host = proxy.host, let port = proxy.port
+        {
             configuration.proxy = (host, port)
         }
         return try SigningCertificates(configuration: configuration)
@@ -85,7 +94,8 @@ struct SNSVerifier: Sendable {
         }
         guard verify else { return }
         guard SigningCertificates.isAllowed(message.signingCertURL) else {
-            throw SNSRejection("SigningCertURL '\(message.signingCertURL)' is not an https URL on sns.<region>.amazonaws.com")
+            throw SNSRejection(
+                "SigningCertURL '\(message.signingCertURL)' is not an https URL on sns.<region>.amazonaws.com")
         }
         let keys = try await self.keys(for: message, now: now)
         guard let signature = Data(base64Encoded: message.signature) else {
@@ -112,7 +122,8 @@ struct SNSVerifier: Sendable {
         }
         guard valid else {
             let with = fetched == nil ? "the configured certificates" : "the certificate at \(message.signingCertURL)"
-            throw SNSRejection("the signature does not verify with \(with); the message was altered or signed by another key")
+            throw SNSRejection(
+                "the signature does not verify with \(with); the message was altered or signed by another key")
         }
     }
 
@@ -120,7 +131,9 @@ struct SNSVerifier: Sendable {
     private func keys(for message: SNSMessage, now: Date) async throws(SNSRejection) -> [_RSA.Signing.PublicKey] {
         if let fetched { return [try await fetched.key(for: message.signingCertURL, now: now)] }
         guard !keys.isEmpty else {
-            throw SNSRejection("no SNS signing certificate is configured; set webhooks.cloudwatch.certificates to the PEM file (or turn verify_signatures off)")
+            throw SNSRejection(
+                "no SNS signing certificate is configured; set webhooks.cloudwatch.certificates to the PEM file (or turn verify_signatures off)"
+            )
         }
         return keys
     }

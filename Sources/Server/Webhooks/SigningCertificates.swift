@@ -100,7 +100,9 @@ actor SigningCertificates {
             throw SNSRejection("the signing certificate at \(url) does not hold an RSA key; SNS signs with RSA")
         }
         if cache.count >= 64 { cache = cache.filter { $0.value.expires > now } }
-        if cache.count >= 64, let oldest = cache.min(by: { $0.value.expires < $1.value.expires })?.key { cache[oldest] = nil }
+        if cache.count >= 64, let oldest = cache.min(by: { $0.value.expires < $1.value.expires })?.key {
+            cache[oldest] = nil
+        }
         cache[url] = Entry(key: key, expires: min(leaf.notValidAfter, now.addingTimeInterval(configuration.cacheFor)))
         return key
     }

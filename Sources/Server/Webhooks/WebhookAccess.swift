@@ -16,7 +16,9 @@ struct WebhookAccess: RouterMiddleware {
     let limiter: RateLimiter
     var bodyKey = false
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var context = context
         let presented = Self.credential(request)
         if presented == nil, bodyKey { return try await next(request, context) }
@@ -25,19 +27,24 @@ struct WebhookAccess: RouterMiddleware {
         if case .valid(let name)? = verdict { key = "token:\(name)" } else { key = "addr:\(context.remoteAddress)" }
         let decision = limiter.take(key)
         guard decision.allowed else {
-            throw APIError(.tooManyRequests, "rate_limited",
-                           "too many webhook requests; retry after \(decision.retryAfter)s (webhooks.rate_limit in firebreak.yml)",
-                           headers: [.retryAfter: String(decision.retryAfter)])
+            throw APIError(
+                .tooManyRequests, "rate_limited",
+                "too many webhook requests; retry after \(decision.retryAfter)s (webhooks.rate_limit in firebreak.yml)",
+                headers: [.retryAfter: String(decision.retryAfter)])
         }
         switch verdict {
         case nil:
-            throw APIError(.unauthorized, "unauthorized",
-                           "send the token as 'Authorization: Bearer <token>', as basic-auth password, or as ?token=; create one with 'firebreak token create NAME'",
-                           headers: [.wwwAuthenticate: "Bearer"])
+            throw APIError(
+                .unauthorized, "unauthorized",
+                "send the token as 'Authorization: Bearer <token>', as basic-auth password, or as ?token=; create one with 'firebreak token create NAME'",
+                headers: [.wwwAuthenticate: "Bearer"])
         case .unknown?:
-            throw APIError(.forbidden, "forbidden", "the token is not valid; create one with 'firebreak token create NAME'")
+            throw APIError(
+                .forbidden, "forbidden", "the token is not valid; create one with 'firebreak token create NAME'")
         case .revoked(let name)?:
-            throw APIError(.forbidden, "forbidden", "the token '\(name)' has been revoked; create a new one with 'firebreak token create NAME'")
+            throw APIError(
+                .forbidden, "forbidden",
+                "the token '\(name)' has been revoked; create a new one with 'firebreak token create NAME'")
         case .valid(let name)?:
             context.tokenName = name
             return try await next(request, context)

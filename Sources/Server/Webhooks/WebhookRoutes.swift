@@ -38,8 +38,9 @@ struct WebhookRoutes: Sendable {
 
     private func ingest(_ request: IngestRequest, _ context: FirebreakContext) async throws -> Response {
         let summary = try await pipeline.ingest(request, requestID: context.requestID)
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(string: Self.answer(summary))))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: Self.answer(summary))))
     }
 
     /// `{"alerts":…,"incidents":[…],"outcomes":{…},"runs":[…],"status":"ok"}`, written by hand: this answer goes
@@ -48,8 +49,10 @@ struct WebhookRoutes: Sendable {
         func list(_ items: [String]) -> String {
             "[" + items.map { "\"" + $0 + "\"" }.joined(separator: ",") + "]"
         }
-        let outcomes = summary.outcomes.keys.sorted().map { "\"\($0)\":\(summary.outcomes[$0]!)" }.joined(separator: ",")
-        return #"{"alerts":\#(summary.alerts),"incidents":\#(list(summary.incidents)),"outcomes":{\#(outcomes)},"runs":\#(list(summary.runs)),"status":"ok"}"#
+        let outcomes = summary.outcomes.keys.sorted().map { "\"\($0)\":\(summary.outcomes[$0]!)" }.joined(
+            separator: ",")
+        return
+            #"{"alerts":\#(summary.alerts),"incidents":\#(list(summary.incidents)),"outcomes":{\#(outcomes)},"runs":\#(list(summary.runs)),"status":"ok"}"#
     }
 
     static func body(_ request: Request) async throws -> Data {
@@ -57,7 +60,9 @@ struct WebhookRoutes: Sendable {
         return Data(buffer: try await request.collectBody(upTo: .max))
     }
 
-    private func decode(_ request: Request, _ decoder: (Data) throws(AlertPayloadError) -> AlertBatch) async throws -> AlertBatch {
+    private func decode(_ request: Request, _ decoder: (Data) throws(AlertPayloadError) -> AlertBatch) async throws
+        -> AlertBatch
+    {
         try decode(try await Self.body(request), decoder)
     }
 
@@ -74,8 +79,10 @@ struct WebhookRoutes: Sendable {
     private func checkGrafanaSignature(_ request: Request, body: Data) throws {
         guard let secret = settings.grafanaSecret else { return }
         guard let signature = request.headers[HTTPField.Name("X-Grafana-Alerting-Signature")!] else {
-            throw APIError(.unauthorized, "signature_required",
-                           "webhooks.grafana.secret is set, so X-Grafana-Alerting-Signature is required; set the same HMAC secret on the Grafana contact point")
+            throw APIError(
+                .unauthorized, "signature_required",
+                "webhooks.grafana.secret is set, so X-Grafana-Alerting-Signature is required; set the same HMAC secret on the Grafana contact point"
+            )
         }
         var signed = Data()
         if let timestamp = request.headers[HTTPField.Name("X-Grafana-Alerting-Signature-Timestamp")!] {
@@ -85,7 +92,10 @@ struct WebhookRoutes: Sendable {
         let expected = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Data(secret.utf8)))
         let hex = expected.map { String(format: "%02x", $0) }.joined()
         guard TokenAuthority.constantTimeEqual(Data(hex.utf8), Data(signature.lowercased().utf8)) else {
-            throw APIError(.forbidden, "bad_signature", "X-Grafana-Alerting-Signature does not match the body; check that webhooks.grafana.secret equals the contact point's HMAC secret")
+            throw APIError(
+                .forbidden, "bad_signature",
+                "X-Grafana-Alerting-Signature does not match the body; check that webhooks.grafana.secret equals the contact point's HMAC secret"
+            )
         }
     }
 
@@ -95,7 +105,8 @@ struct WebhookRoutes: Sendable {
         let body = try await Self.body(request)
         let message: SNSMessage
         do {
-            message = try SNSMessage.decode(body, headerType: request.headers[HTTPField.Name("x-amz-sns-message-type")!])
+            message = try SNSMessage.decode(
+                body, headerType: request.headers[HTTPField.Name("x-amz-sns-message-type")!])
         } catch {
             throw APIError(.badRequest, "invalid_payload", error.message)
         }
@@ -110,13 +121,19 @@ struct WebhookRoutes: Sendable {
             guard let url = message.subscribeURL else {
                 throw APIError(.badRequest, "invalid_payload", "the SubscriptionConfirmation has no SubscribeURL")
             }
-            try store.recordSubscription(topicArn: message.topicArn, messageID: message.messageID, subscribeURL: url, at: Date())
+            try store.recordSubscription(
+                topicArn: message.topicArn, messageID: message.messageID, subscribeURL: url, at: Date())
             if settings.cloudwatch.confirmSubscriptions {
                 let confirmed = await confirm(url)
-                try store.markSubscription(messageID: message.messageID, confirmedAt: confirmed == nil ? Date() : nil, error: confirmed)
-                return try jsonResponse(["status": confirmed == nil ? "confirmed" : "confirmation_failed", "topic": message.topicArn])
+                try store.markSubscription(
+                    messageID: message.messageID, confirmedAt: confirmed == nil ? Date() : nil, error: confirmed)
+                return try jsonResponse([
+                    "status": confirmed == nil ? "confirmed" : "confirmation_failed", "topic": message.topicArn,
+                ])
             }
-            logger.notice("SNS subscription to \(message.topicArn) waits for confirmation: open \(url) (or list it with 'firebreak alerts subscriptions')")
+            logger.notice(
+                "SNS subscription to \(message.topicArn) waits for confirmation: open \(url) (or list it with 'firebreak alerts subscriptions')"
+            )
             return try jsonResponse(["status": "pending_confirmation", "topic": message.topicArn, "subscribe_url": url])
         case "UnsubscribeConfirmation":
             logger.notice("SNS unsubscribed from \(message.topicArn)")
@@ -129,7 +146,9 @@ struct WebhookRoutes: Sendable {
                 throw APIError(.badRequest, "invalid_payload", error.message)
             }
             guard let alert else {
-                return try jsonResponse(["status": "ignored", "reason": "INSUFFICIENT_DATA neither fires nor resolves an alert"])
+                return try jsonResponse([
+                    "status": "ignored", "reason": "INSUFFICIENT_DATA neither fires nor resolves an alert",
+                ])
             }
             return try await ingest(.alerts(AlertBatch(alerts: [alert])), context)
         }
@@ -154,7 +173,9 @@ struct WebhookRoutes: Sendable {
         let body = try await Self.body(request)
         let event: PagerDutyEvent
         do {
-            event = try PagerDutyEvent.decode(body) { UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }
+            event = try PagerDutyEvent.decode(body) {
+                UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            }
         } catch {
             return try jsonResponse(PagerDutyInvalid(message: error.message, errors: error.errors), status: .badRequest)
         }
@@ -163,15 +184,18 @@ struct WebhookRoutes: Sendable {
             switch try tokens.verify(event.routingKey) {
             case .valid: break
             case .revoked, .unknown:
-                throw APIError(.forbidden, "forbidden",
-                               "routing_key is not a valid Firebreak token; use a token from 'firebreak token create NAME' as the integration key")
+                throw APIError(
+                    .forbidden, "forbidden",
+                    "routing_key is not a valid Firebreak token; use a token from 'firebreak token create NAME' as the integration key"
+                )
             }
         }
         switch event.action {
         case .trigger, .resolve:
             _ = try await pipeline.ingest(.alerts(AlertBatch(alerts: [event.alert])), requestID: context.requestID)
         case .acknowledge:
-            _ = try await pipeline.ingest(.acknowledge(source: "pagerduty", key: event.dedupKey), requestID: context.requestID)
+            _ = try await pipeline.ingest(
+                .acknowledge(source: "pagerduty", key: event.dedupKey), requestID: context.requestID)
         }
         return try jsonResponse(PagerDutyAccepted(dedup_key: event.dedupKey), status: .accepted)
     }

@@ -21,10 +21,11 @@ extension Executor {
         let step = state.runbook.steps[index]
         var record = state.steps[index]
         let gate: GateReason? =
-            if record.status == .waiting && record.reason == GateReason.interrupted.waitingReason { .interrupted }
-            else if case .manual = step.kind { .manual }
-            else if step.attributes.confirm { .confirmation }
-            else { nil }
+            if record.status == .waiting && record.reason == GateReason.interrupted.waitingReason {
+                .interrupted
+            } else if case .manual = step.kind { .manual } else if step.attributes.confirm { .confirmation } else {
+                nil
+            }
         if let gate, let approver = record.approvedBy {
             if gate == .manual {
                 try completeManual(index, note: "done; approved by \(approver)", state: &state)
@@ -57,8 +58,9 @@ extension Executor {
             record.status = .skipped
             record.reason = "run aborted by \(configuration.actor)"
             state.steps[index] = record
-            try finish(&state, status: .aborted, error: "aborted by \(configuration.actor) at step '\(step.name)'",
-                       skippingFrom: index, reason: "run aborted by \(configuration.actor)")
+            try finish(
+                &state, status: .aborted, error: "aborted by \(configuration.actor) at step '\(step.name)'",
+                skippingFrom: index, reason: "run aborted by \(configuration.actor)")
             return .stop
         case .pause:
             try wait(index, reason: gate?.waitingReason ?? GateReason.ordinary.waitingReason, state: &state)
@@ -75,7 +77,8 @@ extension Executor {
         state.steps[index].durationMs = 0
         state.run.cursor = index + 1
         try persist(&state, run: true, steps: [state.steps[index]])
-        observer?.attemptFinished(state.runbook.steps[index], attempt: 0, outcome: StepOutcome(status: .succeeded, reason: note))
+        observer?.attemptFinished(
+            state.runbook.steps[index], attempt: 0, outcome: StepOutcome(status: .succeeded, reason: note))
     }
 
     /// Leaves the run waiting at this step.
@@ -104,8 +107,9 @@ extension Executor {
             state.steps[index].reason = nil
             let cursorMoved = state.run.cursor != index
             state.run.cursor = index
-            var attempt = AttemptRecord(runID: state.run.id!, stepIndex: index, number: number, status: .running,
-                                        startedAt: startedAt)
+            var attempt = AttemptRecord(
+                runID: state.run.id!, stepIndex: index, number: number, status: .running,
+                startedAt: startedAt)
             try persist(&state, run: cursorMoved, steps: [state.steps[index]], attempts: [attempt])
             observer?.stepStarted(step, index: index, total: state.steps.count, attempt: number)
 
@@ -128,16 +132,20 @@ extension Executor {
                     state.redactor = state.context.redactor(processEnvironment: configuration.processEnvironment)
                 }
                 let redactor = state.redactor
-                state.steps[index].outputs = outputs.isEmpty ? "{}" : JSON.encode(outputs.mapValues { redactor.redact($0) })
+                state.steps[index].outputs =
+                    outputs.isEmpty ? "{}" : JSON.encode(outputs.mapValues { redactor.redact($0) })
                 state.steps[index].status = .succeeded
                 state.steps[index].finishedAt = finishedAt
-                state.steps[index].durationMs = Int64(finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
+                state.steps[index].durationMs = Int64(
+                    finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
                 state.run.cursor = index + 1
                 // Written with the next transition; reported once that commit is durable.
                 state.pending.steps.append(state.steps[index])
                 state.pending.attempts.append(attempt)
                 if let observer {
-                    state.pending.notifications.append { observer.attemptFinished(step, attempt: number, outcome: outcome) }
+                    state.pending.notifications.append {
+                        observer.attemptFinished(step, attempt: number, outcome: outcome)
+                    }
                 }
                 return .succeeded
             }
@@ -146,7 +154,8 @@ extension Executor {
             state.steps[index].reason = reason
             if let signal = outcome.interruptedBy, responder == nil {
                 state.steps[index].status = .waiting
-                state.steps[index].reason = "interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); resume to run it again"
+                state.steps[index].reason =
+                    "interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); resume to run it again"
                 state.run.status = .waiting
                 try persist(&state, run: true, steps: [state.steps[index]], attempts: [attempt])
                 observer?.attemptFinished(step, attempt: number, outcome: outcome)
@@ -172,8 +181,10 @@ extension Executor {
                     state.steps[index].status = outcome.status
                     state.steps[index].finishedAt = finishedAt
                     try persist(&state, run: false, steps: [state.steps[index]])
-                        try finish(&state, status: .aborted, error: "aborted by \(configuration.actor) after step '\(step.name)' \(reason)",
-                               skippingFrom: index + 1, reason: "run aborted by \(configuration.actor)")
+                    try finish(
+                        &state, status: .aborted,
+                        error: "aborted by \(configuration.actor) after step '\(step.name)' \(reason)",
+                        skippingFrom: index + 1, reason: "run aborted by \(configuration.actor)")
                     return .stopped
                 case .pause:
                     try wait(index, reason: "\(reason); paused by \(configuration.actor)", state: &state)
@@ -198,24 +209,28 @@ extension Executor {
             return StepOutcome(status: .succeeded)
         case .module(let name, let body):
             guard let module = configuration.modules[name] else {
-                return StepOutcome(status: .failed, output: "module '\(name)' is not available in this build",
-                                   reason: "failed: module '\(name)' is not available", duration: clock.now - start)
+                return StepOutcome(
+                    status: .failed, output: "module '\(name)' is not available in this build",
+                    reason: "failed: module '\(name)' is not available", duration: clock.now - start)
             }
             do {
                 let rendered = try state.context.render(body)
                 var outcome = await module.run(
                     body: rendered,
-                    context: ModuleContext(runID: state.displayID, stepName: step.name,
-                                           directory: state.directory.path, store: store))
+                    context: ModuleContext(
+                        runID: state.displayID, stepName: step.name,
+                        directory: state.directory.path, store: store))
                 outcome.duration = clock.now - start
                 return outcome
             } catch {
-                return StepOutcome(status: .failed, output: "\(error)", reason: "failed: \(error)",
-                                   duration: clock.now - start)
+                return StepOutcome(
+                    status: .failed, output: "\(error)", reason: "failed: \(error)",
+                    duration: clock.now - start)
             }
         case .shell(let language, let script):
-            return await performShell(step, language: language, script: script, index: index, attempt: attempt,
-                                      state: state)
+            return await performShell(
+                step, language: language, script: script, index: index, attempt: attempt,
+                state: state)
         }
     }
 
@@ -242,11 +257,13 @@ extension Executor {
                 workingDirectory: workingDirectory, timeout: step.attributes.timeout ?? state.runbook.timeout,
                 redactor: redactor, interrupts: interrupts, live: live)
         } catch {
-            return StepOutcome(status: .failed, output: "\(error)", reason: "could not start: \(error)",
-                               duration: clock.now - start)
+            return StepOutcome(
+                status: .failed, output: "\(error)", reason: "could not start: \(error)",
+                duration: clock.now - start)
         }
-        var outcome = StepOutcome(status: .succeeded, exitCode: result.exitCode, output: result.output,
-                                  duration: clock.now - start, interruptedBy: result.interruptedBy)
+        var outcome = StepOutcome(
+            status: .succeeded, exitCode: result.exitCode, output: result.output,
+            duration: clock.now - start, interruptedBy: result.interruptedBy)
         let reserved = Self.collectOutputs(into: &outcome, file: outputFile, capture: step.attributes.capture)
         if let signal = result.interruptedBy {
             outcome.status = .failed
@@ -263,7 +280,8 @@ extension Executor {
             outcome.reason = "killed by signal \(signal)"
         } else if !reserved.isEmpty {
             outcome.status = .failed
-            outcome.reason = "refused output \(reserved.map { "'\($0)'" }.joined(separator: ", ")): it would set "
+            outcome.reason =
+                "refused output \(reserved.map { "'\($0)'" }.joined(separator: ", ")): it would set "
                 + reserved.map { "$" + Param.environmentName(for: $0) }.joined(separator: ", ")
                 + ", which steps rely on; rename it"
         }

@@ -65,7 +65,8 @@ public final class Executor: Sendable {
     public func createRun(
         runbook: Runbook, source: String, path: String, params: [String: String], incidentID: String? = nil
     ) throws -> RunRecord {
-        let (run, steps) = prepareRun(runbook: runbook, source: source, path: path, params: params, incidentID: incidentID)
+        let (run, steps) = prepareRun(
+            runbook: runbook, source: source, path: path, params: params, incidentID: incidentID)
         return try store.createRun(run, steps: steps)
     }
 
@@ -99,8 +100,10 @@ public final class Executor: Sendable {
             {
                 values[param.name] = value
             } else {
-                throw WorkflowError(.invalidInput,
-                                    "secret param '\(param.name)' is not stored; give it again (--param \(param.name)=VALUE, or \"params\" in the API request) or set FIREBREAK_PARAM_\(param.environmentName)")
+                throw WorkflowError(
+                    .invalidInput,
+                    "secret param '\(param.name)' is not stored; give it again (--param \(param.name)=VALUE, or \"params\" in the API request) or set FIREBREAK_PARAM_\(param.environmentName)"
+                )
             }
         }
         return values
@@ -120,12 +123,15 @@ public final class Executor: Sendable {
         defer { lock.release() }
         let detail = try store.runDetail(id: runID)
         if detail.run.status.isFinal {
-            throw WorkflowError(.conflict,
-                                "run \(displayID) already ended \(detail.run.status.rawValue); start a new one with 'firebreak run \(detail.run.runbookID)'")
+            throw WorkflowError(
+                .conflict,
+                "run \(displayID) already ended \(detail.run.status.rawValue); start a new one with 'firebreak run \(detail.run.runbookID)'"
+            )
         }
         let parsed = RunbookParser.parse(detail.run.source, defaultID: detail.run.runbookID)
         guard !parsed.hasErrors, parsed.runbook.steps.count == detail.steps.count else {
-            throw WorkflowError(.invalidRunbook, "run \(displayID) stores a runbook that no longer parses; it cannot continue")
+            throw WorkflowError(
+                .invalidRunbook, "run \(displayID) stores a runbook that no longer parses; it cannot continue")
         }
         var state = try makeState(detail, runbook: parsed.runbook, params: params, directory: directory)
         do {
@@ -187,7 +193,9 @@ public final class Executor: Sendable {
             var attempt = state.attempts[index]?.last
             attempt?.status = .failed
             attempt?.finishedAt = Date()
-            if attempt?.output.isEmpty ?? false { attempt?.output = "[interrupted: the process running this step died]" }
+            if attempt?.output.isEmpty ?? false {
+                attempt?.output = "[interrupted: the process running this step died]"
+            }
             if step.attributes.idempotent {
                 record.status = .pending
                 record.reason = "interrupted; re-running because the step is idempotent"
@@ -199,7 +207,8 @@ public final class Executor: Sendable {
             }
             state.steps[index] = record
             try persist(&state, run: false, steps: [record], attempts: attempt.map { [$0] } ?? [])
-            logger.warning("step was interrupted", metadata: ["run.id": "\(state.displayID)", "step.name": "\(step.name)"])
+            logger.warning(
+                "step was interrupted", metadata: ["run.id": "\(state.displayID)", "step.name": "\(step.name)"])
         }
     }
 
@@ -238,8 +247,9 @@ public final class Executor: Sendable {
                 let failure = "step '\(step.name)' \(reason)"
                 switch step.attributes.onFailure {
                 case .abort:
-                    try finish(&state, status: .failed, error: failure, skippingFrom: index + 1,
-                               reason: "run failed at step '\(step.name)'")
+                    try finish(
+                        &state, status: .failed, error: failure, skippingFrom: index + 1,
+                        reason: "run failed at step '\(step.name)'")
                     return
                 case .continue:
                     index += 1
@@ -267,7 +277,9 @@ public final class Executor: Sendable {
     }
 
     /// Ends the run, skipping every unfinished step from `skippingFrom`, in one transaction.
-    func finish(_ state: inout ExecutionState, status: RunStatus, error: String?, skippingFrom start: Int, reason: String) throws {
+    func finish(
+        _ state: inout ExecutionState, status: RunStatus, error: String?, skippingFrom start: Int, reason: String
+    ) throws {
         var changed: [StepRecord] = []
         for index in start..<max(start, state.steps.count) where !state.steps[index].status.isFinal {
             state.steps[index].status = .skipped
@@ -290,12 +302,18 @@ public final class Executor: Sendable {
     }
 
     /// Commits a transition together with any pending records, then reports the pending notifications.
-    func persist(_ state: inout ExecutionState, run: Bool, steps: [StepRecord] = [], attempts: [AttemptRecord] = []) throws {
+    func persist(_ state: inout ExecutionState, run: Bool, steps: [StepRecord] = [], attempts: [AttemptRecord] = [])
+        throws
+    {
         if state.run.incidentID != nil {
             for step in state.pending.steps + steps where step.status.isFinal && step.status != .skipped {
-                state.pending.events.append(state.event("step_finished", [
-                    "step": step.name, "status": step.status.rawValue, "exit": step.exitCode.map(String.init) ?? "",
-                ]))
+                state.pending.events.append(
+                    state.event(
+                        "step_finished",
+                        [
+                            "step": step.name, "status": step.status.rawValue,
+                            "exit": step.exitCode.map(String.init) ?? "",
+                        ]))
             }
             if run, state.run.status.isFinal || state.run.status == .waiting {
                 state.pending.events.append(state.event("run_\(state.run.status.rawValue)", [:]))
@@ -303,9 +321,10 @@ public final class Executor: Sendable {
         }
         let pending = state.pending
         let includeRun = run || !pending.steps.isEmpty
-        try store.commit(run: includeRun ? state.run : nil, steps: pending.steps + steps,
-                         attempts: pending.attempts + attempts, incidentID: state.run.incidentID,
-                         incidentEvents: pending.events, fencing: state.run.id)
+        try store.commit(
+            run: includeRun ? state.run : nil, steps: pending.steps + steps,
+            attempts: pending.attempts + attempts, incidentID: state.run.incidentID,
+            incidentEvents: pending.events, fencing: state.run.id)
         state.pending = PendingWrite()
         for notify in pending.notifications { notify() }
     }

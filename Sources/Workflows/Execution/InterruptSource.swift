@@ -1,9 +1,10 @@
 import Dispatch
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Turns SIGINT (Ctrl-C) and SIGTERM into events the executor can wait for, instead of killing the process.
@@ -39,7 +40,8 @@ public final class InterruptSource: Sendable {
     }
 
     func deliver(_ number: Int32) {
-        let (waiters, idle) = state.withLock { state -> ([CheckedContinuation<Int32, Never>], (@Sendable (Int32) -> Void)?) in
+        let (waiters, idle) = state.withLock {
+            state -> ([CheckedContinuation<Int32, Never>], (@Sendable (Int32) -> Void)?) in
             let waiters = Array(state.waiters.values)
             state.waiters.removeAll()
             if waiters.isEmpty && state.stepActive {

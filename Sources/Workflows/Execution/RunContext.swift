@@ -63,7 +63,8 @@ struct RunContext: ExpressionContext, Sendable {
             values["ALERT_" + name] = value
         }
         // A step that calls `firebreak` reaches the same data dir as the run, wherever it runs from.
-        values["FIREBREAK_DATA"] = URL(fileURLWithPath: runDirectory).deletingLastPathComponent().deletingLastPathComponent().path
+        values["FIREBREAK_DATA"] =
+            URL(fileURLWithPath: runDirectory).deletingLastPathComponent().deletingLastPathComponent().path
         values["FIREBREAK_RUN_ID"] = runID
         values["FIREBREAK_RUN_DIR"] = runDirectory
         values["FIREBREAK_RUNBOOK"] = runbook.id

@@ -2,10 +2,11 @@ import Foundation
 import Runbooks
 import Subprocess
 import SystemPackage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How one process attempt ended.
@@ -95,7 +96,9 @@ public struct ShellRunner: Sendable {
                                 }
                             }
                         } catch {}
-                        if let live, !pending.isEmpty { live(redactor.redact(String(decoding: pending, as: UTF8.self))) }
+                        if let live, !pending.isEmpty {
+                            live(redactor.redact(String(decoding: pending, as: UTF8.self)))
+                        }
                         return tail
                     }
                     tasks.addTask {
@@ -136,8 +139,9 @@ public struct ShellRunner: Sendable {
                 }
             }
             var (tail, event) = result.closureResult
-            var outcome = ProcessOutcome(exitCode: nil, signal: nil, timedOut: false, interruptedBy: nil,
-                                         output: redactor.redact(tail.text()))
+            var outcome = ProcessOutcome(
+                exitCode: nil, signal: nil, timedOut: false, interruptedBy: nil,
+                output: redactor.redact(tail.text()))
             switch result.terminationStatus {
             case .exited(let code): outcome.exitCode = Int(code)
             case .signaled(let number): outcome.signal = Int(number)
@@ -149,13 +153,17 @@ public struct ShellRunner: Sendable {
             }
             return outcome
         } catch let error as SubprocessError {
-            let name = switch language {
-            case .sh: "/bin/sh"
-            case .bash: "bash"
-            case .zsh: "zsh"
-            case .python3: "python3"
-            }
-            throw WorkflowError(.execution, "cannot start \(name) for a \(language.rawValue) step: \(error); install it or change the block's language")
+            let name =
+                switch language {
+                case .sh: "/bin/sh"
+                case .bash: "bash"
+                case .zsh: "zsh"
+                case .python3: "python3"
+                }
+            throw WorkflowError(
+                .execution,
+                "cannot start \(name) for a \(language.rawValue) step: \(error); install it or change the block's language"
+            )
         }
     }
 }

@@ -45,12 +45,16 @@ struct BackupModule: StepModule {
             if let timeout = step.timeout { engine.commandTimeout = timeout }
             var retention = step.retention
             if retention == Retention() { retention = settings.retention }
-            let backup = try await engine.create(step.source, retention: retention, reason: "step", runID: context.runID)
+            let backup = try await engine.create(
+                step.source, retention: retention, reason: "step", runID: context.runID)
             return StepOutcome(
                 status: .succeeded,
-                output: "backed up \(backup.source) as \(backup.id): \(backup.bytes) bytes, sha256 \(backup.sha256.prefix(12))…",
-                outputs: ["backup_id": backup.id, "backup_path": backup.path, "sha256": backup.sha256,
-                          "bytes": String(backup.bytes), "backup_source": backup.source])
+                output:
+                    "backed up \(backup.source) as \(backup.id): \(backup.bytes) bytes, sha256 \(backup.sha256.prefix(12))…",
+                outputs: [
+                    "backup_id": backup.id, "backup_path": backup.path, "sha256": backup.sha256,
+                    "bytes": String(backup.bytes), "backup_source": backup.source,
+                ])
         } catch {
             return .failure("\(error)")
         }
@@ -77,18 +81,23 @@ struct RestoreModule: StepModule {
                 if let rto = drill.rtoMs { outputs["rto_ms"] = String(rto) }
                 if let rpo = drill.rpoMs { outputs["rpo_ms"] = String(rpo) }
                 guard drill.status == "passed" else { return .failure("drill \(drill.id) failed: \(drill.message)") }
-                return StepOutcome(status: .succeeded,
-                                   output: "drill \(drill.id): \(drill.message); RTO \(drill.rtoMs ?? 0) ms, RPO \(drill.rpoMs ?? 0) ms",
-                                   outputs: outputs)
+                return StepOutcome(
+                    status: .succeeded,
+                    output:
+                        "drill \(drill.id): \(drill.message); RTO \(drill.rtoMs ?? 0) ms, RPO \(drill.rpoMs ?? 0) ms",
+                    outputs: outputs)
             }
-            let report = try await engine.restore(step.selection, to: step.target ?? "", dryRun: step.dryRun, runID: context.runID)
+            let report = try await engine.restore(
+                step.selection, to: step.target ?? "", dryRun: step.dryRun, runID: context.runID)
             let verb = report.dryRun ? "would restore" : "restored"
             let safety = report.safetyBackup.map { "; the previous content is in \($0.id)" } ?? ""
             return StepOutcome(
                 status: .succeeded, output: "\(verb) \(report.backup.id) to \(report.target)\(safety)",
-                outputs: ["backup_id": report.backup.id, "to": report.target,
-                          "safety_backup_id": report.safetyBackup?.id ?? "", "duration_ms": String(report.durationMs),
-                          "dry_run": String(report.dryRun)])
+                outputs: [
+                    "backup_id": report.backup.id, "to": report.target,
+                    "safety_backup_id": report.safetyBackup?.id ?? "", "duration_ms": String(report.durationMs),
+                    "dry_run": String(report.dryRun),
+                ])
         } catch {
             return .failure("\(error)")
         }
@@ -112,12 +121,16 @@ struct HealthModule: StepModule {
             let lines = summary.results.map { "\($0.name): \($0.status.rawValue) (\($0.latencyMs) ms) \($0.message)" }
             let unhealthy = summary.results.filter { $0.status != .healthy }
             let failing = unhealthy.map(\.name)
-            let outputs = ["status": summary.status.rawValue,
-                           "latency_ms": String(summary.results.map(\.latencyMs).max() ?? 0),
-                           "failing": failing.joined(separator: ",")]
+            let outputs = [
+                "status": summary.status.rawValue,
+                "latency_ms": String(summary.results.map(\.latencyMs).max() ?? 0),
+                "failing": failing.joined(separator: ","),
+            ]
             let text = lines.joined(separator: "\n")
             guard summary.status != .unhealthy else {
-                return StepOutcome(status: .failed, output: text, outputs: outputs, reason: "unhealthy: " + unhealthy.map { "\($0.name): \($0.message)" }.joined(separator: "; "))
+                return StepOutcome(
+                    status: .failed, output: text, outputs: outputs,
+                    reason: "unhealthy: " + unhealthy.map { "\($0.name): \($0.message)" }.joined(separator: "; "))
             }
             return StepOutcome(status: .succeeded, output: text, outputs: outputs)
         } catch {

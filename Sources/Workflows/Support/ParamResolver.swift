@@ -27,21 +27,27 @@ public enum ParamResolver {
         let declared = Set(runbook.params.map(\.name))
         for name in supplied.keys.sorted() where !declared.contains(name) {
             let known = runbook.params.map(\.name).joined(separator: ", ")
-            problems.append("unknown param '\(name)'; \(known.isEmpty ? "this runbook declares no params" : "declared params: \(known)")")
+            problems.append(
+                "unknown param '\(name)'; \(known.isEmpty ? "this runbook declares no params" : "declared params: \(known)")"
+            )
         }
         var values: [String: String] = [:]
         for param in runbook.params {
-            let value = supplied[param.name] ?? environment["FIREBREAK_PARAM_\(param.environmentName)"]
+            let value =
+                supplied[param.name] ?? environment["FIREBREAK_PARAM_\(param.environmentName)"]
                 ?? param.defaultValue
             guard let value else {
                 if param.isRequired {
-                    problems.append("missing required param '\(param.name)'; pass --param \(param.name)=VALUE"
-                                    + (param.isSecret ? " or set FIREBREAK_PARAM_\(param.environmentName)" : ""))
+                    problems.append(
+                        "missing required param '\(param.name)'; pass --param \(param.name)=VALUE"
+                            + (param.isSecret ? " or set FIREBREAK_PARAM_\(param.environmentName)" : ""))
                 }
                 continue
             }
             if let problem = ParamValidator.problem(with: value, for: param) {
-                problems.append("param '\(param.name)': \(param.isSecret ? "the secret value does not satisfy its type, allowed values or pattern" : problem)")
+                problems.append(
+                    "param '\(param.name)': \(param.isSecret ? "the secret value does not satisfy its type, allowed values or pattern" : problem)"
+                )
                 continue
             }
             values[param.name] = value

@@ -26,7 +26,9 @@ public enum RunControl {
         let runDirectory = runsDirectory.appendingPathComponent(RunRecord.displayID(runID))
         // The marker in a step's environment is the path as its executor spelled it: try the real path too.
         let directories = Array(Set([runDirectory.path, runDirectory.resolvingSymlinksInPath().path]))
-        func signal(_ number: Int32) -> Int { directories.reduce(0) { $0 + OrphanReaper.signal(runDirectory: $1, number) } }
+        func signal(_ number: Int32) -> Int {
+            directories.reduce(0) { $0 + OrphanReaper.signal(runDirectory: $1, number) }
+        }
         var signalled = signal(SIGTERM)
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: grace)

@@ -1,9 +1,10 @@
 import Foundation
 import Store
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An exclusive lock on a run, so two processes never execute it at once. The kernel releases it when
@@ -14,8 +15,9 @@ struct RunLock {
     /// Creates the run directory (owner-only) and takes the lock without waiting.
     /// - Throws: ``WorkflowError`` `.conflict` when another live process holds it.
     static func acquire(directory: URL, runID: String) throws -> RunLock {
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                 attributes: [.posixPermissions: 0o700])
+        try? FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         let path = directory.appendingPathComponent("lock").path
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
@@ -23,7 +25,8 @@ struct RunLock {
         }
         if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             close(descriptor)
-            throw WorkflowError(.conflict, "run \(runID) is being executed by another firebreak process; wait for it or stop it first")
+            throw WorkflowError(
+                .conflict, "run \(runID) is being executed by another firebreak process; wait for it or stop it first")
         }
         return RunLock(descriptor: descriptor)
     }
@@ -78,24 +81,24 @@ enum OrphanReaper {
     @discardableResult
     static func signal(runDirectory: String, _ signal: Int32) -> Int {
         #if os(Linux)
-        let marker = Array("FIREBREAK_RUN_DIR=\(runDirectory)".utf8)
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
-        var killed = 0
-        let me = getpid()
-        for entry in entries {
-            guard let pid = Int32(entry), pid != me,
-                let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
-            else { continue }
-            let matches = environ.split(separator: 0).contains { $0.elementsEqual(marker) }
-            guard matches else { continue }
-            let group = getpgid(pid)
-            // Never signal our own group: only a step's group, which it leads by itself.
-            let target = group > 0 && group != getpgid(me) ? -group : pid
-            if kill(target, signal) == 0 { killed += 1 }
-        }
-        return killed
+            let marker = Array("FIREBREAK_RUN_DIR=\(runDirectory)".utf8)
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
+            var killed = 0
+            let me = getpid()
+            for entry in entries {
+                guard let pid = Int32(entry), pid != me,
+                    let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
+                else { continue }
+                let matches = environ.split(separator: 0).contains { $0.elementsEqual(marker) }
+                guard matches else { continue }
+                let group = getpgid(pid)
+                // Never signal our own group: only a step's group, which it leads by itself.
+                let target = group > 0 && group != getpgid(me) ? -group : pid
+                if kill(target, signal) == 0 { killed += 1 }
+            }
+            return killed
         #else
-        return 0
+            return 0
         #endif
     }
 }

@@ -31,13 +31,21 @@ struct AlertsCommand: ParsableCommand {
                 return
             }
             if alerts.isEmpty {
-                print("No alerts yet in \(global.dataDirectory.path). Point a sender at 'firebreak serve' (see docs/integrations.md).")
+                print(
+                    "No alerts yet in \(global.dataDirectory.path). Point a sender at 'firebreak serve' (see docs/integrations.md)."
+                )
                 return
             }
-            print(Table.render([["INCIDENT", "SOURCE", "NAME", "STATUS", "FIRED", "LAST SEEN", "KEY"]] + alerts.map {
-                [$0.incidentID, $0.alert.source, $0.alert.name, $0.alert.status.rawValue, String($0.fireCount),
-                 formatDate($0.lastSeen), $0.alert.key]
-            }))
+            print(
+                Table.render(
+                    [["INCIDENT", "SOURCE", "NAME", "STATUS", "FIRED", "LAST SEEN", "KEY"]]
+                        + alerts.map {
+                            [
+                                $0.incidentID, $0.alert.source, $0.alert.name, $0.alert.status.rawValue,
+                                String($0.fireCount),
+                                formatDate($0.lastSeen), $0.alert.key,
+                            ]
+                        }))
         }
     }
 
@@ -58,8 +66,11 @@ struct AlertsCommand: ParsableCommand {
                 return
             }
             for subscription in subscriptions {
-                let state = subscription.confirmedAt != nil ? "confirmed"
-                    : subscription.confirmError.map { "confirmation failed: \($0)" } ?? "waiting: open the URL below to confirm"
+                let state =
+                    subscription.confirmedAt != nil
+                    ? "confirmed"
+                    : subscription.confirmError.map { "confirmation failed: \($0)" }
+                        ?? "waiting: open the URL below to confirm"
                 print("\(subscription.topicArn)  \(state)\n  \(subscription.subscribeURL)")
             }
         }

@@ -11,7 +11,9 @@ struct ModuleOptions: ParsableArguments {
     func engine() throws -> (BackupEngine, ModuleSettings) {
         let settings = try global.loadConfig().modules
         let store = try global.openStore()
-        return (BackupEngine(store: store, repository: settings.repository(dataDirectory: global.dataDirectory)), settings)
+        return (
+            BackupEngine(store: store, repository: settings.repository(dataDirectory: global.dataDirectory)), settings
+        )
     }
 }
 
@@ -39,8 +41,11 @@ struct BackupCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Back up a source and record it in the catalog.")
         @OptionGroup var options: ModuleOptions
-        @Argument(help: ArgumentHelp("sqlite:PATH, dir:PATH, file:PATH or command:NAME.", valueName: "source")) var source: String
-        @Option(help: ArgumentHelp("The dump command of a command:NAME source, run with /bin/sh -c.", valueName: "shell command"))
+        @Argument(help: ArgumentHelp("sqlite:PATH, dir:PATH, file:PATH or command:NAME.", valueName: "source"))
+        var source: String
+        @Option(
+            help: ArgumentHelp(
+                "The dump command of a command:NAME source, run with /bin/sh -c.", valueName: "shell command"))
         var command: String?
         @Option(help: "Keep this backup this many days (default: backups.keep_days, 30).") var keepDays: Int?
         @Flag(help: "Print JSON.") var json = false
@@ -58,7 +63,9 @@ struct BackupCommand: AsyncParsableCommand {
             if json { return try printJSON(BackupJSON(backup)) }
             print("\(backup.id)  \(formatBytes(backup.bytes))  sha256 \(backup.sha256)\n  \(backup.path)")
             if let manifest = backup.manifest {
-                print("  \(manifest.tables.count) table(s), \(manifest.tables.values.reduce(0, +)) row(s), user_version \(manifest.userVersion)")
+                print(
+                    "  \(manifest.tables.count) table(s), \(manifest.tables.values.reduce(0, +)) row(s), user_version \(manifest.userVersion)"
+                )
             }
         }
     }
@@ -75,13 +82,19 @@ struct BackupCommand: AsyncParsableCommand {
             let backups = try engine.store.backups(source: name)
             if json { return try printJSON(backups.map(BackupJSON.init)) }
             if backups.isEmpty {
-                print("No backups\(name.map { " of \($0)" } ?? ""). Take one with 'firebreak backup create sqlite:PATH'.")
+                print(
+                    "No backups\(name.map { " of \($0)" } ?? ""). Take one with 'firebreak backup create sqlite:PATH'.")
                 return
             }
-            print(Table.render([["ID", "SOURCE", "CREATED", "SIZE", "STATUS", "VERIFIED", "EXPIRES", "REASON"]] + backups.map {
-                [$0.id, $0.source, formatDate($0.createdAt), formatBytes($0.bytes), $0.status.rawValue,
-                 formatDate($0.verifiedAt), formatDate($0.expiresAt), $0.reason]
-            }))
+            print(
+                Table.render(
+                    [["ID", "SOURCE", "CREATED", "SIZE", "STATUS", "VERIFIED", "EXPIRES", "REASON"]]
+                        + backups.map {
+                            [
+                                $0.id, $0.source, formatDate($0.createdAt), formatBytes($0.bytes), $0.status.rawValue,
+                                formatDate($0.verifiedAt), formatDate($0.expiresAt), $0.reason,
+                            ]
+                        }))
         }
     }
 
@@ -103,11 +116,16 @@ struct BackupCommand: AsyncParsableCommand {
             let backups = all ? try engine.store.backups() : [try engine.store.backup(id: id!)]
             var results: [BackupEngine.Verification] = []
             for (index, backup) in backups.enumerated() {
-                if !json && backups.count > 1 { FileHandle.standardError.write("[\(index + 1)/\(backups.count)] \(backup.id)…\n") }
+                if !json && backups.count > 1 {
+                    FileHandle.standardError.write("[\(index + 1)/\(backups.count)] \(backup.id)…\n")
+                }
                 results.append(await engine.verify(backup))
             }
             if json {
-                try printJSON(results.map { VerificationJSON(backup: BackupJSON($0.backup), passed: $0.passed, problem: $0.problem) })
+                try printJSON(
+                    results.map {
+                        VerificationJSON(backup: BackupJSON($0.backup), passed: $0.passed, problem: $0.problem)
+                    })
             } else {
                 if results.isEmpty { print("No backups to verify.") }
                 for result in results {
@@ -144,8 +162,13 @@ struct BackupCommand: AsyncParsableCommand {
             let name = try source.map { try BackupSource(parsing: $0, command: "-").description }
             let report = try engine.prune(retention: retention, source: name, dryRun: dryRun)
             if json {
-                return try printJSON(PruneJSON(dryRun: dryRun, deleted: report.deleted.map { PruneJSON.Item(backup: BackupJSON($0.backup), reason: $0.reason) },
-                                               kept: report.kept, freedBytes: report.freedBytes))
+                return try printJSON(
+                    PruneJSON(
+                        dryRun: dryRun,
+                        deleted: report.deleted.map {
+                            PruneJSON.Item(backup: BackupJSON($0.backup), reason: $0.reason)
+                        },
+                        kept: report.kept, freedBytes: report.freedBytes))
             }
             let verb = dryRun ? "would delete" : "deleted"
             for item in report.deleted { print("\(verb) \(item.backup.id)  \(item.backup.source)  (\(item.reason))") }

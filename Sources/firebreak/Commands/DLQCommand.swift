@@ -25,10 +25,18 @@ struct DLQCommand: ParsableCommand {
                 print("No dead letters: every notification was delivered or is still being retried.")
                 return
             }
-            print(Table.render([["ID", "INCIDENT", "CHANNEL", "EVENT", "ATTEMPTS", "LAST ERROR"]] + letters.map {
-                [String($0.id), $0.incidentID, $0.channel, $0.event, String($0.attempts), $0.lastError ?? "-"]
-            }))
-            print("\nReplay one with 'firebreak dlq replay ID', or all with 'firebreak dlq replay --all'; a running 'firebreak serve' delivers them.")
+            print(
+                Table.render(
+                    [["ID", "INCIDENT", "CHANNEL", "EVENT", "ATTEMPTS", "LAST ERROR"]]
+                        + letters.map {
+                            [
+                                String($0.id), $0.incidentID, $0.channel, $0.event, String($0.attempts),
+                                $0.lastError ?? "-",
+                            ]
+                        }))
+            print(
+                "\nReplay one with 'firebreak dlq replay ID', or all with 'firebreak dlq replay --all'; a running 'firebreak serve' delivers them."
+            )
         }
     }
 
@@ -52,7 +60,9 @@ struct DLQCommand: ParsableCommand {
             } else if replayed.isEmpty {
                 print("No dead letters to replay.")
             } else {
-                print("re-queued \(replayed.count) notification\(replayed.count == 1 ? "" : "s"): \(replayed.map { String($0.id) }.joined(separator: ", "))")
+                print(
+                    "re-queued \(replayed.count) notification\(replayed.count == 1 ? "" : "s"): \(replayed.map { String($0.id) }.joined(separator: ", "))"
+                )
             }
         }
     }

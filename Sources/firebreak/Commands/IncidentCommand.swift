@@ -45,10 +45,12 @@ struct IncidentCommand: ParsableCommand {
         func run() throws {
             let now = Date()
             let engine = IncidentEngine(policy: try global.loadConfig().policy)
-            let transition = try global.openStore().openIncident({ id in
-                engine.open(id: id, title: title, severity: Severity(parsing: severity)!, summary: summary,
-                            by: actor.actor, at: now)
-            }, at: now)
+            let transition = try global.openStore().openIncident(
+                { id in
+                    engine.open(
+                        id: id, title: title, severity: Severity(parsing: severity)!, summary: summary,
+                        by: actor.actor, at: now)
+                }, at: now)
             try IncidentPrinter.print(transition.incident, json: json, verb: "opened")
         }
     }
@@ -63,7 +65,8 @@ struct IncidentCommand: ParsableCommand {
 
         func validate() throws {
             if let status, IncidentStatus(rawValue: status) == nil {
-                throw ValidationError("--status must be one of \(IncidentStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "--status must be one of \(IncidentStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             if let severity, Severity(parsing: severity) == nil {
                 throw ValidationError("--severity must be P0, P1, P2 or P3")
@@ -73,21 +76,29 @@ struct IncidentCommand: ParsableCommand {
 
         func run() throws {
             let incidents = try global.openStore().incidents(
-                status: status.flatMap(IncidentStatus.init(rawValue:)), severity: severity.flatMap(Severity.init(parsing:)),
+                status: status.flatMap(IncidentStatus.init(rawValue:)),
+                severity: severity.flatMap(Severity.init(parsing:)),
                 limit: limit)
             if json {
                 try printJSON(incidents.map { IncidentJSON($0) })
                 return
             }
             if incidents.isEmpty {
-                Swift.print("No incidents in \(global.dataDirectory.path). Open one with 'firebreak incident open --title T --severity P2'.")
+                Swift.print(
+                    "No incidents in \(global.dataDirectory.path). Open one with 'firebreak incident open --title T --severity P2'."
+                )
                 return
             }
             let formatter = ISO8601DateFormatter()
-            Swift.print(Table.render([["ID", "SEV", "STATUS", "OPENED", "COMMANDER", "TITLE"]] + incidents.map {
-                [$0.id, $0.severity.rawValue, $0.status.rawValue, formatter.string(from: $0.triggeredAt),
-                 $0.commander ?? "-", $0.title]
-            }))
+            Swift.print(
+                Table.render(
+                    [["ID", "SEV", "STATUS", "OPENED", "COMMANDER", "TITLE"]]
+                        + incidents.map {
+                            [
+                                $0.id, $0.severity.rawValue, $0.status.rawValue, formatter.string(from: $0.triggeredAt),
+                                $0.commander ?? "-", $0.title,
+                            ]
+                        }))
         }
     }
 
@@ -112,28 +123,33 @@ struct IncidentCommand: ParsableCommand {
             IncidentPrinter.summary(incident)
             let formatter = ISO8601DateFormatter()
             if let escalation = incident.escalation {
-                Swift.print("\nEscalation: level \(escalation.nextLevel + 1) of policy '\(escalation.policy)' at "
-                    + "\(formatter.string(from: escalation.dueAt)) unless acknowledged")
+                Swift.print(
+                    "\nEscalation: level \(escalation.nextLevel + 1) of policy '\(escalation.policy)' at "
+                        + "\(formatter.string(from: escalation.dueAt)) unless acknowledged")
             } else {
                 Swift.print("\nEscalation: none planned")
             }
             Swift.print("\nTimeline (UTC):")
             for event in view.timeline ?? [] {
                 let details = event.details.keys.sorted().map { "\($0)=\(event.details[$0]!)" }.joined(separator: " ")
-                Swift.print("  \(formatter.string(from: event.at))  \(event.kind)  by \(event.actor)\(details.isEmpty ? "" : "  " + details)")
+                Swift.print(
+                    "  \(formatter.string(from: event.at))  \(event.kind)  by \(event.actor)\(details.isEmpty ? "" : "  " + details)"
+                )
             }
             let notifications = view.notifications ?? []
             Swift.print("\nNotifications (outbox):" + (notifications.isEmpty ? " none" : ""))
             for notification in notifications {
                 let error = notification.lastError.map { "  last error: \($0)" } ?? ""
-                Swift.print("  \(notification.event) → \(notification.channel)  \(notification.status)  "
-                    + "\(notification.attempts) attempt(s)\(error)")
+                Swift.print(
+                    "  \(notification.event) → \(notification.channel)  \(notification.status)  "
+                        + "\(notification.attempts) attempt(s)\(error)")
             }
         }
     }
 
     struct Acknowledge: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ack", abstract: "Acknowledge: you take command; escalation stops.")
+        static let configuration = CommandConfiguration(
+            commandName: "ack", abstract: "Acknowledge: you take command; escalation stops.")
         @OptionGroup var action: ActionOptions
         func run() throws { try action.apply(.acknowledge, verb: "acknowledged") }
     }
@@ -166,7 +182,8 @@ struct IncidentCommand: ParsableCommand {
     }
 
     struct SeverityChange: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "severity", abstract: "Change the severity; raising it re-plans the escalation.")
+        static let configuration = CommandConfiguration(
+            commandName: "severity", abstract: "Change the severity; raising it re-plans the escalation.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var actor: ActorOptions
         @Argument(help: "The incident id.") var id: String
@@ -178,8 +195,9 @@ struct IncidentCommand: ParsableCommand {
         }
 
         func run() throws {
-            try IncidentActions.apply(.changeSeverity(Severity(parsing: severity)!), id: id, note: nil, actor: actor.actor,
-                                      json: json, global: global, verb: "now \(severity.uppercased())")
+            try IncidentActions.apply(
+                .changeSeverity(Severity(parsing: severity)!), id: id, note: nil, actor: actor.actor,
+                json: json, global: global, verb: "now \(severity.uppercased())")
         }
     }
 
@@ -192,8 +210,9 @@ struct IncidentCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            try IncidentActions.apply(.addNote(text), id: id, note: nil, actor: actor.actor, json: json, global: global,
-                                      verb: "noted")
+            try IncidentActions.apply(
+                .addNote(text), id: id, note: nil, actor: actor.actor, json: json, global: global,
+                verb: "noted")
         }
     }
 
@@ -206,8 +225,9 @@ struct IncidentCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            try IncidentActions.apply(.assign(assignee), id: id, note: nil, actor: actor.actor, json: json, global: global,
-                                      verb: "assigned to \(assignee)")
+            try IncidentActions.apply(
+                .assign(assignee), id: id, note: nil, actor: actor.actor, json: json, global: global,
+                verb: "assigned to \(assignee)")
         }
     }
 }
@@ -221,7 +241,8 @@ struct ActionOptions: ParsableArguments {
     @Flag(help: "Print JSON.") var json = false
 
     func apply(_ action: IncidentAction, verb: String) throws {
-        try IncidentActions.apply(action, id: id, note: note, actor: actor.actor, json: json, global: global, verb: verb)
+        try IncidentActions.apply(
+            action, id: id, note: note, actor: actor.actor, json: json, global: global, verb: verb)
     }
 }
 

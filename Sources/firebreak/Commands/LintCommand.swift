@@ -37,11 +37,12 @@ struct LintCommand: ParsableCommand {
         var reports: [FileReport] = []
         for path in try library.files(in: paths) {
             let loaded = try library.load(path: path)
-            reports.append(FileReport(
-                path: path, steps: loaded.runbook.steps.count,
-                problems: loaded.result.diagnostics.map {
-                    Problem(line: $0.line, column: $0.column, severity: $0.severity.rawValue, message: $0.message)
-                }))
+            reports.append(
+                FileReport(
+                    path: path, steps: loaded.runbook.steps.count,
+                    problems: loaded.result.diagnostics.map {
+                        Problem(line: $0.line, column: $0.column, severity: $0.severity.rawValue, message: $0.message)
+                    }))
             if !json {
                 for diagnostic in loaded.result.diagnostics {
                     print(diagnostic.formatted(path: path))
@@ -54,7 +55,8 @@ struct LintCommand: ParsableCommand {
             try printJSON(reports)
         } else {
             FileHandle.standardError.write(
-                "\(reports.count) runbook\(reports.count == 1 ? "" : "s") checked: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\n")
+                "\(reports.count) runbook\(reports.count == 1 ? "" : "s") checked: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\n"
+            )
         }
         if reports.isEmpty {
             FileHandle.standardError.write("error: no runbooks (.md files) found in \(paths.joined(separator: " "))\n")

@@ -17,7 +17,9 @@ struct PostmortemCommand: ParsableCommand {
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build the post-mortem from the timeline, runs, alerts and module results.",
-            discussion: "It is saved as the draft unless a version in review or published exists; it is printed (or written to --out) either way.")
+            discussion:
+                "It is saved as the draft unless a version in review or published exists; it is printed (or written to --out) either way."
+        )
         @OptionGroup var global: GlobalOptions
         @OptionGroup var actor: IncidentCommand.ActorOptions
         @Argument(help: "The incident id, e.g. INC-3.") var id: String
@@ -27,7 +29,9 @@ struct PostmortemCommand: ParsableCommand {
         @Flag(help: "Print JSON: the incident, the status, the Markdown and the metrics.") var json = false
 
         func validate() throws {
-            guard ["md", "html"].contains(format) else { throw ValidationError("--format must be md or html, not '\(format)'") }
+            guard ["md", "html"].contains(format) else {
+                throw ValidationError("--format must be md or html, not '\(format)'")
+            }
         }
 
         func run() throws {
@@ -39,17 +43,25 @@ struct PostmortemCommand: ParsableCommand {
             let existing = try store.postmortem(incidentID: input.incident.id)
             var status = existing?.status ?? .draft
             if existing == nil || existing?.status == .draft {
-                status = try store.savePostmortem(incidentID: input.incident.id, markdown: markdown, status: .draft, by: actor.actor, at: now).status
+                status = try store.savePostmortem(
+                    incidentID: input.incident.id, markdown: markdown, status: .draft, by: actor.actor, at: now
+                ).status
             } else {
-                FileHandle.standardError.write("note: \(input.incident.id)'s post-mortem is \(status.rawValue); this draft was not saved over it\n")
+                FileHandle.standardError.write(
+                    "note: \(input.incident.id)'s post-mortem is \(status.rawValue); this draft was not saved over it\n"
+                )
             }
-            let output = format == "html"
-                ? PostmortemGenerator.html(markdown: markdown, title: "Post-mortem: \(input.incident.id) \(input.incident.title)") : markdown
+            let output =
+                format == "html"
+                ? PostmortemGenerator.html(
+                    markdown: markdown, title: "Post-mortem: \(input.incident.id) \(input.incident.title)") : markdown
             if json {
                 let metrics = ResponseMetrics(input, now: now)
-                return try printJSON(GeneratedJSON(incident: input.incident.id, status: status.rawValue, format: format, document: output,
-                                                   ttaSeconds: metrics.timeToAcknowledge, ttmSeconds: metrics.timeToMitigate,
-                                                   ttrSeconds: metrics.timeToResolve, escalations: metrics.escalations))
+                return try printJSON(
+                    GeneratedJSON(
+                        incident: input.incident.id, status: status.rawValue, format: format, document: output,
+                        ttaSeconds: metrics.timeToAcknowledge, ttmSeconds: metrics.timeToMitigate,
+                        ttrSeconds: metrics.timeToResolve, escalations: metrics.escalations))
             }
             if let out {
                 do {
@@ -57,7 +69,9 @@ struct PostmortemCommand: ParsableCommand {
                 } catch {
                     throw ValidationError("cannot write \(out): \(error.localizedDescription)")
                 }
-                FileHandle.standardError.write("wrote \(out) (\(status.rawValue)); edit it, then 'firebreak postmortem publish \(input.incident.id) --file \(out)'\n")
+                FileHandle.standardError.write(
+                    "wrote \(out) (\(status.rawValue)); edit it, then 'firebreak postmortem publish \(input.incident.id) --file \(out)'\n"
+                )
             } else {
                 print(output, terminator: output.hasSuffix("\n") ? "" : "\n")
             }
@@ -95,19 +109,29 @@ struct PostmortemCommand: ParsableCommand {
             if history {
                 let versions = try store.postmortemHistory(incidentID: incident.id)
                 if json {
-                    return try printJSON(versions.map { VersionJSON(status: $0.status.rawValue, at: $0.at, by: $0.actor, bytes: $0.markdown.utf8.count) })
+                    return try printJSON(
+                        versions.map {
+                            VersionJSON(
+                                status: $0.status.rawValue, at: $0.at, by: $0.actor, bytes: $0.markdown.utf8.count)
+                        })
                 }
                 for version in versions {
-                    print("\(formatDate(version.at))  \(version.status.rawValue)  by \(version.actor)  \(version.markdown.utf8.count) bytes")
+                    print(
+                        "\(formatDate(version.at))  \(version.status.rawValue)  by \(version.actor)  \(version.markdown.utf8.count) bytes"
+                    )
                 }
                 return
             }
             guard let stored = try store.postmortem(incidentID: incident.id) else {
-                throw ValidationError("\(incident.id) has no post-mortem yet; create one with 'firebreak postmortem generate \(incident.id)'")
+                throw ValidationError(
+                    "\(incident.id) has no post-mortem yet; create one with 'firebreak postmortem generate \(incident.id)'"
+                )
             }
             if json {
-                return try printJSON(StoredJSON(incident: incident.id, status: stored.status.rawValue, markdown: stored.markdown,
-                                                updatedAt: stored.updatedAt, updatedBy: stored.updatedBy, publishedAt: stored.publishedAt))
+                return try printJSON(
+                    StoredJSON(
+                        incident: incident.id, status: stored.status.rawValue, markdown: stored.markdown,
+                        updatedAt: stored.updatedAt, updatedBy: stored.updatedBy, publishedAt: stored.publishedAt))
             }
             print(stored.markdown, terminator: stored.markdown.hasSuffix("\n") ? "" : "\n")
         }
@@ -141,7 +165,8 @@ struct PostmortemCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var actor: IncidentCommand.ActorOptions
         @Argument(help: "The incident id.") var id: String
-        @Option(help: ArgumentHelp("The edited Markdown (default: the stored draft, or a fresh one).", valueName: "path"))
+        @Option(
+            help: ArgumentHelp("The edited Markdown (default: the stored draft, or a fresh one).", valueName: "path"))
         var file: String?
 
         func save(_ status: PostmortemStatus, force: Bool = false) throws {
@@ -170,19 +195,23 @@ struct PostmortemCommand: ParsableCommand {
                 guard force else {
                     throw ValidationError(
                         "\(incident.id)'s post-mortem still has TODO placeholders in: \(unfinished.joined(separator: ", ")); "
-                            + "fill them in\(file.map { " (\($0))" } ?? ""), or publish anyway with --force (recorded on the timeline)")
+                            + "fill them in\(file.map { " (\($0))" } ?? ""), or publish anyway with --force (recorded on the timeline)"
+                    )
                 }
             }
-            try store.savePostmortem(incidentID: incident.id, markdown: merged, status: status, by: actor.actor, at: Date(),
-                                     forcedOver: status == .published ? unfinished : [])
+            try store.savePostmortem(
+                incidentID: incident.id, markdown: merged, status: status, by: actor.actor, at: Date(),
+                forcedOver: status == .published ? unfinished : [])
             let todos = merged.components(separatedBy: "_TODO").count - 1
-            print("\(incident.id)'s post-mortem is \(status.rawValue.replacingOccurrences(of: "_", with: " "))"
-                + (todos > 0 ? " (\(todos) TODO placeholder(s) left)" : ""))
+            print(
+                "\(incident.id)'s post-mortem is \(status.rawValue.replacingOccurrences(of: "_", with: " "))"
+                    + (todos > 0 ? " (\(todos) TODO placeholder(s) left)" : ""))
         }
     }
 
     struct Review: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Store the edited text and mark the post-mortem in review.")
+        static let configuration = CommandConfiguration(
+            abstract: "Store the edited text and mark the post-mortem in review.")
         @OptionGroup var options: SaveOptions
         func run() throws { try options.save(.inReview) }
     }
@@ -196,10 +225,12 @@ struct PostmortemCommand: ParsableCommand {
     }
 
     struct Action: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Action items of a post-mortem.", subcommands: [Add.self, List.self, Done.self])
+        static let configuration = CommandConfiguration(
+            abstract: "Action items of a post-mortem.", subcommands: [Add.self, List.self, Done.self])
 
         struct Done: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Mark an action item done (--reopen: open again).")
+            static let configuration = CommandConfiguration(
+                abstract: "Mark an action item done (--reopen: open again).")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var actor: IncidentCommand.ActorOptions
             @Argument(help: "The action item id (see 'postmortem action list').") var itemID: Int64
@@ -207,8 +238,9 @@ struct PostmortemCommand: ParsableCommand {
             @Flag(help: "Print JSON.") var json = false
 
             func run() throws {
-                let item = try global.openStore().setActionItemStatus(id: itemID, status: reopen ? "open" : "done",
-                                                                      by: actor.actor, at: Date())
+                let item = try global.openStore().setActionItemStatus(
+                    id: itemID, status: reopen ? "open" : "done",
+                    by: actor.actor, at: Date())
                 if json { return try printJSON(ActionJSON(item)) }
                 print("action item \(item.id) of \(item.incidentID) is \(item.status): \(item.text)")
             }
@@ -230,7 +262,9 @@ struct PostmortemCommand: ParsableCommand {
                 }
                 let store = try global.openStore()
                 let incident = try store.incident(id: id)
-                let item = try store.addActionItem(ActionItem(incidentID: incident.id, type: kind, owner: owner, text: text, link: link, createdAt: Date()))
+                let item = try store.addActionItem(
+                    ActionItem(
+                        incidentID: incident.id, type: kind, owner: owner, text: text, link: link, createdAt: Date()))
                 if json { return try printJSON(ActionJSON(item)) }
                 print("action item \(item.id) added to \(incident.id): [\(kind.rawValue)] \(text) (owner \(owner))")
             }
@@ -247,12 +281,17 @@ struct PostmortemCommand: ParsableCommand {
                 let items = try store.actionItems(incidentID: try store.incident(id: id).id)
                 if json { return try printJSON(items.map(ActionJSON.init)) }
                 if items.isEmpty {
-                    print("No action items. Add one with 'firebreak postmortem action add \(id) --type prevent --owner NAME \"text\"'.")
+                    print(
+                        "No action items. Add one with 'firebreak postmortem action add \(id) --type prevent --owner NAME \"text\"'."
+                    )
                     return
                 }
-                print(Table.render([["ID", "TYPE", "OWNER", "STATUS", "ACTION", "LINK"]] + items.map {
-                    [String($0.id), $0.type.rawValue, $0.owner, $0.status, $0.text, $0.link ?? "-"]
-                }))
+                print(
+                    Table.render(
+                        [["ID", "TYPE", "OWNER", "STATUS", "ACTION", "LINK"]]
+                            + items.map {
+                                [String($0.id), $0.type.rawValue, $0.owner, $0.status, $0.text, $0.link ?? "-"]
+                            }))
             }
         }
     }

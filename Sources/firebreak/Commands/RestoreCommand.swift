@@ -36,25 +36,34 @@ struct RestoreCommand: AsyncParsableCommand {
         }
         let selection: RestoreEngine.Selection
         if backup == "latest" {
-            selection = .latest(source: try source.map { try BackupSource(parsing: $0, command: "-").description }, at: time)
+            selection = .latest(
+                source: try source.map { try BackupSource(parsing: $0, command: "-").description }, at: time)
         } else {
-            guard at == nil, source == nil else { throw ValidationError("--at and --source pick among backups; use them with 'latest'") }
+            guard at == nil, source == nil else {
+                throw ValidationError("--at and --source pick among backups; use them with 'latest'")
+            }
             selection = .id(backup)
         }
         let (engine, _) = try options.engine()
         if !json { FileHandle.standardError.write("verifying and restoring…\n") }
         let report = try await RestoreEngine(backups: engine).restore(selection, to: to, dryRun: dryRun)
         if json {
-            return try printJSON(RestoreJSON(backup: BackupJSON(report.backup), target: report.target, dryRun: report.dryRun,
-                                             replacedExisting: report.replacedExisting,
-                                             safetyBackup: report.safetyBackup.map(BackupJSON.init), durationMs: report.durationMs))
+            return try printJSON(
+                RestoreJSON(
+                    backup: BackupJSON(report.backup), target: report.target, dryRun: report.dryRun,
+                    replacedExisting: report.replacedExisting,
+                    safetyBackup: report.safetyBackup.map(BackupJSON.init), durationMs: report.durationMs))
         }
         if report.dryRun {
-            print("\(report.backup.id) passed its checks; restoring it would \(report.replacedExisting ? "back up and replace" : "create") \(report.target) (dry run: nothing changed)")
+            print(
+                "\(report.backup.id) passed its checks; restoring it would \(report.replacedExisting ? "back up and replace" : "create") \(report.target) (dry run: nothing changed)"
+            )
         } else {
             print("restored \(report.backup.id) to \(report.target) in \(report.durationMs) ms")
             if let safety = report.safetyBackup {
-                print("the previous \(report.target) is kept as \(safety.id); undo with 'firebreak restore \(safety.id) --to \(report.target)'")
+                print(
+                    "the previous \(report.target) is kept as \(safety.id); undo with 'firebreak restore \(safety.id) --to \(report.target)'"
+                )
             }
         }
     }
@@ -89,7 +98,8 @@ struct DrillCommand: AsyncParsableCommand {
             abstract: "Drill a source: RTO is the restore and verification time, RPO the age of the backup used.",
             discussion: "Exit 0 when the drill passed, 1 when it failed (the failure is recorded too).")
         @OptionGroup var options: ModuleOptions
-        @Argument(help: ArgumentHelp("The source whose latest backup is drilled.", valueName: "source")) var source: String
+        @Argument(help: ArgumentHelp("The source whose latest backup is drilled.", valueName: "source")) var source:
+            String
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
@@ -100,7 +110,9 @@ struct DrillCommand: AsyncParsableCommand {
             if json {
                 try printJSON(DrillJSON(drill))
             } else if drill.status == "passed" {
-                print("\(drill.id) passed: \(drill.message)\n  RTO \(drill.rtoMs ?? 0) ms (restore and verify)\n  RPO \(Self.age(drill.rpoMs ?? 0)) (age of \(drill.backupID ?? "-"))")
+                print(
+                    "\(drill.id) passed: \(drill.message)\n  RTO \(drill.rtoMs ?? 0) ms (restore and verify)\n  RPO \(Self.age(drill.rpoMs ?? 0)) (age of \(drill.backupID ?? "-"))"
+                )
             } else {
                 print("\(drill.id) FAILED: \(drill.message)")
             }
@@ -127,10 +139,16 @@ struct DrillCommand: AsyncParsableCommand {
                 print("No drills yet. Run one with 'firebreak drill restore SOURCE'.")
                 return
             }
-            print(Table.render([["ID", "SOURCE", "STARTED", "STATUS", "RTO", "RPO", "BACKUP"]] + drills.map {
-                [$0.id, $0.source, formatDate($0.startedAt), $0.status, $0.rtoMs.map { "\($0) ms" } ?? "-",
-                 $0.rpoMs.map(Restore.age) ?? "-", $0.backupID ?? "-"]
-            }))
+            print(
+                Table.render(
+                    [["ID", "SOURCE", "STARTED", "STATUS", "RTO", "RPO", "BACKUP"]]
+                        + drills.map {
+                            [
+                                $0.id, $0.source, formatDate($0.startedAt), $0.status,
+                                $0.rtoMs.map { "\($0) ms" } ?? "-",
+                                $0.rpoMs.map(Restore.age) ?? "-", $0.backupID ?? "-",
+                            ]
+                        }))
         }
     }
 }

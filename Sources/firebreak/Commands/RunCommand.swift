@@ -44,7 +44,9 @@ struct RunCommand: AsyncParsableCommand {
         let errors = loaded.result.diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty else {
             for diagnostic in errors { FileHandle.standardError.write(diagnostic.formatted(path: loaded.path) + "\n") }
-            throw WorkflowError(.invalidRunbook, "\(loaded.path) has \(errors.count) lint error\(errors.count == 1 ? "" : "s"); fix them before running")
+            throw WorkflowError(
+                .invalidRunbook,
+                "\(loaded.path) has \(errors.count) lint error\(errors.count == 1 ? "" : "s"); fix them before running")
         }
         let values = try ParamResolver.resolve(
             try ParamResolver.parseAssignments(params), for: loaded.runbook,
@@ -64,8 +66,9 @@ struct RunCommand: AsyncParsableCommand {
         let interrupts = InterruptSource()
         let executor = session.makeExecutor(interrupts: interrupts)
         let path = URL(fileURLWithPath: loaded.path).standardizedFileURL.path
-        let run = try executor.createRun(runbook: loaded.runbook, source: loaded.source, path: path, params: values,
-                                         incidentID: incidentID)
+        let run = try executor.createRun(
+            runbook: loaded.runbook, source: loaded.source, path: path, params: values,
+            incidentID: incidentID)
         try await session.execute(executor, runID: run.id!, params: values, interrupts: interrupts)
     }
 }
@@ -85,7 +88,9 @@ struct ResumeCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The run id, e.g. RUN-12.", valueName: "run"))
     var runReference: String
 
-    @Option(name: .customLong("param"), help: ArgumentHelp("Secret param values, which are never stored.", valueName: "key=value"))
+    @Option(
+        name: .customLong("param"),
+        help: ArgumentHelp("Secret param values, which are never stored.", valueName: "key=value"))
     var params: [String] = []
 
     @Flag(help: "Continue automatically: never ask.")
@@ -100,7 +105,8 @@ struct ResumeCommand: AsyncParsableCommand {
         }
         let store = try global.openStore()
         let record = try store.runDetail(id: runID).run
-        try await RunSession(global: global, store: store, yes: yes, json: json).continueRun(record, assignments: params)
+        try await RunSession(global: global, store: store, yes: yes, json: json).continueRun(
+            record, assignments: params)
     }
 }
 
@@ -134,7 +140,9 @@ struct ApproveCommand: ParsableCommand {
         if json {
             try printJSON(["run": RunRecord.displayID(runID), "step": record.name, "approved_by": approver])
         } else {
-            print("approved \(record.name) in \(RunRecord.displayID(runID)) by \(approver); continue with 'firebreak resume \(RunRecord.displayID(runID))'")
+            print(
+                "approved \(record.name) in \(RunRecord.displayID(runID)) by \(approver); continue with 'firebreak resume \(RunRecord.displayID(runID))'"
+            )
         }
     }
 }

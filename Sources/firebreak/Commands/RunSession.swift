@@ -24,8 +24,9 @@ struct RunSession {
         let interrupts = InterruptSource()
         let executor = makeExecutor(interrupts: interrupts)
         let parsed = RunbookParser.parse(record.source, defaultID: record.runbookID)
-        let values = try executor.params(for: record, runbook: parsed.runbook,
-                                         supplied: try ParamResolver.parseAssignments(assignments))
+        let values = try executor.params(
+            for: record, runbook: parsed.runbook,
+            supplied: try ParamResolver.parseAssignments(assignments))
         try prepare()
         try await execute(executor, runID: record.id!, params: values, interrupts: interrupts)
     }
@@ -35,7 +36,8 @@ struct RunSession {
 
     func makeExecutor(interrupts: InterruptSource) -> Executor {
         var logger = Logger(label: "firebreak")
-        logger.logLevel = ProcessInfo.processInfo.environment["FIREBREAK_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["FIREBREAK_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         var configuration = ExecutorConfiguration(
             runsDirectory: dataDirectory.appendingPathComponent("runs"), modules: BuiltinModules.make(modules))
         configuration.actor = CurrentUser.name
@@ -46,19 +48,23 @@ struct RunSession {
     }
 
     /// Executes the run and exits with the documented code.
-    func execute(_ executor: Executor, runID: Int64, params: [String: String], interrupts: InterruptSource) async throws {
+    func execute(_ executor: Executor, runID: Int64, params: [String: String], interrupts: InterruptSource) async throws
+    {
         let store = self.store
         interrupts.setIdleHandler { _ in
             try? store.pauseRun(id: runID)
             FileHandle.standardError.write(
-                "\ninterrupted: \(RunRecord.displayID(runID)) is waiting; continue with 'firebreak resume \(RunRecord.displayID(runID))'\n")
+                "\ninterrupted: \(RunRecord.displayID(runID)) is waiting; continue with 'firebreak resume \(RunRecord.displayID(runID))'\n"
+            )
             Foundation.exit(ExitStatus.waiting)
         }
         let run = try await executor.execute(runID: runID, params: params)
         interrupts.setIdleHandler(nil)
         if json {
-            try printJSON(RunJSON(run, detail: try store.runDetail(id: runID),
-                                  runsDirectory: dataDirectory.appendingPathComponent("runs")))
+            try printJSON(
+                RunJSON(
+                    run, detail: try store.runDetail(id: runID),
+                    runsDirectory: dataDirectory.appendingPathComponent("runs")))
         } else {
             let detail = try store.runDetail(id: runID)
             print(Self.summary(detail.steps))
@@ -84,7 +90,8 @@ struct RunSession {
 
     private func printWaiting(_ run: RunRecord, detail: RunDetail) {
         guard let step = detail.steps.first(where: { $0.status == .waiting }) else { return }
-        FileHandle.standardError.write("""
+        FileHandle.standardError.write(
+            """
             \(run.displayID) waits at step '\(step.name)': \(step.reason ?? "approval required")
               approve it:  firebreak approve \(run.displayID) \(step.name) --by NAME
               then:        firebreak resume \(run.displayID)
@@ -96,8 +103,9 @@ struct RunSession {
 extension RunSession {
     /// The session of `run`, `resume` and `runs retry`: interactive on a terminal unless `--yes` or `--json`.
     init(global: GlobalOptions, store: Store, yes: Bool, json: Bool) throws {
-        self.init(store: store, dataDirectory: global.dataDirectory, interactive: !yes && !json && Self.hasTerminal,
-                  json: json, modules: try global.loadConfig().modules,
-                  paint: Paint.forStandardOutput(noColor: global.noColor))
+        self.init(
+            store: store, dataDirectory: global.dataDirectory, interactive: !yes && !json && Self.hasTerminal,
+            json: json, modules: try global.loadConfig().modules,
+            paint: Paint.forStandardOutput(noColor: global.noColor))
     }
 }

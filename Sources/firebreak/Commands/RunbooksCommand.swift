@@ -44,10 +44,14 @@ struct RunbooksCommand: ParsableCommand {
             print("No runbooks in \(dir)/. Write one (see docs/runbook-format.md) or pass --dir.")
             return
         }
-        let rows = [["ID", "TITLE", "SEV", "STEPS", "TRIGGERS"]] + entries.map {
-            [$0.id + ($0.errors > 0 ? " (!)" : ""), $0.title, $0.severity ?? "-", String($0.steps),
-             $0.triggers.isEmpty ? "-" : $0.triggers.joined(separator: "; ")]
-        }
+        let rows =
+            [["ID", "TITLE", "SEV", "STEPS", "TRIGGERS"]]
+            + entries.map {
+                [
+                    $0.id + ($0.errors > 0 ? " (!)" : ""), $0.title, $0.severity ?? "-", String($0.steps),
+                    $0.triggers.isEmpty ? "-" : $0.triggers.joined(separator: "; "),
+                ]
+            }
         print(Table.render(rows))
         if entries.contains(where: { $0.errors > 0 }) {
             print("(!) has lint errors; run 'firebreak lint \(dir)' for details")

@@ -41,10 +41,14 @@ struct RunsCommand: ParsableCommand {
                 return
             }
             let formatter = ISO8601DateFormatter()
-            let rows = [["RUN", "RUNBOOK", "STATUS", "STARTED", "DURATION"]] + zip(runs, views).map { run, view in
-                [run.displayID, run.runbookID, view.displayStatus, formatter.string(from: run.startedAt),
-                 run.finishedAt.map { String(format: "%.1fs", $0.timeIntervalSince(run.startedAt)) } ?? "-"]
-            }
+            let rows =
+                [["RUN", "RUNBOOK", "STATUS", "STARTED", "DURATION"]]
+                + zip(runs, views).map { run, view in
+                    [
+                        run.displayID, run.runbookID, view.displayStatus, formatter.string(from: run.startedAt),
+                        run.finishedAt.map { String(format: "%.1fs", $0.timeIntervalSince(run.startedAt)) } ?? "-",
+                    ]
+                }
             print(Table.render(rows))
         }
     }
@@ -78,7 +82,9 @@ struct RunsCommand: ParsableCommand {
             for step in view.steps ?? [] {
                 let exit = step.exitCode.map { String($0) } ?? "-"
                 let duration = step.durationMs.map { "\($0)ms" } ?? "-"
-                rows.append([step.name, step.kind, step.status, String(step.attempts), exit, duration, step.reason ?? ""])
+                rows.append([
+                    step.name, step.kind, step.status, String(step.attempts), exit, duration, step.reason ?? "",
+                ])
             }
             print(Table.render(rows))
         }

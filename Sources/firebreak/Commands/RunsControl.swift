@@ -40,9 +40,12 @@ extension RunsCommand {
             } else {
                 let stopped = signalled > 0 ? "; stopped the step in flight (\(signalled) process(es))" : ""
                 print("cancelled \(record.displayID) (\(record.runbookID))\(stopped)")
-                if signalled == 0, record.status == .cancelled, Executor.isExecuting(runID: runID, runsDirectory: global.runsDirectory) {
+                if signalled == 0, record.status == .cancelled,
+                    Executor.isExecuting(runID: runID, runsDirectory: global.runsDirectory)
+                {
                     FileHandle.standardError.write(
-                        "note: no step process of \(record.displayID) could be signalled (a module step, or a server running as another user); it stops after its current step\n")
+                        "note: no step process of \(record.displayID) could be signalled (a module step, or a server running as another user); it stops after its current step\n"
+                    )
                 }
             }
         }

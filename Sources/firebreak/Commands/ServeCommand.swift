@@ -26,11 +26,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Log format: json or text.", valueName: "format"))
     var logFormat: String = "json"
 
-    @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    @Option(
+        help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String = "info"
 
     func validate() throws {
-        guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be json or text, not '\(logFormat)'") }
+        guard LogFormat(rawValue: logFormat) != nil else {
+            throw ValidationError("--log-format must be json or text, not '\(logFormat)'")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -46,8 +49,9 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try global.openStore(defaultDurability: .full)
         let lock = try ServeLock.acquire(dataDirectory: global.dataDirectory)
         defer { lock.release() }
-        logger.notice("data in \(global.dataDirectory.standardizedFileURL.path)",
-                      metadata: ["config": .string(config.source ?? "defaults (no \(global.configPath))")])
+        logger.notice(
+            "data in \(global.dataDirectory.standardizedFileURL.path)",
+            metadata: ["config": .string(config.source ?? "defaults (no \(global.configPath))")])
         let server = try FirebreakServer(store: store, config: config, logger: logger)
         try await server.run(host: host ?? config.server.host, port: port ?? config.server.port)
     }

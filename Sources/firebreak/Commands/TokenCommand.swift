@@ -23,7 +23,8 @@ struct TokenCommand: ParsableCommand {
                 try printJSON(["name": name, "token": token])
             } else {
                 print(token)
-                FileHandle.standardError.write("created token '\(name)'; it is shown only this once. Use it as 'Authorization: Bearer <token>'.\n")
+                FileHandle.standardError.write(
+                    "created token '\(name)'; it is shown only this once. Use it as 'Authorization: Bearer <token>'.\n")
             }
         }
     }
@@ -48,7 +49,12 @@ struct TokenCommand: ParsableCommand {
         func run() throws {
             let tokens = try global.openStore().tokens()
             if json {
-                try printJSON(tokens.map { TokenJSON(name: $0.name, prefix: "fbk_\($0.prefix)…", createdAt: $0.createdAt, revokedAt: $0.revokedAt) })
+                try printJSON(
+                    tokens.map {
+                        TokenJSON(
+                            name: $0.name, prefix: "fbk_\($0.prefix)…", createdAt: $0.createdAt, revokedAt: $0.revokedAt
+                        )
+                    })
                 return
             }
             if tokens.isEmpty {
@@ -56,10 +62,15 @@ struct TokenCommand: ParsableCommand {
                 return
             }
             let formatter = ISO8601DateFormatter()
-            print(Table.render([["NAME", "PREFIX", "CREATED", "STATUS"]] + tokens.map {
-                [$0.name, "fbk_\($0.prefix)…", formatter.string(from: $0.createdAt),
-                 $0.revokedAt.map { "revoked \(formatter.string(from: $0))" } ?? "active"]
-            }))
+            print(
+                Table.render(
+                    [["NAME", "PREFIX", "CREATED", "STATUS"]]
+                        + tokens.map {
+                            [
+                                $0.name, "fbk_\($0.prefix)…", formatter.string(from: $0.createdAt),
+                                $0.revokedAt.map { "revoked \(formatter.string(from: $0))" } ?? "active",
+                            ]
+                        }))
         }
     }
 

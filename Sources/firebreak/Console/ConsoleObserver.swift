@@ -28,7 +28,9 @@ final class ConsoleObserver: RunObserver {
 
     func runStarted(_ run: RunRecord, runbook: Runbook) {
         // The mode of this session, not of the run's first one: `resume --yes` is automatic.
-        say(paint.bold("▶ \(run.displayID) \(runbook.id): \(runbook.title)") + " (\(wantsLiveOutput ? "interactive" : "automatic"))")
+        say(
+            paint.bold("▶ \(run.displayID) \(runbook.id): \(runbook.title)")
+                + " (\(wantsLiveOutput ? "interactive" : "automatic"))")
     }
 
     func stepStarted(_ step: Step, index: Int, total: Int, attempt: Int) {
@@ -43,7 +45,8 @@ final class ConsoleObserver: RunObserver {
         let elapsed = stepStart.withLock { $0 }.map { ContinuousClock.now - $0 } ?? .zero
         let stamp = String(format: "%6.1fs │ ", Double(elapsed.milliseconds) / 1000)
         var rendered = ""
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0)
+        {
             rendered += stamp + line + "\n"
         }
         FileHandle.standardOutput.write(rendered)
@@ -54,7 +57,9 @@ final class ConsoleObserver: RunObserver {
         if outcome.status == .succeeded {
             say("  " + paint.green("✓") + " \(step.name)  " + paint.dim(seconds))
         } else {
-            say("  " + paint.red("✗") + " \(step.name)  \(outcome.reason ?? outcome.status.rawValue) (attempt \(attempt), \(seconds))")
+            say(
+                "  " + paint.red("✗")
+                    + " \(step.name)  \(outcome.reason ?? outcome.status.rawValue) (attempt \(attempt), \(seconds))")
             if !wantsLiveOutput, !outcome.output.isEmpty {
                 let tail = outcome.output.split(separator: "\n").suffix(20)
                 for line in tail { say("    │ \(line)") }
@@ -94,10 +99,12 @@ struct TerminalResponder: Responder {
         if !step.prose.isEmpty { text += step.prose + "\n" }
         switch step.kind {
         case .shell(_, let script):
-            text += script.split(separator: "\n", omittingEmptySubsequences: false).map { "  $ \($0)" }
+            text +=
+                script.split(separator: "\n", omittingEmptySubsequences: false).map { "  $ \($0)" }
                 .joined(separator: "\n") + "\n"
         case .module(let name, let body):
-            text += "  module \(name):\n" + body.split(separator: "\n").map { "    \($0)" }.joined(separator: "\n") + "\n"
+            text +=
+                "  module \(name):\n" + body.split(separator: "\n").map { "    \($0)" }.joined(separator: "\n") + "\n"
         case .manual(let item):
             text += "  [ ] \(item)\n"
         }
@@ -105,16 +112,23 @@ struct TerminalResponder: Responder {
         FileHandle.standardOutput.write(text)
         switch reason {
         case .manual:
-            return ask("Done? [d]one / [s]kip / [a]bort / [q]uit (resume later)",
-                       choices: ["d": .run, "done": .run, "s": .skip, "skip": .skip, "a": .abort, "abort": .abort,
-                                 "q": .pause, "quit": .pause])
+            return ask(
+                "Done? [d]one / [s]kip / [a]bort / [q]uit (resume later)",
+                choices: [
+                    "d": .run, "done": .run, "s": .skip, "skip": .skip, "a": .abort, "abort": .abort,
+                    "q": .pause, "quit": .pause,
+                ])
         case .confirmation:
-            return ask("This step needs confirmation. Type 'yes' to run it, or [s]kip / [a]bort / [q]uit",
-                       choices: ["yes": .run, "s": .skip, "skip": .skip, "a": .abort, "abort": .abort,
-                                 "q": .pause, "quit": .pause])
+            return ask(
+                "This step needs confirmation. Type 'yes' to run it, or [s]kip / [a]bort / [q]uit",
+                choices: [
+                    "yes": .run, "s": .skip, "skip": .skip, "a": .abort, "abort": .abort,
+                    "q": .pause, "quit": .pause,
+                ])
         case .interrupted:
-            return ask("This step was interrupted and is not idempotent. Enter or [r]un again / [s]kip / [a]bort / [q]uit",
-                       choices: Self.runChoices)
+            return ask(
+                "This step was interrupted and is not idempotent. Enter or [r]un again / [s]kip / [a]bort / [q]uit",
+                choices: Self.runChoices)
         case .ordinary:
             return ask("Enter or [r]un / [s]kip / [a]bort / [q]uit (resume later)", choices: Self.runChoices)
         }
@@ -144,7 +158,8 @@ struct TerminalResponder: Responder {
             }
             let answer = line.trimmingCharacters(in: .whitespaces).lowercased()
             if let choice = choices[answer] { return choice }
-            FileHandle.standardOutput.write("Please answer one of: \(choices.keys.filter { !$0.isEmpty }.sorted().joined(separator: ", "))\n")
+            FileHandle.standardOutput.write(
+                "Please answer one of: \(choices.keys.filter { !$0.isEmpty }.sorted().joined(separator: ", "))\n")
         }
     }
 }
@@ -157,7 +172,8 @@ struct Paint: Sendable {
     /// and `--no-color` was not given.
     static func forStandardOutput(noColor: Bool) -> Paint {
         let environment = ProcessInfo.processInfo.environment
-        let enabled = !noColor && isatty(1) == 1 && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+        let enabled =
+            !noColor && isatty(1) == 1 && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
         return Paint(enabled: enabled)
     }
 

@@ -8,9 +8,12 @@ enum IncidentPrinter {
         if json {
             try printJSON(IncidentJSON(incident))
         } else {
-            Swift.print("\(incident.id) \(verb): \(incident.severity.rawValue) \(incident.status.rawValue) — \(incident.title)")
+            Swift.print(
+                "\(incident.id) \(verb): \(incident.severity.rawValue) \(incident.status.rawValue) — \(incident.title)")
             if let escalation = incident.escalation {
-                Swift.print("  escalates (level \(escalation.nextLevel + 1)) at \(ISO8601DateFormatter().string(from: escalation.dueAt)) unless acknowledged: firebreak incident ack \(incident.id)")
+                Swift.print(
+                    "  escalates (level \(escalation.nextLevel + 1)) at \(ISO8601DateFormatter().string(from: escalation.dueAt)) unless acknowledged: firebreak incident ack \(incident.id)"
+                )
             }
         }
     }

@@ -30,14 +30,16 @@ enum PlanPrinter {
     static func plan(_ runbook: Runbook) -> [StepPlan] {
         runbook.steps.enumerated().map { index, step in
             let attributes = step.attributes
-            let text: String = switch step.kind {
-            case .shell(_, let script): script
-            case .module(_, let body): body
-            case .manual(let text): text
-            }
+            let text: String =
+                switch step.kind {
+                case .shell(_, let script): script
+                case .module(_, let body): body
+                case .manual(let text): text
+                }
             return StepPlan(
                 index: index + 1, name: step.name, kind: step.kind.label, line: step.line, heading: step.heading,
-                timeout: step.kind.label == "manual" ? nil : (attributes.timeout ?? runbook.timeout).map(DurationParser.format),
+                timeout: step.kind.label == "manual"
+                    ? nil : (attributes.timeout ?? runbook.timeout).map(DurationParser.format),
                 attempts: attributes.attempts,
                 backoff: attributes.attempts > 1
                     ? "\(attributes.backoff.rawValue) delay=\(DurationParser.format(attributes.delay))"
@@ -54,8 +56,10 @@ enum PlanPrinter {
         lines.append("\(runbook.title)  [\(runbook.id)\(runbook.severity.map { ", \($0.rawValue)" } ?? "")]")
         if let params, !params.isEmpty {
             let secret = Set(runbook.params.filter(\.isSecret).map(\.name))
-            lines.append("params: " + params.keys.sorted().map { "\($0)=\(secret.contains($0) ? "***" : params[$0]!)" }
-                .joined(separator: " "))
+            lines.append(
+                "params: "
+                    + params.keys.sorted().map { "\($0)=\(secret.contains($0) ? "***" : params[$0]!)" }
+                    .joined(separator: " "))
         }
         for step in plan(runbook) {
             var flags: [String] = []
@@ -68,8 +72,9 @@ enum PlanPrinter {
             if let capture = step.capture { flags.append("capture=\(capture)") }
             if let cwd = step.cwd { flags.append("cwd=\(cwd)") }
             lines.append("")
-            lines.append("\(step.index). \(step.name)  (\(step.kind), line \(step.line))"
-                + (flags.isEmpty ? "" : "  " + flags.joined(separator: " ")))
+            lines.append(
+                "\(step.index). \(step.name)  (\(step.kind), line \(step.line))"
+                    + (flags.isEmpty ? "" : "  " + flags.joined(separator: " ")))
             if let when = step.when { lines.append("   when: \(when)") }
             let prefix = step.kind == "manual" ? "   [ ] " : "   │ "
             for line in step.text.split(separator: "\n", omittingEmptySubsequences: false) {
