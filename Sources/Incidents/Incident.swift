@@ -39,6 +39,9 @@ public struct Incident: Sendable, Equatable, Codable {
     public var dedupKey: String?
     /// Where the escalation stands; `nil` when none is planned.
     public var escalation: EscalationState?
+    /// Whether its post-mortem is published: read by the store in the transaction that applies an action, so the
+    /// close gate ("P0/P1 need a published post-mortem") is checked there, once. Not stored with the incident.
+    public var postmortemPublished = false
 
     /// Creates an incident.
     public init(

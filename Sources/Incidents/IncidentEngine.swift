@@ -4,7 +4,7 @@ import Foundation
 public struct TimelineEntry: Sendable, Equatable {
     /// `opened`, `acknowledged`, `mitigated`, `resolved`, `reopened`, `closed`, `severity_changed`,
     /// `note`, `assigned` or `escalated`.
-    public var kind: String
+    public var kind: TimelineKind
     /// Who did it (`system` for timers).
     public var actor: String
     /// When.
@@ -13,7 +13,7 @@ public struct TimelineEntry: Sendable, Equatable {
     public var details: [String: String]
 
     /// Creates an entry.
-    public init(kind: String, actor: String, at: Date, details: [String: String] = [:]) {
+    public init(kind: TimelineKind, actor: String, at: Date, details: [String: String] = [:]) {
         self.kind = kind
         self.actor = actor
         self.at = at
@@ -58,7 +58,9 @@ public enum IncidentAction: Sendable, Equatable {
     case mitigate
     case resolve
     case reopen
-    case close(postmortemPublished: Bool)
+    /// Closes a resolved incident; a severity that needs a post-mortem needs it published
+    /// (``Incident/postmortemPublished``, which the store reads in the closing transaction).
+    case close
     case changeSeverity(Severity)
     case addNote(String)
     case assign(String)
@@ -108,7 +110,7 @@ public struct IncidentEngine: Sendable {
             id: id, title: title, summary: summary, severity: severity, triggeredAt: time,
             dedupKey: dedupKey)
         var effects: [IncidentEffect] = [
-            .record(TimelineEntry(kind: "opened", actor: actor, at: time, details: ["severity": severity.rawValue]))
+            .record(TimelineEntry(kind: .opened, actor: actor, at: time, details: ["severity": severity.rawValue]))
         ]
         if policy.policy(for: severity).pages {
             effects.append(.notify(channels: policy.announce, event: "opened"))
@@ -130,7 +132,7 @@ public struct IncidentEngine: Sendable {
                 "cannot \(action.name) \(incident.id): it is \(incident.status.rawValue); allowed: \(Self.allowedActions(in: incident.status).joined(separator: ", "))"
             )
         }
-        func record(_ kind: String, _ details: [String: String] = [:]) {
+        func record(_ kind: TimelineKind, _ details: [String: String] = [:]) {
             effects.append(.record(TimelineEntry(kind: kind, actor: actor, at: time, details: details)))
         }
         switch action {
@@ -139,19 +141,19 @@ public struct IncidentEngine: Sendable {
             next.status = .acknowledged
             next.acknowledgedAt = time
             next.commander = actor
-            record("acknowledged")
+            record(.acknowledged)
             effects += stopEscalation(&next)
         case .mitigate:
             guard incident.status == .triggered || incident.status == .acknowledged else { throw refuse() }
             next.status = .mitigated
             next.mitigatedAt = time
-            record("mitigated")
+            record(.mitigated)
             effects += stopEscalation(&next)
         case .resolve:
             guard incident.isOpen else { throw refuse() }
             next.status = .resolved
             next.resolvedAt = time
-            record("resolved")
+            record(.resolved)
             effects += stopEscalation(&next)
             if policy.policy(for: next.severity).pages {
                 effects.append(.notify(channels: policy.announce, event: "resolved"))
@@ -164,14 +166,14 @@ public struct IncidentEngine: Sendable {
             next.mitigatedAt = nil
             next.resolvedAt = nil
             next.commander = nil
-            record("reopened")
+            record(.reopened)
             if policy.policy(for: next.severity).pages {
                 effects.append(.notify(channels: policy.announce, event: "reopened"))
             }
             effects += plan(&next, from: time)
-        case .close(let published):
+        case .close:
             guard incident.status == .resolved else { throw refuse() }
-            if policy.postmortemRequiredToClose.contains(incident.severity) && !published {
+            if policy.postmortemRequiredToClose.contains(incident.severity) && !incident.postmortemPublished {
                 throw IncidentError(
                     .postmortemRequired,
                     "cannot close \(incident.id): a \(incident.severity.rawValue) incident needs a published post-mortem; generate one with 'firebreak postmortem generate \(incident.id)' and publish it with 'firebreak postmortem publish \(incident.id)'"
@@ -179,14 +181,14 @@ public struct IncidentEngine: Sendable {
             }
             next.status = .closed
             next.closedAt = time
-            record("closed")
+            record(.closed)
         case .changeSeverity(let severity):
             guard incident.status != .closed, incident.status != .resolved else { throw refuse() }
             guard severity != incident.severity else {
                 throw IncidentError(.unchanged, "\(incident.id) is already \(severity.rawValue)")
             }
             next.severity = severity
-            record("severity_changed", ["from": incident.severity.rawValue, "to": severity.rawValue])
+            record(.severityChanged, ["from": incident.severity.rawValue, "to": severity.rawValue])
             // A raised severity re-plans the escalation from now; a lowered one keeps an
             // acknowledged incident quiet and re-plans a triggered one under the new policy.
             if next.status == .triggered {
@@ -198,11 +200,11 @@ public struct IncidentEngine: Sendable {
         case .addNote(let text):
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { throw IncidentError(.invalidInput, "a note needs some text") }
-            record("note", ["text": trimmed])
+            record(.note, ["text": trimmed])
         case .assign(let assignee):
             guard incident.status != .closed else { throw refuse() }
             next.assignee = assignee
-            record("assigned", ["to": assignee])
+            record(.assigned, ["to": assignee])
         }
         return Transition(incident: next, effects: effects)
     }
@@ -234,7 +236,7 @@ public struct IncidentEngine: Sendable {
                 effects: [
                     .record(
                         TimelineEntry(
-                            kind: "escalation_stopped", actor: "system", at: time,
+                            kind: .escalationStopped, actor: "system", at: time,
                             details: [
                                 "reason":
                                     "escalation policy '\(state.policy)' has no level \(state.nextLevel + 1) in the current configuration"
@@ -247,7 +249,7 @@ public struct IncidentEngine: Sendable {
         var effects: [IncidentEffect] = [
             .record(
                 TimelineEntry(
-                    kind: "escalated", actor: "system", at: time,
+                    kind: .escalated, actor: "system", at: time,
                     details: [
                         "level": String(state.nextLevel + 1), "cycle": String(state.cycle + 1),
                         "channels": level.notify.joined(separator: ","),

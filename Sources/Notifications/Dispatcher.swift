@@ -3,30 +3,34 @@ import Foundation
 import Incidents
 import Logging
 import Metrics
+import ServiceLifecycle
 import Store
 
 /// Delivers the notification outbox in the background: each channel on its own task, so a slow or dead channel
 /// never holds up another; failed attempts retry with exponential backoff and jitter, behind a circuit breaker
 /// per channel; after the last attempt a notification becomes a dead letter. Nothing is dropped: every outcome is
 /// written back to the store.
-public actor Dispatcher {
-    let store: Store
+public actor Dispatcher: Service {
+    let store: any Storage
     let channels: [String: NotificationChannel]
     let settings: DeliverySettings
     let publicURL: String?
     let sender: any ChannelSender
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Who claims the notifications this dispatcher delivers.
+    let owner: ClaimOwner
+    /// How long a claimed notification stays this dispatcher's before another may deliver it.
+    let lease: TimeInterval
     private var breakers: [String: CircuitBreaker] = [:]
     private var busy: Set<String> = []
-    private var workers: [String: Task<Void, Never>] = [:]
     /// When the loop last looked at the outbox.
     public private(set) var lastTick: Date?
 
     /// Creates a dispatcher.
     public init(
-        store: Store, config: FirebreakConfig, sender: any ChannelSender, logger: Logger,
-        now: @escaping @Sendable () -> Date = Date.init
+        store: any Storage, config: FirebreakConfig, sender: any ChannelSender, logger: Logger,
+        owner: ClaimOwner = .process, lease: TimeInterval = 120, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.channels = config.channels
@@ -34,37 +38,52 @@ public actor Dispatcher {
         self.publicURL = config.server.publicURL
         self.sender = sender
         self.logger = logger
+        self.owner = owner
+        self.lease = lease
         self.now = now
     }
 
-    /// Polls the outbox until cancelled, then waits for deliveries in flight.
+    /// Polls the outbox until graceful shutdown (or cancellation); each channel's deliveries run as child tasks,
+    /// and the ones in flight finish before it returns.
     public func run() async {
         logger.info(
             "notification dispatcher started",
             metadata: ["channels": .string(channels.keys.sorted().joined(separator: ","))])
-        while !Task.isCancelled {
-            tick()
-            try? await Task.sleep(for: settings.pollInterval)
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                for (channel, items) in await claimDue() {
+                    group.addTask { await self.deliver(items, channel: channel) }
+                }
+                let interval = settings.pollInterval
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            }
         }
-        for worker in workers.values { await worker.value }
         logger.info("notification dispatcher stopped")
     }
 
-    /// Starts a delivery task for every channel with due notifications that has none running.
-    public func tick() {
+    /// Delivers every due notification once, waiting for the deliveries (tests; `run()` is the loop).
+    public func tick() async {
+        await withDiscardingTaskGroup { group in
+            for (channel, items) in await claimDue() {
+                group.addTask { await self.deliver(items, channel: channel) }
+            }
+        }
+    }
+
+    /// Claims the due notifications of every channel that has no delivery running, grouped by channel.
+    private func claimDue() async -> [String: [ClaimedNotification]] {
         lastTick = now()
-        let due: [NotificationRecord]
+        let due: [ClaimedNotification]
         do {
-            due = try store.dueNotifications(at: now(), limit: 500)
+            due = try await store.claimDueNotifications(at: now(), owner: owner, lease: lease, limit: 500)
         } catch {
             logger.error("cannot read the notification outbox: \(error)")
-            return
+            return [:]
         }
-        let byChannel = Dictionary(grouping: due, by: \.channel)
-        for (channel, items) in byChannel where !busy.contains(channel) {
-            busy.insert(channel)
-            workers[channel] = Task { await self.deliver(items, channel: channel) }
-        }
+        var byChannel = Dictionary(grouping: due, by: \.notification.channel)
+        for channel in byChannel.keys where busy.contains(channel) { byChannel[channel] = nil }
+        busy.formUnion(byChannel.keys)
+        return byChannel
     }
 
     /// The state of each channel's circuit breaker.
@@ -72,18 +91,16 @@ public actor Dispatcher {
         breakers.mapValues(\.stateName)
     }
 
-    private func deliver(_ items: [NotificationRecord], channel name: String) async {
-        defer {
-            busy.remove(name)
-            workers[name] = nil
-        }
-        for item in items {
+    private func deliver(_ items: [ClaimedNotification], channel name: String) async {
+        defer { busy.remove(name) }
+        for claimed in items {
+            let item = claimed.notification
             guard let channel = channels[name] else {
                 // A channel removed from the configuration: keep the row and say why, never drop it.
-                record(
+                await record(
                     failure:
                         "channel '\(name)' is not configured; add it to firebreak.yml, then 'firebreak dlq replay \(item.id)'",
-                    item, channel: name, final: true)
+                    claimed, channel: name, final: true)
                 continue
             }
             var breaker =
@@ -93,15 +110,15 @@ public actor Dispatcher {
                     cooldown: settings.breakerCooldown.seconds)
             if let until = breaker.permit(at: now()) {
                 breakers[name] = breaker
-                try? store.postponeNotification(id: item.id, until: until)
+                try? await store.postponeNotification(id: item.id, until: until, claim: claimed.claim)
                 continue
             }
             breakers[name] = breaker
             do {
-                let incident = try store.incident(id: item.incidentID)
+                let incident = try await store.incident(id: item.incidentID)
                 try await sender.send(Message(item, incident: incident, publicURL: publicURL), to: channel)
                 breakers[name, default: breaker].succeeded()
-                try store.markNotificationSent(id: item.id, at: now())
+                try await store.markNotificationSent(id: item.id, at: now(), claim: claimed.claim)
                 Counter(label: "firebreak_notifications_total", dimensions: [("channel", name), ("result", "sent")])
                     .increment()
                 logger.debug(
@@ -110,15 +127,16 @@ public actor Dispatcher {
             } catch {
                 breakers[name, default: breaker].failed(at: now())
                 let final = item.attempts + 1 >= settings.attempts
-                record(failure: "\(error)", item, channel: name, final: final)
+                await record(failure: "\(error)", claimed, channel: name, final: final)
             }
         }
     }
 
-    private func record(failure: String, _ item: NotificationRecord, channel: String, final: Bool) {
+    private func record(failure: String, _ claimed: ClaimedNotification, channel: String, final: Bool) async {
+        let item = claimed.notification
         let retryAt = final ? nil : now().addingTimeInterval(backoff(attempt: item.attempts + 1))
         do {
-            try store.markNotificationFailed(id: item.id, error: failure, retryAt: retryAt)
+            try await store.markNotificationFailed(id: item.id, error: failure, retryAt: retryAt, claim: claimed.claim)
         } catch {
             logger.error(
                 "cannot record a failed notification: \(error)",

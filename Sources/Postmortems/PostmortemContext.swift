@@ -107,7 +107,7 @@ enum PostmortemContext {
             return
                 "Detected by the alert **\(first.alert.name)** from \(first.alert.source) at \(time(first.firstSeen))."
         }
-        let opener = input.events.first { $0.kind == "opened" }?.actor ?? "unknown"
+        let opener = input.events.first { $0.kind == .opened }?.actor ?? "unknown"
         return
             "Declared by \(opener) at \(time(metrics.triggeredAt)); no alert was attached. _TODO (owner): why did monitoring not catch it?_"
     }
@@ -122,12 +122,12 @@ enum PostmortemContext {
 
     static func resolution(_ input: PostmortemInput, metrics: ResponseMetrics) -> String {
         var lines: [String] = []
-        if let mitigated = input.events.first(where: { $0.kind == "mitigated" }) {
+        if let mitigated = input.events.first(where: { $0.kind == .mitigated }) {
             lines.append(
                 "Mitigated by \(mitigated.actor) at \(time(mitigated.at))\(mitigated.details["note"].map { ": \($0)" } ?? ".")"
             )
         }
-        if let resolved = metrics.resolvedAt, let event = input.events.last(where: { $0.kind == "resolved" }) {
+        if let resolved = metrics.resolvedAt, let event = input.events.last(where: { $0.kind == .resolved }) {
             lines.append(
                 "Resolved by \(event.actor) at \(time(resolved))\(event.details["note"].map { ": \($0)" } ?? ".")")
         }

@@ -14,7 +14,7 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
 ///
 /// ```swift
 /// let generator = try PostmortemGenerator(templatePath: nil)
-/// let markdown = try generator.markdown(for: "INC-4", store: store)
+/// let markdown = try await generator.markdown(for: "INC-4", store: store)
 /// ```
 public struct PostmortemGenerator: Sendable {
     /// Where the default template is looked for, relative to the working directory.
@@ -72,8 +72,8 @@ public struct PostmortemGenerator: Sendable {
     }
 
     /// Reads the incident from the store and renders it.
-    public func markdown(for incidentID: String, store: Store, now: Date = Date()) throws -> String {
-        markdown(try PostmortemInput.load(from: store, incidentID: incidentID), now: now)
+    public func markdown(for incidentID: String, store: any Storage, now: Date = Date()) async throws -> String {
+        markdown(try await PostmortemInput.load(from: store, incidentID: incidentID), now: now)
     }
 
     /// A complete HTML page (Discount), with a table of contents from the headings.

@@ -35,23 +35,24 @@ public struct PostmortemInput: Sendable {
     /// Reads an incident's timeline, alerts, notifications, runs (with steps and attempts), the backups and drills
     /// its runs made, its action items and its post-mortem status.
     /// - Throws: ``StoreError`` `.notFound` for an unknown incident.
-    public static func load(from store: Store, incidentID: String) throws -> PostmortemInput {
-        let incident = try store.incident(id: incidentID)
-        let runs = try store.runs(incidentID: incident.id, limit: 1000).reversed().compactMap { run in
-            try run.id.map { try store.runDetail(id: $0) }
+    public static func load(from store: any Storage, incidentID: String) async throws -> PostmortemInput {
+        let incident = try await store.incident(id: incidentID)
+        var runs: [RunDetail] = []
+        for run in try await store.runs(incidentID: incident.id, limit: 1000).reversed() {
+            if let id = run.id { runs.append(try await store.runDetail(id: id)) }
         }
         var backups: [BackupRecord] = []
         var drills: [DrillRecord] = []
         for run in runs {
-            backups += try store.backups(runID: run.run.displayID)
-            drills += try store.drills(runID: run.run.displayID)
+            backups += try await store.backups(runID: run.run.displayID)
+            drills += try await store.drills(runID: run.run.displayID)
         }
         return PostmortemInput(
-            incident: incident, events: try store.timeline(incidentID: incident.id),
-            alerts: try store.alerts(incidentID: incident.id),
-            notifications: try store.notifications(incidentID: incident.id),
-            runs: runs, backups: backups, drills: drills, actionItems: try store.actionItems(incidentID: incident.id),
-            status: try store.postmortem(incidentID: incident.id)?.status ?? .draft)
+            incident: incident, events: try await store.timeline(incidentID: incident.id),
+            alerts: try await store.alerts(incidentID: incident.id),
+            notifications: try await store.notifications(incidentID: incident.id),
+            runs: runs, backups: backups, drills: drills, actionItems: try await store.actionItems(incidentID: incident.id),
+            status: try await store.postmortem(incidentID: incident.id)?.status ?? .draft)
     }
 }
 
@@ -78,21 +79,21 @@ public struct ResponseMetrics: Sendable, Equatable {
     /// events and the last `resolved` event are the milestones (a reopened incident is resolved when it last was).
     public init(_ input: PostmortemInput, now: Date) {
         let events = input.events
-        triggeredAt = events.first { $0.kind == "opened" }?.at ?? input.incident.triggeredAt
-        acknowledgedAt = events.first { $0.kind == "acknowledged" }?.at
-        mitigatedAt = events.first { $0.kind == "mitigated" }?.at
-        let lastResolved = events.last { $0.kind == "resolved" }
+        triggeredAt = events.first { $0.kind == .opened }?.at ?? input.incident.triggeredAt
+        acknowledgedAt = events.first { $0.kind == .acknowledged }?.at
+        mitigatedAt = events.first { $0.kind == .mitigated }?.at
+        let lastResolved = events.last { $0.kind == .resolved }
         let reopenedAfter =
-            lastResolved.map { resolved in events.contains { $0.kind == "reopened" && $0.id > resolved.id } } ?? false
+            lastResolved.map { resolved in events.contains { $0.kind == .reopened && $0.id > resolved.id } } ?? false
         resolvedAt = reopenedAfter ? nil : lastResolved?.at
         var severity =
-            events.first { $0.kind == "opened" }?.details["severity"].flatMap(Severity.init(parsing:))
+            events.first { $0.kind == .opened }?.details["severity"].flatMap(Severity.init(parsing:))
             ?? input.incident.severity
         var highest = severity
         var since = triggeredAt
         var spent: [Severity: TimeInterval] = [:]
         let end = resolvedAt ?? now
-        for event in events where event.kind == "severity_changed" && event.at <= end {
+        for event in events where event.kind == .severityChanged && event.at <= end {
             guard let next = event.details["to"].flatMap(Severity.init(parsing:)) else { continue }
             spent[severity, default: 0] += max(0, event.at.timeIntervalSince(since))
             severity = next
@@ -102,7 +103,7 @@ public struct ResponseMetrics: Sendable, Equatable {
         spent[severity, default: 0] += max(0, end.timeIntervalSince(since))
         timeInSeverity = spent
         highestSeverity = highest
-        escalations = events.filter { $0.kind == "escalated" }.count
+        escalations = events.filter { $0.kind == .escalated }.count
         notificationsSent = input.notifications.filter { $0.status == .sent }.count
         notificationsFailed = input.notifications.filter { $0.status == .dead }.count
         runs = input.runs.count

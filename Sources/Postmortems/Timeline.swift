@@ -1,4 +1,5 @@
 import Foundation
+import Incidents
 import Store
 
 /// The merged, UTC-ordered timeline of a post-mortem: the incident's events (alert repeats collapsed into counts),
@@ -17,7 +18,7 @@ enum Timeline {
         entries.reserveCapacity(input.events.count + input.notifications.count)
         for event in input.events {
             let key =
-                event.kind.hasPrefix("alert_")
+                event.kind.rawValue.hasPrefix("alert_")
                 ? "\(event.kind)|\(event.details["source"] ?? "")|\(event.details["key"] ?? "")" : nil
             entries.append(Entry(at: event.at, actor: event.actor, text: describe(event), key: key))
         }
@@ -90,40 +91,40 @@ enum Timeline {
         let details = event.details
         func note() -> String { details["note"].map { ": \($0)" } ?? "" }
         switch event.kind {
-        case "opened": return "Incident opened at \(details["severity"] ?? "?")\(note())"
-        case "acknowledged": return "Acknowledged\(note())"
-        case "mitigated": return "Mitigated\(note())"
-        case "resolved": return "Resolved\(note())"
-        case "reopened": return "Reopened\(note())"
-        case "closed": return "Closed\(note())"
-        case "severity_changed": return "Severity changed from \(details["from"] ?? "?") to \(details["to"] ?? "?")"
-        case "note": return "Note: \(details["text"] ?? details["note"] ?? "")"
-        case "assigned": return "Assigned to \(details["to"] ?? details["assignee"] ?? "?")"
-        case "escalated":
+        case .opened: return "Incident opened at \(details["severity"] ?? "?")\(note())"
+        case .acknowledged: return "Acknowledged\(note())"
+        case .mitigated: return "Mitigated\(note())"
+        case .resolved: return "Resolved\(note())"
+        case .reopened: return "Reopened\(note())"
+        case .closed: return "Closed\(note())"
+        case .severityChanged: return "Severity changed from \(details["from"] ?? "?") to \(details["to"] ?? "?")"
+        case .note: return "Note: \(details["text"] ?? details["note"] ?? "")"
+        case .assigned: return "Assigned to \(details["to"] ?? details["assignee"] ?? "?")"
+        case .escalated:
             return "Escalation level \(details["level"] ?? "?") fired, notifying \(details["channels"] ?? "?")"
-        case "escalation_stopped": return "Escalation stopped: \(details["reason"] ?? "")"
-        case "alert_fired":
+        case .escalationStopped: return "Escalation stopped: \(details["reason"] ?? "")"
+        case .alertFired:
             return
                 "Alert \(details["name"] ?? "?") firing (\(details["source"] ?? "?"))\(details["summary"].map { ": \($0)" } ?? "")"
-        case "alert_repeated": return "Alert \(details["name"] ?? "?") fired again"
-        case "alert_resolved": return "Alert \(details["name"] ?? "?") resolved"
-        case "runbook_routed":
+        case .alertRepeated: return "Alert \(details["name"] ?? "?") fired again"
+        case .alertResolved: return "Alert \(details["name"] ?? "?") resolved"
+        case .runbookRouted:
             return "Routed to runbook \(details["runbook"] ?? "?")\(details["reason"].map { " (\($0))" } ?? "")"
-        case "runbook_skipped": return "Runbook \(details["runbook"] ?? "?") not started: \(details["reason"] ?? "")"
-        case "run_started": return "Run \(details["run"] ?? "?") of \(details["runbook"] ?? "?") started"
-        case "run_resumed": return "Run \(details["run"] ?? "?") of \(details["runbook"] ?? "?") resumed"
-        case "run_waiting": return "Run \(details["run"] ?? "?") of \(details["runbook"] ?? "?") waiting for a human"
-        case "run_succeeded", "run_failed", "run_aborted":
-            return "Run \(details["run"] ?? "?") of \(details["runbook"] ?? "?") \(event.kind.dropFirst(4))"
-        case "step_finished":
+        case .runbookSkipped: return "Runbook \(details["runbook"] ?? "?") not started: \(details["reason"] ?? "")"
+        case .runStarted: return "Run \(details["run"] ?? "?") of \(details["runbook"] ?? "?") started"
+        case .runResumed: return "Run \(details["run"] ?? "?") of \(details["runbook"] ?? "?") resumed"
+        case .run("waiting"): return "Run \(details["run"] ?? "?") of \(details["runbook"] ?? "?") waiting for a human"
+        case .run("succeeded"), .run("failed"), .run("aborted"):
+            return "Run \(details["run"] ?? "?") of \(details["runbook"] ?? "?") \(event.kind.rawValue.dropFirst(4))"
+        case .stepFinished:
             let exit = details["exit"].flatMap { $0.isEmpty ? nil : " (exit \($0))" } ?? ""
             return
                 "Step \(details["step"] ?? "?") of \(details["run"] ?? "?") \(details["status"] ?? "finished")\(exit)"
-        case let kind where kind.hasPrefix("postmortem_"):
-            return "Post-mortem saved as \(kind.dropFirst(11).replacingOccurrences(of: "_", with: " "))"
+        case let kind where kind.rawValue.hasPrefix("postmortem_"):
+            return "Post-mortem saved as \(kind.rawValue.dropFirst(11).replacingOccurrences(of: "_", with: " "))"
         default:
             let text = details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-            return event.kind.replacingOccurrences(of: "_", with: " ").capitalizedFirst
+            return event.kind.rawValue.replacingOccurrences(of: "_", with: " ").capitalizedFirst
                 + (text.isEmpty ? "" : " (\(text))")
         }
     }

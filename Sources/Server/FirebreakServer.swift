@@ -11,7 +11,7 @@ import Store
 /// The long-running server: the HTTP API, the escalation scheduler and the notification dispatcher in one
 /// `ServiceGroup`, shut down gracefully on SIGTERM or SIGINT.
 public struct FirebreakServer: Sendable {
-    public let store: Store
+    public let store: any Storage
     public let config: FirebreakConfig
     public let logger: Logger
     public let scheduler: EscalationScheduler
@@ -36,7 +36,7 @@ public struct FirebreakServer: Sendable {
     /// Wires the parts together. Metrics are bootstrapped here, once per process.
     /// - Throws: ``ConfigError`` when the SNS certificates configured cannot be loaded.
     public init(
-        store: Store, config: FirebreakConfig, logger: Logger, sender: (any ChannelSender)? = nil,
+        store: any Storage, config: FirebreakConfig, logger: Logger, sender: (any ChannelSender)? = nil,
         schedulerInterval: Duration = .milliseconds(250)
     ) throws {
         _ = FirebreakMetrics.registry
@@ -123,19 +123,21 @@ public struct FirebreakServer: Sendable {
             logger: logger)
     }
 
-    /// Runs until SIGTERM or SIGINT, then stops accepting, finishes requests in flight and stops the loops.
+    /// Runs until SIGTERM or SIGINT, then stops in order: the HTTP server first (no new connections, requests
+    /// in flight finish), then the module scheduler, health rounds, escalations and notifications, then the run
+    /// launcher (it waits for runs in flight), and the alert writer last, after it committed what was queued.
     public func run(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws
     {
-        let scheduler = self.scheduler
-        let dispatcher = self.dispatcher
         let modules = self.modules
         let health = self.health
-        await launcher.resumeLeftovers()
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: LoopService { await scheduler.run() }),
-                    .init(service: LoopService { await dispatcher.run() }),
+                    // A group stops its services in reverse order: the last one listed stops first.
+                    .init(service: pipeline),
+                    .init(service: launcher),
+                    .init(service: dispatcher),
+                    .init(service: scheduler),
                     .init(service: LoopService { await health.run() }),
                     // Without schedules or canaries it returns at once; that must not stop the group.
                     .init(service: LoopService { await modules.run() }, successTerminationBehavior: .ignore),
@@ -144,12 +146,6 @@ public struct FirebreakServer: Sendable {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
-        let left = await launcher.runningCount
-        if left > 0 {
-            logger.notice(
-                "\(left) run(s) were still executing; the next 'firebreak serve' continues them (or 'firebreak resume RUN-n')"
-            )
-        }
         logger.notice("stopped")
     }
 }

@@ -15,7 +15,7 @@ actor HealthReporter {
         var dependencies: HealthSummary?
     }
 
-    let store: Store
+    let store: any Storage
     let dataDirectory: URL?
     let minFreeDiskBytes: Int
     let monitor: HealthMonitor
@@ -33,7 +33,7 @@ actor HealthReporter {
     nonisolated var last: Snapshot? { lastRound.withLock { $0 } }
 
     init(
-        store: Store, dataDirectory: URL?, minFreeDiskBytes: Int, monitor: HealthMonitor, checks: [HealthCheck],
+        store: any Storage, dataDirectory: URL?, minFreeDiskBytes: Int, monitor: HealthMonitor, checks: [HealthCheck],
         interval: Duration = .seconds(5), now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
@@ -82,7 +82,7 @@ actor HealthReporter {
         let at = now()
         var results: [String: HealthRoutes.Check] = [:]
         do {
-            try store.probeWrite(at: at)
+            try await store.probeWrite(at: at, timeout: 1)
             results["database"] = HealthRoutes.Check(status: "ok", detail: "answers and takes writes")
         } catch {
             results["database"] = HealthRoutes.Check(

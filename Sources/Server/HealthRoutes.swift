@@ -11,7 +11,7 @@ import Views
 
 /// `GET /health` (no token) and `GET /metrics` (Prometheus text, no token).
 struct HealthRoutes {
-    let store: Store
+    let store: any Storage
     let scheduler: EscalationScheduler
     let dispatcher: Dispatcher
     let pipeline: AlertPipeline
@@ -98,7 +98,7 @@ struct HealthRoutes {
 
     @Sendable func metrics(_ request: Request, context: FirebreakContext) async throws -> Response {
         // Gauges of what is stored are read at scrape time, so they are right after a restart too.
-        if let incidents = try? store.incidentCounts() {
+        if let incidents = try? await store.incidentCounts() {
             for status in IncidentStatus.allCases {
                 for severity in Severity.allCases {
                     Metrics.Gauge(
@@ -109,13 +109,13 @@ struct HealthRoutes {
                 }
             }
         }
-        if let runs = try? store.runCounts() {
+        if let runs = try? await store.runCounts() {
             for status in RunStatus.allCases {
                 Metrics.Gauge(label: "firebreak_runs", dimensions: [("status", status.rawValue)]).record(
                     runs[status] ?? 0)
             }
         }
-        if let notifications = try? store.notificationCounts() {
+        if let notifications = try? await store.notificationCounts() {
             for status in ["pending", "sent", "dead"] {
                 Metrics.Gauge(label: "firebreak_notifications", dimensions: [("status", status)])
                     .record(notifications[NotificationRecord.Status(rawValue: status)!] ?? 0)

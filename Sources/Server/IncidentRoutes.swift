@@ -10,7 +10,7 @@ import Views
 
 /// `/api/v1/incidents`: list, open, show, act on, and read the timeline.
 struct IncidentRoutes {
-    let store: Store
+    let store: any Storage
     let engine: IncidentEngine
 
     func register(on group: RouterGroup<FirebreakContext>) {
@@ -53,7 +53,7 @@ struct IncidentRoutes {
         let limit = try Self.integer(query["limit"].map(String.init), name: "limit", default: 50, range: 1...500)
         let offset = try Self.integer(
             query["offset"].map(String.init), name: "offset", default: 0, range: 0...Int(Int32.max))
-        let incidents = try store.incidents(status: status, severity: severity, limit: limit, offset: offset)
+        let incidents = try await store.incidents(status: status, severity: severity, limit: limit, offset: offset)
         return try jsonResponse(Page(incidents: incidents.map { IncidentJSON($0) }, limit: limit, offset: offset))
     }
 
@@ -68,10 +68,9 @@ struct IncidentRoutes {
         let actor = context.actor(try body.string("by"))
         let now = Date()
         let engine = self.engine
-        let transition = try store.openIncident(
-            { id in
-                engine.open(id: id, title: title, severity: severity, summary: summary, by: actor, at: now)
-            }, at: now, requestID: context.requestID)
+        let transition = try await store.openIncident(at: now, requestID: context.requestID) { id in
+            engine.open(id: id, title: title, severity: severity, summary: summary, by: actor, at: now)
+        }
         context.logger.info("incident opened", metadata: ["incident.id": .string(transition.incident.id)])
         return try jsonResponse(
             IncidentJSON(transition.incident), status: .created,
@@ -79,10 +78,10 @@ struct IncidentRoutes {
     }
 
     @Sendable func show(_ request: Request, context: FirebreakContext) async throws -> Response {
-        let incident = try store.incident(id: try context.parameters.require("id"))
+        let incident = try await store.incident(id: try context.parameters.require("id"))
         var view = IncidentJSON(incident)
-        view.timeline = try store.timeline(incidentID: incident.id).map(IncidentJSON.Event.init)
-        view.notifications = try store.notifications(incidentID: incident.id).map(IncidentJSON.Notification.init)
+        view.timeline = try await store.timeline(incidentID: incident.id).map(IncidentJSON.Event.init)
+        view.notifications = try await store.notifications(incidentID: incident.id).map(IncidentJSON.Notification.init)
         return try jsonResponse(view)
     }
 
@@ -92,16 +91,16 @@ struct IncidentRoutes {
     }
 
     @Sendable func timeline(_ request: Request, context: FirebreakContext) async throws -> Response {
-        let incident = try store.incident(id: try context.parameters.require("id"))
+        let incident = try await store.incident(id: try context.parameters.require("id"))
         return try jsonResponse(
             Timeline(
                 incident: incident.id,
-                events: try store.timeline(incidentID: incident.id).map(IncidentJSON.Event.init)))
+                events: try await store.timeline(incidentID: incident.id).map(IncidentJSON.Event.init)))
     }
 
     static let actions: [String: IncidentAction] = [
         "ack": .acknowledge, "acknowledge": .acknowledge, "mitigate": .mitigate, "resolve": .resolve,
-        "reopen": .reopen, "close": .close(postmortemPublished: false),
+        "reopen": .reopen, "close": .close,
     ]
 
     @Sendable func act(_ request: Request, context: FirebreakContext) async throws -> Response {
@@ -112,26 +111,21 @@ struct IncidentRoutes {
                 "no action '\(name)'; use one of ack, mitigate, resolve, reopen, close, severity, notes, assign")
         }
         let body = try await JSONBody.read(request, allowed: ["by", "note"], allowEmpty: true)
-        var chosen = action
-        if case .close = action {
-            let published = try store.postmortem(incidentID: try context.parameters.require("id"))?.status == .published
-            chosen = .close(postmortemPublished: published)
-        }
-        return try await apply(chosen, note: try body.string("note"), by: try body.string("by"), request, context)
+        return try await apply(action, note: try body.string("note"), by: try body.string("by"), request, context)
     }
 
     /// The stored post-mortem, or a fresh draft generated from the store when none was saved; Markdown, or a
     /// complete HTML page when `Accept` prefers `text/html`.
     @Sendable func postmortem(_ request: Request, context: FirebreakContext) async throws -> Response {
-        let incident = try store.incident(id: try context.parameters.require("id"))
+        let incident = try await store.incident(id: try context.parameters.require("id"))
         let markdown: String
         let status: String
-        if let stored = try store.postmortem(incidentID: incident.id) {
+        if let stored = try await store.postmortem(incidentID: incident.id) {
             markdown = stored.markdown
             status = stored.status.rawValue
         } else {
             do {
-                markdown = try PostmortemGenerator(templatePath: nil).markdown(for: incident.id, store: store)
+                markdown = try await PostmortemGenerator(templatePath: nil).markdown(for: incident.id, store: store)
             } catch let error as TemplateError {
                 throw APIError(.internalServerError, "template_error", error.message)
             }
@@ -183,7 +177,7 @@ struct IncidentRoutes {
         let actor = context.actor(by)
         let now = Date()
         let engine = self.engine
-        let transition = try store.updateIncident(id: id, at: now, requestID: context.requestID) { incident in
+        let transition = try await store.updateIncident(id: id, at: now, requestID: context.requestID) { incident in
             try engine.apply(action, note: note, to: incident, by: actor, at: now)
         }
         context.logger.info("incident \(action.name)", metadata: ["incident.id": .string(transition.incident.id)])

@@ -76,7 +76,7 @@ actor ModuleScheduler {
             Metrics.Gauge(label: "firebreak_backup_last_success_timestamp_seconds", dimensions: [("source", source)])
                 .record(backup.createdAt.timeIntervalSince1970)
             logger.info("scheduled backup \(backup.id) of \(source): \(backup.bytes) bytes")
-            let pruned = try backups.prune(retention: schedule.retention, source: source)
+            let pruned = try await backups.prune(retention: schedule.retention, source: source)
             if !pruned.deleted.isEmpty { logger.info("pruned \(pruned.deleted.count) backup(s) of \(source)") }
             await raise(
                 key: key, firing: false, name: "BackupFailed", labels: ["source": source], summary: "", severity: .p2)

@@ -118,7 +118,7 @@ struct AccessMiddleware: RouterMiddleware {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
-                verdict = try tokens.verify(String(parts[1]).trimmingCharacters(in: .whitespaces))
+                verdict = try await tokens.verify(String(parts[1]).trimmingCharacters(in: .whitespaces))
             } else {
                 verdict = .unknown
             }

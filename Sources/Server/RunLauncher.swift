@@ -1,20 +1,26 @@
 import Foundation
 import Logging
 import Metrics
+import ServiceLifecycle
 import Modules
 import Runbooks
 import Store
 import Workflows
 
-/// Starts runs for the API in the background, at most `limit` at a time; the rest wait as `pending` in order.
-/// A run the server leaves behind at shutdown stays resumable with `firebreak resume`.
-public actor RunLauncher {
-    let store: Store
+/// Executes runs in the background, at most `limit` at a time; the rest wait as `pending` in order.
+///
+/// A service of the server's group: ``run()`` owns every run's task as a child. It continues the automatic runs a
+/// previous process left `pending` or `running` (a crash, `kill -9`) when it starts, and sweeps for them again every
+/// `sweepInterval` (a claim that expired, a run queued by another process). On graceful shutdown it starts nothing
+/// more and waits for the runs in flight; one still running when the group gives up stays `running` in the store,
+/// and the next `firebreak serve` continues it under the usual rules.
+public actor RunLauncher: Service {
+    let store: any Storage
     let runbooksDirectory: String
     let runsDirectory: URL
     let limit: Int
     let logger: Logger
-    private var active: [Int64: Task<Void, Never>] = [:]
+    private var active: Set<Int64> = []
     private var queue: [(Int64, [String: String])] = []
     /// The param values, secrets included, of runs started here that have not ended. Secrets are never stored,
     /// so this is how an approval through the API resumes a run with a secret param without asking for it again
@@ -24,12 +30,20 @@ public actor RunLauncher {
     private var rerun: Set<Int64> = []
 
     let modules: ModuleSettings
+    let sweepInterval: Duration
+    /// Wakes ``run()`` when a run is queued.
+    private let wake: AsyncStream<Void>
+    private let wakeUp: AsyncStream<Void>.Continuation
+    /// Runs whose task is ending, waited for by ``waitForIdle()``.
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     public init(
-        store: Store, runbooksDirectory: String, runsDirectory: URL, limit: Int, logger: Logger,
-        modules: ModuleSettings = ModuleSettings()
+        store: any Storage, runbooksDirectory: String, runsDirectory: URL, limit: Int, logger: Logger,
+        modules: ModuleSettings = ModuleSettings(), sweepInterval: Duration = .seconds(10)
     ) {
         self.store = store
+        self.sweepInterval = sweepInterval
+        (wake, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.modules = modules
         self.runbooksDirectory = runbooksDirectory
         self.runsDirectory = runsDirectory
@@ -47,7 +61,7 @@ public actor RunLauncher {
     /// Creates the run (validated, lint-clean, params checked) and schedules it.
     /// - Throws: ``WorkflowError`` or ``RunbookError`` for bad input; the run is not created then.
     public func start(runbook reference: String, params: [String: String], incidentID: String?, requestID: String)
-        throws -> RunRecord
+        async throws -> RunRecord
     {
         let library = RunbookLibrary(linter: RunbookLinter(modules: BuiltinModules.catalog))
         let loaded = try library.findContained(reference, in: runbooksDirectory)
@@ -59,9 +73,10 @@ public actor RunLauncher {
                     + errors.prefix(3).map { $0.formatted(path: loaded.path) }.joined(separator: "; "))
         }
         let values = try ParamResolver.resolve(params, for: loaded.runbook, environment: [:])
-        let incident = try incidentID.map { try store.incident(id: $0).id }
+        var incident: String?
+        if let incidentID { incident = try await store.incident(id: incidentID).id }
         let path = URL(fileURLWithPath: loaded.path).standardizedFileURL.path
-        let run = try makeExecutor(logger).createRun(
+        let run = try await makeExecutor(logger).createRun(
             runbook: loaded.runbook, source: loaded.source, path: path,
             params: values, incidentID: incident)
         logger.info("run created", metadata: ["run.id": .string(run.displayID), "request.id": .string(requestID)])
@@ -77,8 +92,8 @@ public actor RunLauncher {
     /// Continues a waiting run (after an approval or a retry). Secret params come from `supplied`, else from the
     /// values the run was started with in this process.
     /// - Throws: ``WorkflowError`` `.invalidInput` when a secret param is needed and nobody has it.
-    public func resume(runID: Int64, supplied: [String: String] = [:]) throws {
-        let record = try store.runDetail(id: runID).run
+    public func resume(runID: Int64, supplied: [String: String] = [:]) async throws {
+        let record = try await store.runDetail(id: runID).run
         schedule(runID, params: try params(for: record, supplied: supplied))
     }
 
@@ -91,21 +106,30 @@ public actor RunLauncher {
 
     /// Continues the automatic runs a previous server left `pending` or `running` (a crash, `kill -9`), under
     /// the usual rules: finished steps never run again, an in-flight step re-runs only when idempotent and
-    /// otherwise waits for approval. A run another live process executes is left alone, and so is one whose
-    /// secret param is not in the environment (`FIREBREAK_PARAM_NAME`); it is logged with what to do.
+    /// otherwise waits for approval. A run held by a live claim elsewhere (another process executes it) is left
+    /// alone, and so is one whose secret param is not in the environment (`FIREBREAK_PARAM_NAME`); it is logged
+    /// with what to do.
     /// - Returns: The runs scheduled.
     @discardableResult
-    public func resumeLeftovers() -> [String] {
+    public func resumeLeftovers(now: Date = Date()) async -> [String] {
         let records: [RunRecord]
         do {
-            records = try store.unfinishedAutomaticRuns()
+            records = try await store.unfinishedAutomaticRuns()
         } catch {
             logger.error("cannot list unfinished runs: \(error)")
             return []
         }
         var resumed: [String] = []
         for record in records {
-            guard let id = record.id, !Executor.isExecuting(runID: id, runsDirectory: runsDirectory) else { continue }
+            guard let id = record.id, !active.contains(id), !queue.contains(where: { $0.0 == id }),
+                !Executor.isExecuting(runID: id, runsDirectory: runsDirectory)
+            else { continue }
+            // Held by a live owner on another host: its executor renews the lease; leave it to that node.
+            if let claim = try? await store.currentClaim(on: .run(id)), claim.expiresAt > now,
+                claim.owner.host != ClaimOwner.process.host
+            {
+                continue
+            }
             do {
                 schedule(id, params: try params(for: record, supplied: [:]))
                 resumed.append(record.displayID)
@@ -123,25 +147,53 @@ public actor RunLauncher {
 
     /// Drops the secrets of runs that ended while no task of this launcher held them (cancelled with their
     /// incident, finished by a terminal).
-    private func pruneEnded() {
-        for runID in values.keys where active[runID] == nil && !queue.contains(where: { $0.0 == runID }) {
-            if let status = try? store.runDetail(id: runID).run.status, status.isFinal { values[runID] = nil }
+    private func pruneEnded() async {
+        for runID in values.keys where !active.contains(runID) && !queue.contains(where: { $0.0 == runID }) {
+            if let status = try? await store.runDetail(id: runID).run.status, status.isFinal { values[runID] = nil }
         }
     }
 
     /// Runs executing now.
     public var runningCount: Int { active.count }
 
-    /// Waits for the runs in flight (tests; shutdown does not wait).
+    /// Waits until no run is executing or queued (tests; shutdown waits in ``run()``).
     public func waitForIdle() async {
-        while let task = active.values.first {
-            await task.value
+        while !active.isEmpty || !queue.isEmpty {
+            await withCheckedContinuation { idleWaiters.append($0) }
+        }
+    }
+
+    /// The service: continues leftovers, then executes queued runs as child tasks until graceful shutdown, sweeping
+    /// for leftovers every `sweepInterval`; then waits for the runs in flight.
+    public func run() async {
+        await resumeLeftovers()
+        await withDiscardingTaskGroup { group in
+            let sweeper = sweepInterval
+            group.addTask {
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: sweeper) }
+                    guard !Task.isShuttingDownGracefully else { break }
+                    await self.resumeLeftovers()
+                }
+                self.wakeUp.finish()
+            }
+            await withGracefulShutdownHandler {
+                for await _ in wake {
+                    startQueued(in: &group)
+                }
+            } onGracefulShutdown: {
+                self.wakeUp.finish()
+            }
+        }
+        let left = queue.count
+        if left > 0 {
+            logger.notice("\(left) queued run(s) stay pending; the next 'firebreak serve' starts them")
         }
     }
 
     private func schedule(_ runID: Int64, params: [String: String]) {
         values[runID] = params
-        if active[runID] != nil {
+        if active.contains(runID) {
             // Its task is ending (the run just stopped to wait); continue it once that task is done, or the
             // approval that asked for it would be lost.
             rerun.insert(runID)
@@ -149,7 +201,7 @@ public actor RunLauncher {
         }
         guard !queue.contains(where: { $0.0 == runID }) else { return }
         queue.append((runID, params))
-        drain()
+        wakeUp.yield()
     }
 
     /// Forgets the params (secrets) of a run that ended outside this launcher (cancelled, finished elsewhere).
@@ -158,14 +210,15 @@ public actor RunLauncher {
         rerun.remove(runID)
     }
 
-    private func drain() {
+    private func startQueued(in group: inout DiscardingTaskGroup) {
         while active.count < limit, !queue.isEmpty {
             let (runID, params) = queue.removeFirst()
             var runLogger = self.logger
             runLogger[metadataKey: "run.id"] = .string(RunRecord.displayID(runID))
             let logger = runLogger
             let executor = makeExecutor(logger)
-            active[runID] = Task {
+            active.insert(runID)
+            group.addTask {
                 var ended = true
                 do {
                     let run = try await executor.execute(runID: runID, params: params)
@@ -179,18 +232,22 @@ public actor RunLauncher {
                 } catch {
                     logger.error("run could not execute: \(error)")
                 }
-                self.finished(runID, ended: ended)
+                await self.finished(runID, ended: ended)
             }
         }
     }
 
-    private func finished(_ runID: Int64, ended: Bool) {
-        active[runID] = nil
+    private func finished(_ runID: Int64, ended: Bool) async {
+        active.remove(runID)
         if ended { values[runID] = nil }
         if rerun.remove(runID) != nil, let params = values[runID] {
             schedule(runID, params: params)
         }
-        pruneEnded()
-        drain()
+        await pruneEnded()
+        wakeUp.yield()
+        if active.isEmpty && queue.isEmpty {
+            for waiter in idleWaiters { waiter.resume() }
+            idleWaiters = []
+        }
     }
 }

@@ -6,7 +6,7 @@ import Workflows
 
 /// `/api/v1/runs`: start a run, list and show runs, approve a waiting step.
 struct RunRoutes {
-    let store: Store
+    let store: any Storage
     let launcher: RunLauncher
     let runsDirectory: URL
 
@@ -27,8 +27,9 @@ struct RunRoutes {
         let query = request.uri.queryParameters
         let limit = try IncidentRoutes.integer(
             query["limit"].map(String.init), name: "limit", default: 50, range: 1...500)
-        let incident = try query["incident"].map { try store.incident(id: String($0)).id }
-        let runs = try store.runs(incidentID: incident, limit: limit)
+        var incident: String?
+        if let id = query["incident"] { incident = try await store.incident(id: String(id)).id }
+        let runs = try await store.runs(incidentID: incident, limit: limit)
         return try jsonResponse(RunList(runs: runs.map { RunJSON($0, runsDirectory: runsDirectory) }))
     }
 
@@ -43,7 +44,7 @@ struct RunRoutes {
 
     @Sendable func show(_ request: Request, context: FirebreakContext) async throws -> Response {
         let runID = try Self.runID(context)
-        let detail = try store.runDetail(id: runID)
+        let detail = try await store.runDetail(id: runID)
         return try jsonResponse(RunJSON(detail.run, detail: detail, runsDirectory: runsDirectory))
     }
 
@@ -66,7 +67,7 @@ struct RunRoutes {
         let body = try await JSONBody.read(request, allowed: ["step", "by", "params"])
         let approver = context.actor(try body.string("by"))
         let supplied = try body.stringMap("params")
-        let step = try store.approve(runID: runID, stepName: try body.requiredString("step"), by: approver, at: Date())
+        let step = try await store.approve(runID: runID, stepName: try body.requiredString("step"), by: approver, at: Date())
         var approval = Approval(run: RunRecord.displayID(runID), step: step.name, approvedBy: approver, resumed: true)
         do {
             try await launcher.resume(runID: runID, supplied: supplied)
@@ -93,12 +94,12 @@ struct RunRoutes {
     @Sendable func retry(_ request: Request, context: FirebreakContext) async throws -> Response {
         let runID = try Self.runID(context)
         let body = try await JSONBody.read(request, allowed: ["by", "params"], allowEmpty: true)
-        let record = try store.runDetail(id: runID).run
+        let record = try await store.runDetail(id: runID).run
         // Secrets are checked before the run changes, so a missing one leaves it failed as it was.
         _ = try await launcher.params(for: record, supplied: try body.stringMap("params"))
-        _ = try store.prepareRetry(runID: runID, by: context.actor(try body.string("by")), at: Date())
+        _ = try await store.prepareRetry(runID: runID, by: context.actor(try body.string("by")), at: Date())
         try await launcher.resume(runID: runID, supplied: try body.stringMap("params"))
-        let detail = try store.runDetail(id: runID)
+        let detail = try await store.runDetail(id: runID)
         return try jsonResponse(RunJSON(detail.run, detail: detail, runsDirectory: runsDirectory), status: .accepted)
     }
 

@@ -5,9 +5,9 @@ import Store
 /// Creates and checks API tokens. A token is `fbk_` and 43 random base64url characters; the store keeps its first
 /// characters (to find the row) and its SHA-256, never the token. Hashes are compared in constant time.
 public struct TokenAuthority: Sendable {
-    let store: Store
+    let store: any Storage
 
-    public init(store: Store) {
+    public init(store: any Storage) {
         self.store = store
     }
 
@@ -26,7 +26,7 @@ public struct TokenAuthority: Sendable {
 
     /// Creates a token named `name` and returns it; this is the only time it exists in clear.
     /// - Throws: ``StoreError`` `.conflict` when the name is taken; ``TokenError`` for a bad name.
-    public func create(name: String, at time: Date = Date()) throws -> String {
+    public func create(name: String, at time: Date = Date()) async throws -> String {
         guard !name.isEmpty, name.count <= 64,
             name.unicodeScalars.allSatisfy({
                 CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)
@@ -37,18 +37,18 @@ public struct TokenAuthority: Sendable {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let token = Self.scheme + Self.base64url(bytes)
-        try store.createToken(
+        try await store.createToken(
             TokenRecord(name: name, prefix: Self.prefix(of: token), hash: Self.hash(token), createdAt: time))
         return token
     }
 
     /// Checks a presented token.
-    public func verify(_ token: String) throws -> Verdict {
+    public func verify(_ token: String) async throws -> Verdict {
         guard token.hasPrefix(Self.scheme), token.count > Self.scheme.count + Self.prefixLength else { return .unknown }
         let digest = Self.hash(token)
         var verdict = Verdict.unknown
         // Every candidate is compared in full, in constant time, whatever the earlier results.
-        for candidate in try store.tokens(prefix: Self.prefix(of: token))
+        for candidate in try await store.tokens(prefix: Self.prefix(of: token))
         where Self.constantTimeEqual(candidate.hash, digest) {
             verdict = candidate.revokedAt == nil ? .valid(candidate.name) : .revoked(candidate.name)
         }

@@ -30,7 +30,7 @@ public struct IncidentJSON: Encodable, Sendable {
         }
 
         public init(_ event: IncidentEvent) {
-            kind = event.kind
+            kind = event.kind.rawValue
             actor = event.actor
             at = event.at
             details = event.details

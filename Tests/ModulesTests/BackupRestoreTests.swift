@@ -105,15 +105,15 @@ struct BackupRestoreTests {
                 && error.message.contains("not touched")
         }
         #expect(ModuleHarness.checksum(target) == before)
-        #expect(try harness.store.backup(id: backup.id).status == .corrupt)
+        #expect(try await harness.store.backup(id: backup.id).status == .corrupt)
         // A second attempt is refused from the catalog, still without touching the target.
         await #expect(throws: ModuleError.self) { _ = try await harness.restorer.restore(.id(backup.id), to: target) }
         #expect(ModuleHarness.checksum(target) == before)
-        let failed = await harness.engine.verify(try harness.store.backup(id: backup.id))
+        let failed = await harness.engine.verify(try await harness.store.backup(id: backup.id))
         #expect(!failed.passed)
         #expect(failed.problem?.contains("checksum mismatch") == true)
         // No safety backup was taken: nothing was replaced.
-        #expect(try harness.store.backups().count == 1)
+        #expect(try await harness.store.backups().count == 1)
     }
 
     @Test("a backup whose data does not match its manifest is refused")
@@ -122,7 +122,7 @@ struct BackupRestoreTests {
         let database = try harness.randomDatabase("app.db", rows: 20)
         var backup = try await harness.engine.create(BackupSource(parsing: "sqlite:\(database)"))
         backup.manifest?.tables["orders"] = 21
-        let forged = try harness.store.insertBackup(backup)
+        let forged = try await harness.store.insertBackup(backup)
         await #expect {
             _ = try await harness.restorer.restore(.id(forged.id), to: harness.directory.path("new.db"))
         } throws: { error in
@@ -155,7 +155,7 @@ struct BackupRestoreTests {
 
         _ = try await harness.restorer.restore(.id(safety.id), to: database)
         #expect(try ModuleHarness.dump(database) == damaged)
-        #expect(try harness.store.backups().filter { $0.reason == "safety" }.count == 2)
+        #expect(try await harness.store.backups().filter { $0.reason == "safety" }.count == 2)
     }
 
     @Test("--at picks the newest backup at or before the time")
@@ -251,7 +251,7 @@ struct BackupRestoreTests {
         } throws: { error in
             (error as? ModuleError)?.message.contains("connection refused") == true
         }
-        #expect(try harness.store.backups().count == 1)
+        #expect(try await harness.store.backups().count == 1)
         let repository = (backup.path as NSString).deletingLastPathComponent
         #expect(try FileManager.default.contentsOfDirectory(atPath: repository).count == 1)
     }
@@ -281,16 +281,16 @@ struct BackupRestoreTests {
             harness.advance(3600)
         }
         // The newest is corrupt: the newest good one is backups[2].
-        try harness.store.recordVerification(backupID: backups[3].id, at: harness.now, error: "damaged")
+        try await harness.store.recordVerification(backupID: backups[3].id, at: harness.now, error: "damaged")
         harness.advance(30 * 86_400)
         let preview = try harness.engine.prune(retention: Retention(keepDays: 1), dryRun: true)
         #expect(preview.deleted.map(\.backup.id).sorted() == [backups[0].id, backups[1].id, backups[3].id].sorted())
-        #expect(try harness.store.backups().count == 4)
+        #expect(try await harness.store.backups().count == 4)
         #expect(FileManager.default.fileExists(atPath: backups[0].path))
 
         let report = try harness.engine.prune(retention: Retention(keepDays: 1))
         #expect(report.deleted.count == 3)
-        #expect(try harness.store.backups().map(\.id) == [backups[2].id])
+        #expect(try await harness.store.backups().map(\.id) == [backups[2].id])
         #expect(!FileManager.default.fileExists(atPath: backups[0].path))
         #expect(FileManager.default.fileExists(atPath: backups[2].path))
 
@@ -298,7 +298,7 @@ struct BackupRestoreTests {
         for _ in 0..<3 { _ = try await harness.engine.create(source, retention: Retention(keepDays: nil)) }
         let kept = try harness.engine.prune(retention: Retention(keepDays: nil, keepLast: 2))
         #expect(kept.deleted.count == 2)
-        #expect(try harness.store.backups().count == 2)
+        #expect(try await harness.store.backups().count == 2)
     }
 
     @Test("a drill restores the latest backup to scratch and records RTO and RPO")
@@ -314,13 +314,13 @@ struct BackupRestoreTests {
         #expect(drill.backupID == backup.id)
         #expect(drill.rpoMs == 90_000)
         #expect((drill.rtoMs ?? -1) >= 0)
-        #expect(try harness.store.drills().map(\.id) == ["DR-1"])
+        #expect(try await harness.store.drills().map(\.id) == ["DR-1"])
         #expect(ModuleHarness.checksum(database) == before)
 
         let missing = await harness.restorer.drill(source: "sqlite:/nowhere.db")
         #expect(missing.status == "failed")
         #expect(missing.message.contains("no good backup"))
-        #expect(try harness.store.drills().count == 2)
+        #expect(try await harness.store.drills().count == 2)
     }
 }
 

@@ -32,14 +32,14 @@ extension ModuleHarness {
         let path = directory.write("runbook-\(UUID().uuidString.prefix(6)).md", text)
         let run = try executor().createRun(runbook: result.runbook, source: text, path: path, params: values)
         _ = try await executor().execute(runID: run.id!, params: values)
-        return try store.runDetail(id: run.id!)
+        return try await store.runDetail(id: run.id!)
     }
 
     func approveAndResume(_ detail: RunDetail, step: String, params: [String: String]) async throws -> RunDetail {
-        _ = try store.approve(runID: detail.run.id!, stepName: step, by: "alice", at: Date())
+        _ = try await store.approve(runID: detail.run.id!, stepName: step, by: "alice", at: Date())
         let values = try ParamResolver.resolve(params, for: lint(detail.run.source).runbook)
         _ = try await executor().execute(runID: detail.run.id!, params: values)
-        return try store.runDetail(id: detail.run.id!)
+        return try await store.runDetail(id: detail.run.id!)
     }
 
     /// Overwrites bytes of the file's first page, as a disk or a bad deploy would.
@@ -121,7 +121,7 @@ struct RunbookModuleTests {
             "\(detail.step("broken")?.reason ?? "")")
         #expect(detail.outputs("repair")["safety_backup_id"] == "BK-2")
         #expect(try ModuleHarness.dump(database) == original)
-        #expect(try harness.store.backups(runID: detail.run.displayID).count == 2)
+        #expect(try await harness.store.backups(runID: detail.run.displayID).count == 2)
     }
 
     @Test("module bodies are linted with their file lines")
@@ -161,7 +161,7 @@ struct RunbookModuleTests {
         #expect(detail.step("rollback")?.status == .skipped)
         #expect(detail.outputs("restore")["backup_id"] == "BK-1")
         #expect(try ModuleHarness.dump(database) == original)
-        let safety = try harness.store.backups().filter { $0.reason != "manual" }
+        let safety = try await harness.store.backups().filter { $0.reason != "manual" }
         #expect(safety.count == 2, "the runbook's safety step and the restore's own safety backup")
     }
 
@@ -175,7 +175,7 @@ struct RunbookModuleTests {
         detail = try await harness.approveAndResume(detail, step: "restore", params: ["database": database])
         #expect(detail.step("restore")?.status == .failed)
         #expect(
-            try harness.store.runDetail(id: detail.run.id!).attempts[detail.step("restore")!.index]?.last?.output
+            try await harness.store.runDetail(id: detail.run.id!).attempts[detail.step("restore")!.index]?.last?.output
                 .contains("no good backup") == true)
         #expect(detail.step("rollback")?.status == .succeeded, "\(detail.statuses)")
         #expect(try ModuleHarness.dump(database) == before)
@@ -199,7 +199,7 @@ struct RunbookModuleTests {
         #expect(detail.step("report")?.status == .succeeded)
         let report = detail.attempts[detail.step("report")!.index]?.last?.output ?? ""
         #expect(report.hasPrefix("drill DR-1: RTO "), "\(report)")
-        #expect(try harness.store.drills().first?.status == "passed")
+        #expect(try await harness.store.drills().first?.status == "passed")
         // Every manual checklist item waits for a human.
         #expect(detail.run.status == .waiting)
     }

@@ -8,11 +8,11 @@ import Synchronization
 /// A data directory with a store, a backup engine with an injectable clock, and helpers for SQLite files.
 final class ModuleHarness: Sendable {
     let directory = TemporaryDirectory(prefix: "firebreak-modules")
-    let store: Store
+    let store: any Storage
     let clock = TestClock()
 
     init() throws {
-        store = try Store.open(directory: directory.url.appendingPathComponent("data"))
+        store = try SQLiteStore.open(directory: directory.url.appendingPathComponent("data"))
     }
 
     var engine: BackupEngine {

@@ -14,9 +14,9 @@ struct DispatcherTests {
     }
 
     /// Opens a P1 incident whose announcement goes to `announce`.
-    static func openIncident(_ store: Store, config: FirebreakConfig) throws -> String {
+    static func openIncident(_ store: any Storage, config: FirebreakConfig) throws -> String {
         let engine = IncidentEngine(policy: config.policy)
-        return try store.openIncident(
+        return try await store.openIncident(
             { engine.open(id: $0, title: "Checkout errors", severity: .p1, by: "alice", at: Date()) },
             at: Date()
         ).incident.id
@@ -42,24 +42,24 @@ struct DispatcherTests {
             announce: [hook]
             delivery: {attempts: 3, initial_backoff: 10ms, max_backoff: 20ms, breaker_failures: 10}
             """)
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         let id = try Self.openIncident(store, config: config)
         let dispatcher = Dispatcher(
             store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
             logger: Logger(label: "test"))
         try await Self.drain(dispatcher) { try !store.deadLetters().isEmpty }
-        let dead = try store.deadLetters()
+        let dead = try await store.deadLetters()
         #expect(dead.count == 1)
         #expect(dead.first?.attempts == 3)
         #expect(dead.first?.lastError?.contains("answered 500") == true)
         #expect(receiver.deliveries.count == 3, "three attempts, then it stops")
 
         receiver.answer(204)
-        let replayed = try store.replayDeadLetters(id: dead.first!.id, at: Date())
+        let replayed = try await store.replayDeadLetters(id: dead.first!.id, at: Date())
         #expect(replayed.map(\.id) == dead.map(\.id))
-        try await Self.drain(dispatcher) { try store.notifications(incidentID: id).first?.status == .sent }
-        #expect(try store.notifications(incidentID: id).first?.status == .sent)
-        #expect(try store.deadLetters().isEmpty)
+        try await Self.drain(dispatcher) { try await store.notifications(incidentID: id).first?.status == .sent }
+        #expect(try await store.notifications(incidentID: id).first?.status == .sent)
+        #expect(try await store.deadLetters().isEmpty)
         try await Task.sleep(for: .milliseconds(100))
         await dispatcher.tick()
         #expect(receiver.deliveries.count == 4, "delivered once after the replay, not again")
@@ -67,7 +67,7 @@ struct DispatcherTests {
         #expect(body["event"] as? String == "opened")
         #expect((body["incident"] as? [String: Any])?["id"] as? String == id)
         #expect(receiver.deliveries.last!.headers["x-firebreak-notification-id"] == String(dead.first!.id))
-        #expect(throws: StoreError.self) { try store.replayDeadLetters(id: dead.first!.id, at: Date()) }
+        #expect(throws: StoreError.self) { try await store.replayDeadLetters(id: dead.first!.id, at: Date()) }
     }
 
     @Test("slack format posts a text field")
@@ -80,7 +80,7 @@ struct DispatcherTests {
               chat: {type: webhook, url: "\(receiver.url("/slack"))", format: slack}
             announce: [chat]
             """)
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         let id = try Self.openIncident(store, config: config)
         let dispatcher = Dispatcher(
             store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
@@ -101,10 +101,10 @@ struct DispatcherTests {
               chat: {type: webhook, url: "\(receiver.url("/slack"))", format: slack}
             announce: [chat]
             """)
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         let id = try Self.openIncident(store, config: config)
         let engine = IncidentEngine(policy: config.policy)
-        _ = try store.updateIncident(id: id, at: Date()) { try engine.apply(.resolve, to: $0, by: "alice", at: Date()) }
+        _ = try await store.updateIncident(id: id, at: Date()) { try engine.apply(.resolve, to: $0, by: "alice", at: Date()) }
         let dispatcher = Dispatcher(
             store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
             logger: Logger(label: "test"))
@@ -131,18 +131,18 @@ struct DispatcherTests {
             announce: [pager, broken]
             delivery: {attempts: 2, initial_backoff: 10ms}
             """)
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         let id = try Self.openIncident(store, config: config)
         let dispatcher = Dispatcher(
             store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
             logger: Logger(label: "test"))
         try await Self.drain(dispatcher) {
-            try store.deadLetters().count == 1 && FileManager.default.fileExists(atPath: out.path + ".env")
+            try await store.deadLetters().count == 1 && FileManager.default.fileExists(atPath: out.path + ".env")
         }
         let message = try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any]
         #expect((message?["incident"] as? [String: Any])?["severity"] as? String == "P1")
         #expect(try String(contentsOf: URL(fileURLWithPath: out.path + ".env"), encoding: .utf8) == "opened \(id)\n")
-        let dead = try #require(try store.deadLetters().first)
+        let dead = try #require(try await store.deadLetters().first)
         #expect(dead.channel == "broken")
         #expect(dead.lastError?.contains("no route") == true)
     }
@@ -164,7 +164,7 @@ struct DispatcherTests {
             announce: [good, bad]
             delivery: {attempts: 10, initial_backoff: 10ms, max_backoff: 10ms, breaker_failures: 2, breaker_cooldown: 1h}
             """)
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         let dispatcher = Dispatcher(
             store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
             logger: Logger(label: "test"))
@@ -181,6 +181,6 @@ struct DispatcherTests {
         #expect(good.deliveries.count == 3)
         #expect(bad.deliveries.count == 2, "the circuit opened after two failures and let nothing else through")
         #expect(await dispatcher.breakerStates()["bad"] == "open")
-        #expect(try store.deadLetters().isEmpty, "postponed, not dead")
+        #expect(try await store.deadLetters().isEmpty, "postponed, not dead")
     }
 }

@@ -7,13 +7,13 @@ import Testing
 
 /// A scripted incident, every write at an injected time, through the real engine, ingestor and store.
 struct ScriptedIncident {
-    let store: Store
+    let store: any Storage
     let start = Date(timeIntervalSince1970: 1_795_399_200)  // 2026-11-23 02:00:00 UTC
 
     func at(_ seconds: TimeInterval) -> Date { start.addingTimeInterval(seconds) }
 
     init() throws {
-        store = try Store.inMemory()
+        store = try SQLiteStore.inMemory()
         let engine = IncidentEngine()
         let ingestor = AlertIngestor(engine: engine, policy: AlertPolicy())
         let alert = Alert(
@@ -21,7 +21,7 @@ struct ScriptedIncident {
             labels: ["service": "orders", "env": "prod"], summary: "orders-db | primary unreachable",
             url: "http://prometheus.example/graph?g0.expr=up")
         func ingest(_ alert: Alert, _ time: Date) throws {
-            try store.ingest { tx in
+            try await store.ingest { tx in
                 let snapshot = try tx.snapshot(incidentKey: "alertmanager:g|fp-1", alertKey: alert.key)
                 let decision = ingestor.decide(
                     alert, incidentKey: "alertmanager:g|fp-1", severity: .p1, snapshot: snapshot,
@@ -34,17 +34,17 @@ struct ScriptedIncident {
         try ingest(alert, at(0))
         for repeat_ in 1...3 { try ingest(alert, at(Double(repeat_) * 30)) }
         // Nobody acknowledged within 15 minutes: level 1 of the escalation fires.
-        let due = try store.incident(id: "INC-1").escalation!.dueAt
+        let due = try await store.incident(id: "INC-1").escalation!.dueAt
         #expect(due == at(900))
-        _ = try store.updateIncident(id: "INC-1", at: due) { try engine.escalate($0, at: due) }
-        _ = try store.updateIncident(id: "INC-1", at: at(1000)) {
+        _ = try await store.updateIncident(id: "INC-1", at: due) { try engine.escalate($0, at: due) }
+        _ = try await store.updateIncident(id: "INC-1", at: at(1000)) {
             try engine.apply(.acknowledge, to: $0, by: "alice", at: at(1000))
         }
-        _ = try store.updateIncident(id: "INC-1", at: at(1200)) {
+        _ = try await store.updateIncident(id: "INC-1", at: at(1200)) {
             try engine.apply(.changeSeverity(.p0), to: $0, by: "alice", at: at(1200))
         }
         // A run whose step failed once, then succeeded on its second attempt.
-        let run = try store.createRun(
+        let run = try await store.createRun(
             RunRecord(
                 runbookID: "database-restore", runbookPath: "runbooks/database-restore.md", title: "Restore",
                 source: "", status: .running, mode: "automatic", params: "{}", incidentID: "INC-1", startedAt: at(1300)),
@@ -53,7 +53,7 @@ struct ScriptedIncident {
         var finished = run
         finished.status = .succeeded
         finished.finishedAt = at(1390)
-        try store.commit(
+        try await store.commit(
             run: finished,
             steps: [
                 StepRecord(
@@ -83,23 +83,23 @@ struct ScriptedIncident {
                     kind: "run_succeeded", actor: "firebreak", at: at(1390),
                     details: ["run": "RUN-1", "runbook": "database-restore"]),
             ])
-        _ = try store.updateIncident(id: "INC-1", at: at(1400)) {
+        _ = try await store.updateIncident(id: "INC-1", at: at(1400)) {
             try engine.apply(.addNote("failed over to the replica"), to: $0, by: "bob", at: at(1400))
         }
-        _ = try store.updateIncident(id: "INC-1", at: at(1500)) {
+        _ = try await store.updateIncident(id: "INC-1", at: at(1500)) {
             try engine.apply(.mitigate, to: $0, by: "alice", at: at(1500))
         }
         var resolved = alert
         resolved.status = .resolved
         try ingest(resolved, at(1800))
         // Deliveries: the first notification went out, the second died.
-        let notifications = try store.notifications(incidentID: "INC-1")
-        try store.markNotificationSent(id: notifications[0].id, at: at(5))
+        let notifications = try await store.notifications(incidentID: "INC-1")
+        try await store.markNotificationSent(id: notifications[0].id, at: at(5))
         if notifications.count > 1 {
-            try store.markNotificationFailed(
+            try await store.markNotificationFailed(
                 id: notifications[1].id, error: "POST https://hooks.example/x answered 500", retryAt: nil)
         }
-        _ = try store.addActionItem(
+        _ = try await store.addActionItem(
             ActionItem(
                 incidentID: "INC-1", type: .prevent, owner: "bob", text: "Alert on replica lag | before failover",
                 link: "https://tickets.example/OPS-1", createdAt: at(2000)))
@@ -222,10 +222,10 @@ struct PostmortemTests {
         let scripted = try ScriptedIncident()
         let store = scripted.store
         let engine = IncidentEngine()
-        #expect(try store.incident(id: "INC-1").status == .resolved)
-        let unpublished = try store.postmortem(incidentID: "INC-1")?.status == .published
+        #expect(try await store.incident(id: "INC-1").status == .resolved)
+        let unpublished = try await store.postmortem(incidentID: "INC-1")?.status == .published
         #expect {
-            _ = try store.updateIncident(id: "INC-1", at: scripted.at(4000)) {
+            _ = try await store.updateIncident(id: "INC-1", at: scripted.at(4000)) {
                 try engine.apply(.close(postmortemPublished: unpublished), to: $0, by: "alice", at: scripted.at(4000))
             }
         } throws: { error in
@@ -234,22 +234,22 @@ struct PostmortemTests {
         }
         let draft = try PostmortemGenerator(templatePath: nil).markdown(
             for: "INC-1", store: store, now: scripted.at(4000))
-        try store.savePostmortem(
+        try await store.savePostmortem(
             incidentID: "INC-1", markdown: draft, status: .draft, by: "alice", at: scripted.at(4000))
-        try store.savePostmortem(
+        try await store.savePostmortem(
             incidentID: "INC-1", markdown: draft + "\nEdited.", status: .published, by: "alice", at: scripted.at(4100))
-        let stored = try #require(try store.postmortem(incidentID: "INC-1"))
+        let stored = try #require(try await store.postmortem(incidentID: "INC-1"))
         #expect(stored.status == .published)
         #expect(stored.markdown.hasSuffix("Edited."))
         #expect(stored.publishedAt == scripted.at(4100))
-        #expect(try store.postmortemHistory(incidentID: "INC-1").map(\.status) == [.draft, .published])
-        let published = try store.postmortem(incidentID: "INC-1")?.status == .published
-        let closed = try store.updateIncident(id: "INC-1", at: scripted.at(4200)) {
+        #expect(try await store.postmortemHistory(incidentID: "INC-1").map(\.status) == [.draft, .published])
+        let published = try await store.postmortem(incidentID: "INC-1")?.status == .published
+        let closed = try await store.updateIncident(id: "INC-1", at: scripted.at(4200)) {
             try engine.apply(.close(postmortemPublished: published), to: $0, by: "alice", at: scripted.at(4200))
         }
         #expect(closed.incident.status == .closed)
         #expect(
-            try store.timeline(incidentID: "INC-1").map(\.kind).suffix(3) == [
+            try await store.timeline(incidentID: "INC-1").map(\.kind).suffix(3) == [
                 "postmortem_draft", "postmortem_published", "closed",
             ])
     }

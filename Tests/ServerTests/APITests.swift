@@ -30,13 +30,13 @@ struct APITests {
                 #expect(response.status == .ok)
                 #expect(response.body.json["incidents"] as? [Any] != nil)
             }
-            try test.store.revokeToken(name: "tests", at: Date())
+            try await test.store.revokeToken(name: "tests", at: Date())
             try await client.execute(uri: "/api/v1/incidents", method: .get, headers: test.auth) { response in
                 #expect(response.status == .forbidden)
                 #expect((response.body.json["detail"] as? String)?.contains("revoked") == true)
             }
         }
-        let stored = try test.store.tokens()
+        let stored = try await test.store.tokens()
         #expect(stored.count == 1)
         #expect(stored[0].hash.count == 32, "a SHA-256, not the token")
         #expect(!stored[0].hash.elementsEqual(Data(test.token.utf8)))

@@ -52,7 +52,7 @@ struct PostmortemAPITests {
                 #expect(text.hasPrefix("<!DOCTYPE html>"))
                 #expect(text.contains("<nav class=\"toc\">"))
             }
-            try test.store.savePostmortem(
+            try await test.store.savePostmortem(
                 incidentID: "INC-1", markdown: "# Checkout errors\n\nWritten by hand.\n", status: .published,
                 by: "alice", at: Date())
             try await client.execute(uri: "/api/v1/incidents/INC-1/postmortem", method: .get, headers: test.auth) {

@@ -75,7 +75,7 @@ struct RunAPITests {
                 #expect(response.status == .badRequest)
             }
         }
-        let kinds = try test.store.timeline(incidentID: "INC-1").map(\.kind)
+        let kinds = try await test.store.timeline(incidentID: "INC-1").map(\.kind)
         #expect(kinds.contains("run_started"))
         #expect(kinds.contains("run_succeeded"))
     }
@@ -143,7 +143,7 @@ struct RunbookContainmentTests {
         // Steps run in their runbook's directory: an escaped run would leave `pwned` beside the file it ran.
         #expect(!FileManager.default.fileExists(atPath: outside.appendingPathComponent("pwned").path))
         #expect(!FileManager.default.fileExists(atPath: test.directory.url.appendingPathComponent("pwned").path))
-        #expect(try test.store.runs(incidentID: nil, limit: 10).isEmpty)
+        #expect(try await test.store.runs(incidentID: nil, limit: 10).isEmpty)
     }
 
     @Test("a runbook inside the directory still starts by id")

@@ -54,7 +54,7 @@ struct RunControlAPITests {
             }
             await test.server.launcher.waitForIdle()
         }
-        let detail = try test.store.runDetail(id: 1)
+        let detail = try await test.store.runDetail(id: 1)
         #expect(detail.run.status == .succeeded)
         #expect(detail.attempts[1]?.last?.output.contains("hunter22") == false, "the secret is redacted")
     }
@@ -89,7 +89,7 @@ struct RunControlAPITests {
             }
             await restarted.launcher.waitForIdle()
         }
-        #expect(try test.store.runDetail(id: 1).run.status == .succeeded)
+        #expect(try await test.store.runDetail(id: 1).run.status == .succeeded)
     }
 
     @Test("cancel through the API kills the step and answers the cancelled run; retry restarts a failed one")
@@ -134,7 +134,7 @@ struct RunControlAPITests {
                 body: #"{"runbook":"flaky"}"#.buffer
             ) { _ in }
             await test.server.launcher.waitForIdle()
-            #expect(try test.store.runDetail(id: 2).run.status == .failed)
+            #expect(try await test.store.runDetail(id: 2).run.status == .failed)
             _ = FileManager.default.createFile(atPath: fixed, contents: nil)
             try await client.execute(
                 uri: "/api/v1/runs/RUN-2/retry", method: .post, headers: test.auth,
@@ -144,7 +144,7 @@ struct RunControlAPITests {
             }
             await test.server.launcher.waitForIdle()
         }
-        let retried = try test.store.runDetail(id: 2)
+        let retried = try await test.store.runDetail(id: 2)
         #expect(retried.run.status == .succeeded)
         #expect(retried.steps.map(\.attempts) == [1, 2])
     }
@@ -179,7 +179,7 @@ struct RunControlAPITests {
             }
         }
         await test.server.launcher.waitForIdle()
-        let detail = try test.store.runDetail(id: 1)
+        let detail = try await test.store.runDetail(id: 1)
         #expect(detail.run.status == .succeeded)
         #expect(
             detail.attempts[0]?.first?.output == "restoring /srv/$(reboot).db\n", "the value reached the shell as data")

@@ -82,7 +82,7 @@ struct SNSCertificateTests {
         let fetches = authority.requests.filter { $0.hasPrefix("GET https://") }
         #expect(
             fetches == ["GET https://sns.us-east-1.amazonaws.com/SimpleNotificationService-chain.pem"], "cached by URL")
-        #expect(try test.store.incidents().count == 1)
+        #expect(try await test.store.incidents().count == 1)
     }
 
     @Test("a leaf alone is completed with its issuer from amazontrust.com (Authority Information Access)")
@@ -112,6 +112,6 @@ struct SNSCertificateTests {
             #expect((body["detail"] as? String)?.contains(reason) == true, "\(body)")
         }
         if variant == "foreign" { #expect(authority.requests.isEmpty, "nothing was fetched from another host") }
-        #expect(try test.store.incidents().isEmpty)
+        #expect(try await test.store.incidents().isEmpty)
     }
 }

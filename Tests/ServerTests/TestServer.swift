@@ -11,13 +11,13 @@ import Store
 /// A server over a real SQLite file in a temporary directory, with a token.
 struct TestServer {
     let directory: TemporaryDirectory
-    let store: Store
+    let store: any Storage
     let server: FirebreakServer
     let token: String
 
     init(_ yaml: String = "") throws {
         directory = TemporaryDirectory()
-        store = try Store.open(directory: directory.url.appendingPathComponent("data"))
+        store = try SQLiteStore.open(directory: directory.url.appendingPathComponent("data"))
         var config = try FirebreakConfig.parse(yaml)
         config.runbooksDirectory = directory.url.appendingPathComponent("runbooks").path
         var logger = Logger(label: "test")

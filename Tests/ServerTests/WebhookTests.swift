@@ -66,11 +66,11 @@ struct WebhookTests {
                 }
             }
             await test.server.launcher.waitForIdle()
-            let incident = try test.store.incident(id: "INC-1")
+            let incident = try await test.store.incident(id: "INC-1")
             #expect(incident.severity == .p1, "severity=critical maps to P1")
-            #expect(try test.store.incidents().count == 1)
-            #expect(try test.store.alerts(incidentID: "INC-1").first?.fireCount == 3)
-            let detail = try test.store.runDetail(id: 1)
+            #expect(try await test.store.incidents().count == 1)
+            #expect(try await test.store.alerts(incidentID: "INC-1").first?.fireCount == 3)
+            let detail = try await test.store.runDetail(id: 1)
             #expect(detail.run.status == .succeeded)
             #expect(detail.run.incidentID == "INC-1")
             #expect(
@@ -89,8 +89,8 @@ struct WebhookTests {
                     (response.body.json["outcomes"] as? [String: Int])?["ignored"] == 1,
                     "a re-posted resolve is a no-op")
             }
-            #expect(try test.store.incident(id: "INC-1").status == .resolved)
-            let kinds = try test.store.timeline(incidentID: "INC-1").map(\.kind)
+            #expect(try await test.store.incident(id: "INC-1").status == .resolved)
+            let kinds = try await test.store.timeline(incidentID: "INC-1").map(\.kind)
             #expect(kinds.filter { $0 == "alert_repeated" }.count == 2)
             #expect(kinds.contains("runbook_routed"))
             #expect(kinds.filter { $0 == "resolved" }.count == 1)
@@ -101,7 +101,7 @@ struct WebhookTests {
                 #expect((response.body.json["outcomes"] as? [String: Int])?["reopened"] == 1)
                 #expect(response.body.json["runs"] as? [String] == [])
             }
-            let skipped = try test.store.timeline(incidentID: "INC-1").last { $0.kind == "runbook_skipped" }
+            let skipped = try await test.store.timeline(incidentID: "INC-1").last { $0.kind == "runbook_skipped" }
             #expect(skipped?.details["reason"] == "already ran for this incident")
         }
     }
@@ -140,7 +140,7 @@ struct WebhookTests {
             }
         }
         await test.server.launcher.waitForIdle()
-        let detail = try test.store.runDetail(id: 1)
+        let detail = try await test.store.runDetail(id: 1)
         #expect(detail.run.status == .succeeded)
         #expect(detail.attempts[0]?.first?.output == "service=\(label)\nnote=\(note)\n")
         #expect(!FileManager.default.fileExists(atPath: marker), "nothing from the alert was executed")
@@ -196,7 +196,7 @@ struct WebhookTests {
                 }
             }
         }
-        #expect(try test.store.incidents().isEmpty)
+        #expect(try await test.store.incidents().isEmpty)
     }
 
     @Test("PagerDuty Events v2: 202 with the dedup_key; acknowledge and resolve act on that incident; invalid is 400")
@@ -213,20 +213,20 @@ struct WebhookTests {
                 key = response.body.json["dedup_key"] as? String ?? ""
                 #expect(key.count == 32, "a trigger without dedup_key gets a generated one")
             }
-            #expect(try test.store.incident(id: "INC-1").severity == .p2, "error maps to P2")
+            #expect(try await test.store.incident(id: "INC-1").severity == .p2, "error maps to P2")
             let ack = #"{"routing_key":"\#(test.token)","event_action":"acknowledge","dedup_key":"\#(key)"}"#
             try await client.execute(uri: "/v2/enqueue", method: .post, body: ack.buffer) { response in
                 #expect(response.status == .accepted)
                 #expect(response.body.json["dedup_key"] as? String == key)
             }
-            #expect(try test.store.incident(id: "INC-1").status == .acknowledged)
+            #expect(try await test.store.incident(id: "INC-1").status == .acknowledged)
             let resolve =
                 #"{"routing_key":"ignored-with-a-header-token","event_action":"resolve","dedup_key":"\#(key)"}"#
             try await client.execute(uri: "/v2/enqueue", method: .post, headers: test.auth, body: resolve.buffer) {
                 response in
                 #expect(response.status == .accepted)
             }
-            #expect(try test.store.incident(id: "INC-1").status == .resolved)
+            #expect(try await test.store.incident(id: "INC-1").status == .resolved)
             try await client.execute(
                 uri: "/v2/enqueue", method: .post,
                 body: #"{"routing_key":"\#(test.token)","event_action":"trigger","payload":{"summary":"x"}}"#.buffer
@@ -244,7 +244,7 @@ struct WebhookTests {
                 #expect(response.status == .forbidden, "the routing key must be a Firebreak token")
             }
         }
-        #expect(try test.store.incidents().count == 1)
+        #expect(try await test.store.incidents().count == 1)
     }
 
     static func cloudwatchConfig(_ test: TemporaryDirectory, topics: [String] = []) -> String {
@@ -268,7 +268,7 @@ struct WebhookTests {
                 #expect(response.status == .forbidden)
                 #expect((response.body.json["detail"] as? String)?.contains("signature does not verify") == true)
             }
-            #expect(try test.store.incidents().isEmpty)
+            #expect(try await test.store.incidents().isEmpty)
             try await client.execute(
                 uri: "/webhooks/cloudwatch", method: .post, headers: textPlain,
                 body: try WebhookFixtures.text("sns/notification-alarm.json").buffer
@@ -276,7 +276,7 @@ struct WebhookTests {
                 #expect(response.status == .ok)
                 #expect((response.body.json["outcomes"] as? [String: Int])?["opened"] == 1)
             }
-            #expect(try test.store.incident(id: "INC-1").title == "5xx count on checkout ALB above 5/min")
+            #expect(try await test.store.incident(id: "INC-1").title == "5xx count on checkout ALB above 5/min")
             try await client.execute(
                 uri: "/webhooks/cloudwatch", method: .post, headers: textPlain,
                 body: try WebhookFixtures.text("sns/notification-ok.json").buffer
@@ -296,8 +296,8 @@ struct WebhookTests {
                         "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription") == true)
             }
         }
-        #expect(try test.store.incident(id: "INC-1").status == .resolved)
-        #expect(try test.store.subscriptions().first?.topicArn == "arn:aws:sns:eu-west-1:123456789012:cw-alarms")
+        #expect(try await test.store.incident(id: "INC-1").status == .resolved)
+        #expect(try await test.store.subscriptions().first?.topicArn == "arn:aws:sns:eu-west-1:123456789012:cw-alarms")
     }
 
     @Test("CloudWatch: a topic outside the allow-list is refused; an unreachable signing certificate is refused")
@@ -366,6 +366,6 @@ struct WebhookTests {
                 #expect(response.status == .ok)
             }
         }
-        #expect(try test.store.incident(id: "INC-1").severity == .p3)
+        #expect(try await test.store.incident(id: "INC-1").severity == .p3)
     }
 }

@@ -16,7 +16,7 @@ struct GateAndResumeTests {
         #expect(detail.run.status == .waiting)
         #expect(detail.step("danger")?.status == .waiting)
         #expect(detail.step("danger")?.reason == "confirmation required")
-        _ = try harness.store.approve(runID: detail.run.id!, stepName: "danger", by: "alice", at: Date())
+        _ = try await harness.store.approve(runID: detail.run.id!, stepName: "danger", by: "alice", at: Date())
         detail = try await harness.resume(detail.run.id!)
         #expect(detail.run.status == .succeeded)
         #expect(detail.step("danger")?.approvedBy == "alice")
@@ -30,7 +30,7 @@ struct GateAndResumeTests {
         let text = "# T\n\n- [ ] Call the vendor {name=call}\n\n```sh {name=after}\necho after\n```\n"
         var detail = try await harness.run(text)
         #expect(detail.run.status == .waiting)
-        _ = try harness.store.approve(runID: detail.run.id!, stepName: "call", by: "bob", at: Date())
+        _ = try await harness.store.approve(runID: detail.run.id!, stepName: "call", by: "bob", at: Date())
         detail = try await harness.resume(detail.run.id!)
         #expect(detail.statuses == ["call=succeeded", "after=succeeded"])
         #expect(detail.step("call")?.reason == "done; approved by bob")
@@ -40,9 +40,9 @@ struct GateAndResumeTests {
     func crash(_ harness: Harness, text: String) async throws -> Int64 {
         let runbook = try harness.parse(text)
         let executor = harness.executor()
-        let run = try executor.createRun(
+        let run = try await executor.createRun(
             runbook: runbook, source: text, path: harness.directory.write("rb.md", text), params: [:])
-        var detail = try harness.store.runDetail(id: run.id!)
+        var detail = try await harness.store.runDetail(id: run.id!)
         var first = detail.steps[0]
         first.status = .succeeded
         first.attempts = 1
@@ -52,8 +52,8 @@ struct GateAndResumeTests {
         second.startedAt = Date()
         detail.run.status = .running
         detail.run.cursor = 1
-        try harness.store.commit(run: detail.run, steps: [first, second])
-        try harness.store.commit(
+        try await harness.store.commit(run: detail.run, steps: [first, second])
+        try await harness.store.commit(
             attempt: AttemptRecord(runID: run.id!, stepIndex: 1, number: 1, status: .running, startedAt: Date()))
         return run.id!
     }
@@ -83,7 +83,7 @@ struct GateAndResumeTests {
         #expect(detail.step("two")?.status == .waiting)
         #expect(detail.step("two")?.reason == "interrupted; not idempotent")
         #expect(harness.directory.read("log") == nil)
-        _ = try harness.store.approve(runID: runID, stepName: "two", by: "carol", at: Date())
+        _ = try await harness.store.approve(runID: runID, stepName: "two", by: "carol", at: Date())
         detail = try await harness.resume(runID)
         #expect(detail.run.status == .succeeded)
         #expect(harness.directory.read("log") == "two\n")
@@ -180,17 +180,17 @@ struct BackoffAndParamTests {
 
 /// Checks, at every report, that what is reported is already in the database.
 final class DurabilityObserver: RunObserver, Sendable {
-    let store: Store
+    let store: any Storage
     let runID: Int64
     let problems = ProblemLog()
 
-    init(store: Store, runID: Int64) {
+    init(store: any Storage, runID: Int64) {
         self.store = store
         self.runID = runID
     }
 
-    func attemptFinished(_ step: Step, attempt: Int, outcome: StepOutcome) {
-        guard let stored = try? store.runDetail(id: runID) else { return problems.add("cannot read run") }
+    func attemptFinished(_ step: Step, attempt: Int, outcome: StepOutcome) async {
+        guard let stored = try? await store.runDetail(id: runID) else { return problems.add("cannot read run") }
         let record = stored.steps.first { $0.name == step.name }
         if outcome.status == .succeeded && record?.status != .succeeded {
             problems.add("\(step.name) reported succeeded but stored \(record?.status.rawValue ?? "nothing")")
@@ -215,7 +215,7 @@ struct ReportingTests {
         let text = "# T\n\n```sh {name=a}\ntrue\n```\n\n```sh {name=b attempts=2 delay=1ms}\nexit 1\n```\n"
         let runbook = try harness.parse(text)
         let plain = harness.executor()
-        let run = try plain.createRun(
+        let run = try await plain.createRun(
             runbook: runbook, source: text, path: harness.directory.write("rb.md", text), params: [:])
         let observer = DurabilityObserver(store: harness.store, runID: run.id!)
         let executor = Executor(
@@ -226,6 +226,6 @@ struct ReportingTests {
             observer: observer, logger: .init(label: "t"))
         _ = try await executor.execute(runID: run.id!, params: [:])
         #expect(observer.problems.values.withLock { $0 } == [])
-        #expect(try harness.store.runDetail(id: run.id!).statuses == ["a=succeeded", "b=failed"])
+        #expect(try await harness.store.runDetail(id: run.id!).statuses == ["a=succeeded", "b=failed"])
     }
 }

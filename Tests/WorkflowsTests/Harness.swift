@@ -9,11 +9,11 @@ import Workflows
 /// Runs runbook text through a real executor, with a real SQLite file in a temp dir.
 final class Harness: Sendable {
     let directory = TemporaryDirectory()
-    let store: Store
+    let store: any Storage
     let sleeps = SleepLog()
 
     init() throws {
-        store = try Store.open(directory: directory.url.appendingPathComponent("data"))
+        store = try SQLiteStore.open(directory: directory.url.appendingPathComponent("data"))
     }
 
     func executor(grace: Duration = .seconds(5), environment: [String: String] = [:]) -> Executor {
@@ -39,15 +39,15 @@ final class Harness: Sendable {
         let executor = executor ?? self.executor()
         let values = try ParamResolver.resolve(params, for: runbook)
         let path = directory.write("runbook.md", text)
-        let run = try executor.createRun(runbook: runbook, source: text, path: path, params: values)
+        let run = try await executor.createRun(runbook: runbook, source: text, path: path, params: values)
         _ = try await executor.execute(runID: run.id!, params: values)
-        return try store.runDetail(id: run.id!)
+        return try await store.runDetail(id: run.id!)
     }
 
     func resume(_ runID: Int64, params: [String: String] = [:]) async throws -> RunDetail {
         let executor = executor()
         _ = try await executor.execute(runID: runID, params: params)
-        return try store.runDetail(id: runID)
+        return try await store.runDetail(id: runID)
     }
 }
 

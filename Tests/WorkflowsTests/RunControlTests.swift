@@ -17,7 +17,7 @@ struct RunControlTests {
             + "```sh {name=after}\ntouch '\(harness.directory.path("after-ran"))'\n```\n"
         let runbook = try harness.parse(text)
         let executor = harness.executor(grace: .seconds(1))
-        let run = try executor.createRun(
+        let run = try await executor.createRun(
             runbook: runbook, source: text, path: harness.directory.write("r.md", text),
             params: [:], incidentID: incidentID)
         let task = Task { try await executor.execute(runID: run.id!, params: [:]) }
@@ -32,7 +32,7 @@ struct RunControlTests {
     func cancelRunning() async throws {
         let harness = try Harness()
         let t0 = Date()
-        _ = try harness.store.openIncident(
+        _ = try await harness.store.openIncident(
             { id in
                 IncidentEngine().open(id: id, title: "Down", severity: .p2, by: "alice", at: t0)
             }, at: t0)
@@ -46,15 +46,15 @@ struct RunControlTests {
         let ended = try await task.value
         #expect(ContinuousClock.now - started < .seconds(15), "the 30 s sleep was killed")
         #expect(ended.status == .cancelled)
-        let detail = try harness.store.runDetail(id: runID)
+        let detail = try await harness.store.runDetail(id: runID)
         #expect(detail.statuses == ["first=succeeded", "sleeper=failed", "after=skipped"])
         #expect(detail.run.error == "cancelled by bob: wrong runbook")
         #expect(!FileManager.default.fileExists(atPath: harness.directory.path("after-ran")))
-        let kinds = try harness.store.timeline(incidentID: "INC-1").map(\.kind)
+        let kinds = try await harness.store.timeline(incidentID: "INC-1").map(\.kind)
         #expect(kinds.contains("run_cancelled"))
         // A second cancel is refused: the run has ended.
-        #expect(throws: StoreError.self) {
-            _ = try harness.store.cancelRun(id: runID, by: "bob", reason: nil, at: Date())
+        await #expect(throws: StoreError.self) {
+            _ = try await harness.store.cancelRun(id: runID, by: "bob", reason: nil, at: Date())
         }
     }
 
@@ -62,11 +62,11 @@ struct RunControlTests {
     func approveOnlyWaiting() async throws {
         let harness = try Harness()
         let (runID, task) = try await startSleeping(harness)
-        #expect(throws: StoreError.self) {
-            _ = try harness.store.approve(runID: runID, stepName: "sleeper", by: "mallory", at: Date())
+        await #expect(throws: StoreError.self) {
+            _ = try await harness.store.approve(runID: runID, stepName: "sleeper", by: "mallory", at: Date())
         }
-        #expect(throws: StoreError.self) {
-            _ = try harness.store.approve(runID: runID, stepName: "after", by: "mallory", at: Date())
+        await #expect(throws: StoreError.self) {
+            _ = try await harness.store.approve(runID: runID, stepName: "after", by: "mallory", at: Date())
         }
         _ = try await RunControl.cancel(
             store: harness.store, runID: runID, by: "t", reason: nil,
@@ -87,14 +87,14 @@ struct RunControlTests {
         #expect(failed.run.status == .failed)
         #expect(failed.statuses == ["one=succeeded", "two=failed", "three=skipped"])
         _ = FileManager.default.createFile(atPath: fixed, contents: nil)
-        #expect(try harness.store.prepareRetry(runID: failed.run.id!, by: "alice", at: Date()) == "two")
+        #expect(try await harness.store.prepareRetry(runID: failed.run.id!, by: "alice", at: Date()) == "two")
         let retried = try await harness.resume(failed.run.id!)
         #expect(retried.run.status == .succeeded)
         #expect(retried.statuses == ["one=succeeded", "two=succeeded", "three=succeeded"])
         #expect(retried.step("two")?.attempts == 2)
         #expect(harness.directory.read("log") == "one\ntwo\ntwo\nthree\n")
-        #expect(throws: StoreError.self) {
-            _ = try harness.store.prepareRetry(runID: failed.run.id!, by: "alice", at: Date())
+        await #expect(throws: StoreError.self) {
+            _ = try await harness.store.prepareRetry(runID: failed.run.id!, by: "alice", at: Date())
         }
     }
 
@@ -104,10 +104,10 @@ struct RunControlTests {
         let text = "# T\n\n```sh {name=gate confirm=true}\nexit 1\n```\n"
         let waiting = try await harness.run(text)
         #expect(waiting.run.status == .waiting)
-        _ = try harness.store.approve(runID: waiting.run.id!, stepName: "gate", by: "alice", at: Date())
+        _ = try await harness.store.approve(runID: waiting.run.id!, stepName: "gate", by: "alice", at: Date())
         #expect(try await harness.resume(waiting.run.id!).run.status == .failed)
-        _ = try harness.store.prepareRetry(runID: waiting.run.id!, by: "bob", at: Date())
-        #expect(try harness.store.runDetail(id: waiting.run.id!).step("gate")?.approvedBy == nil)
+        _ = try await harness.store.prepareRetry(runID: waiting.run.id!, by: "bob", at: Date())
+        #expect(try await harness.store.runDetail(id: waiting.run.id!).step("gate")?.approvedBy == nil)
         let again = try await harness.resume(waiting.run.id!)
         #expect(again.run.status == .waiting, "the retry waits for a new confirmation")
         #expect(again.step("gate")?.attempts == 1)
@@ -118,19 +118,19 @@ struct RunControlTests {
         let harness = try Harness()
         let t0 = Date()
         let engine = IncidentEngine()
-        _ = try harness.store.openIncident(
+        _ = try await harness.store.openIncident(
             { id in engine.open(id: id, title: "Down", severity: .p3, by: "a", at: t0) }, at: t0)
         let text = "# T\n\n```sh {name=gate confirm=true}\ntrue\n```\n"
         let runbook = try harness.parse(text)
         let executor = harness.executor()
-        let run = try executor.createRun(
+        let run = try await executor.createRun(
             runbook: runbook, source: text, path: harness.directory.write("r.md", text),
             params: [:], incidentID: "INC-1")
         #expect(try await executor.execute(runID: run.id!, params: [:]).status == .waiting)
-        _ = try harness.store.updateIncident(id: "INC-1", at: t0) {
+        _ = try await harness.store.updateIncident(id: "INC-1", at: t0) {
             try engine.apply(.resolve, to: $0, by: "alice", at: t0)
         }
-        let detail = try harness.store.runDetail(id: run.id!)
+        let detail = try await harness.store.runDetail(id: run.id!)
         #expect(detail.run.status == .cancelled)
         #expect(detail.run.error == "cancelled by firebreak: incident INC-1 resolved")
         #expect(detail.step("gate")?.status == .skipped)

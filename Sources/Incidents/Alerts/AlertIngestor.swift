@@ -80,9 +80,9 @@ public struct AlertIngestor: Sendable {
     ) -> AlertDecision {
         let actor = alert.source
         let count = (snapshot.alert?.fireCount ?? 0) + (alert.status == .firing ? 1 : 0)
-        func entry(_ kind: String, _ extra: [String: String] = [:]) -> IncidentEffect {
+        func entry(_ kind: TimelineKind, _ extra: [String: String] = [:]) -> IncidentEffect {
             var details = ["source": alert.source, "key": alert.key, "name": alert.name, "count": String(count)]
-            if let summary = alert.summary, kind == "alert_fired" { details["summary"] = summary }
+            if let summary = alert.summary, kind == .alertFired { details["summary"] = summary }
             details.merge(extra) { $1 }
             return .record(TimelineEntry(kind: kind, actor: actor, at: time, details: details))
         }
@@ -98,7 +98,7 @@ public struct AlertIngestor: Sendable {
                 // repeat must not undo that. Only a new firing after a resolve notification reopens.
                 return AlertDecision(
                     outcome: .repeated,
-                    transition: Transition(incident: incident, effects: [entry("alert_repeated")]),
+                    transition: Transition(incident: incident, effects: [entry(.alertRepeated)]),
                     isNewIncident: false, fireCount: count)
             }
             if let incident = snapshot.incident, incident.status == .resolved, let resolvedAt = incident.resolvedAt,
@@ -106,7 +106,7 @@ public struct AlertIngestor: Sendable {
                 let reopened = try? engine.apply(.reopen, to: incident, by: actor, at: time)
             {
                 var transition = reopened
-                transition.effects.insert(entry("alert_fired"), at: 0)
+                transition.effects.insert(entry(.alertFired), at: 0)
                 return AlertDecision(outcome: .reopened, transition: transition, isNewIncident: false, fireCount: count)
             }
             // A new incident: the alert count starts again.
@@ -117,14 +117,14 @@ public struct AlertIngestor: Sendable {
             var details = ["source": alert.source, "key": alert.key, "name": alert.name, "count": String(fresh)]
             if let summary = alert.summary { details["summary"] = summary }
             opened.effects.insert(
-                .record(TimelineEntry(kind: "alert_fired", actor: actor, at: time, details: details)), at: 1)
+                .record(TimelineEntry(kind: .alertFired, actor: actor, at: time, details: details)), at: 1)
             return AlertDecision(outcome: .opened, transition: opened, isNewIncident: true, fireCount: fresh)
         case .resolved:
             guard let incident = snapshot.incident, incident.isOpen, snapshot.alert?.status == .firing else {
                 return AlertDecision(outcome: .ignored, transition: nil, isNewIncident: false, fireCount: count)
             }
             let last = snapshot.othersFiring == 0
-            var transition = Transition(incident: incident, effects: [entry("alert_resolved", ["last": String(last)])])
+            var transition = Transition(incident: incident, effects: [entry(.alertResolved, ["last": String(last)])])
             if last, policy.autoResolve.contains(incident.severity),
                 let resolved = try? engine.apply(
                     .resolve, note: "auto-resolved: every alert of the incident has resolved",
@@ -142,15 +142,15 @@ public struct AlertIngestor: Sendable {
     /// its severity when it is more severe.
     private func joining(
         _ incident: Incident, alert: Alert, severity: Severity, snapshot: AlertSnapshot, count: Int, at time: Date,
-        entry: (String, [String: String]) -> IncidentEffect
+        entry: (TimelineKind, [String: String]) -> IncidentEffect
     ) -> AlertDecision {
         if snapshot.alert?.status == .firing {
             return AlertDecision(
                 outcome: .repeated,
-                transition: Transition(incident: incident, effects: [entry("alert_repeated", [:])]),
+                transition: Transition(incident: incident, effects: [entry(.alertRepeated, [:])]),
                 isNewIncident: false, fireCount: count)
         }
-        var transition = Transition(incident: incident, effects: [entry("alert_fired", [:])])
+        var transition = Transition(incident: incident, effects: [entry(.alertFired, [:])])
         if severity < incident.severity,
             let raised = try? engine.apply(
                 .changeSeverity(severity), note: "raised by alert \(alert.name)",

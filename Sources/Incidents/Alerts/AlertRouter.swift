@@ -34,7 +34,7 @@ public struct RouteDecision: Sendable, Equatable {
         var details = ["runbook": runbook, "reason": reason, "alert": alert.name]
         if let runID { details["run"] = runID }
         return TimelineEntry(
-            kind: start ? "runbook_routed" : "runbook_skipped", actor: "router", at: time, details: details)
+            kind: start ? .runbookRouted : .runbookSkipped, actor: "router", at: time, details: details)
     }
 }
 

@@ -10,7 +10,7 @@ import Store
 /// let backup = try await engine.create(try BackupSource(parsing: "sqlite:/var/lib/orders.db"))
 /// ```
 public struct BackupEngine: Sendable {
-    public let store: Store
+    public let store: any Storage
     /// Where backup files go.
     public let repository: URL
     /// The time; injectable for tests.
@@ -19,7 +19,7 @@ public struct BackupEngine: Sendable {
     public var commandTimeout: Duration
 
     public init(
-        store: Store, repository: URL, now: @escaping @Sendable () -> Date = { Date() },
+        store: any Storage, repository: URL, now: @escaping @Sendable () -> Date = { Date() },
         commandTimeout: Duration = .seconds(3600)
     ) {
         self.store = store
@@ -82,7 +82,7 @@ public struct BackupEngine: Sendable {
             sha256: try Files.sha256(of: final), createdAt: started, expiresAt: retention.expiry(from: started),
             reason: reason, runID: runID, manifest: manifest)
         do {
-            return try store.insertBackup(record)
+            return try await store.insertBackup(record)
         } catch {
             try? FileManager.default.removeItem(atPath: final)
             throw ModuleError(.failed, "the backup was written but could not be catalogued: \(error)")
@@ -101,8 +101,8 @@ public struct BackupEngine: Sendable {
     /// for archives, reads the whole archive. Records `verified_at`, or marks the backup corrupt with the reason.
     public func verify(_ backup: BackupRecord) async -> Verification {
         let problem = await check(backup)
-        try? store.recordVerification(backupID: backup.id, at: now(), error: problem)
-        let updated = (try? store.backup(id: backup.id)) ?? backup
+        try? await store.recordVerification(backupID: backup.id, at: now(), error: problem)
+        let updated = (try? await store.backup(id: backup.id)) ?? backup
         return Verification(backup: updated, problem: problem)
     }
 
@@ -173,12 +173,12 @@ public struct BackupEngine: Sendable {
 
     /// Deletes the backups that `retention` lets go (files first, then catalog rows), never the newest good
     /// backup of a source.
-    public func prune(retention: Retention, source: String? = nil, dryRun: Bool = false) throws(ModuleError)
+    public func prune(retention: Retention, source: String? = nil, dryRun: Bool = false) async throws(ModuleError)
         -> PruneReport
     {
         let backups: [BackupRecord]
         do {
-            backups = try store.backups(source: source)
+            backups = try await store.backups(source: source)
         } catch {
             throw ModuleError(.failed, "\(error)")
         }
@@ -193,7 +193,7 @@ public struct BackupEngine: Sendable {
         if !dryRun {
             for item in deleted { try? FileManager.default.removeItem(atPath: item.backup.path) }
             do {
-                try store.deleteBackups(ids: deleted.map(\.backup.id))
+                try await store.deleteBackups(ids: deleted.map(\.backup.id))
             } catch {
                 throw ModuleError(.failed, "\(error)")
             }

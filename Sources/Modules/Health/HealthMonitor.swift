@@ -12,13 +12,13 @@ import Store
 /// let summary = await monitor.run(checks)   // concurrently
 /// ```
 public actor HealthMonitor {
-    let store: Store?
+    let store: (any Storage)?
     let settings: BreakerSettings
     let now: @Sendable () -> Date
     private var breakers: [String: CircuitBreaker] = [:]
 
     public init(
-        store: Store? = nil, breaker: BreakerSettings = BreakerSettings(),
+        store: (any Storage)? = nil, breaker: BreakerSettings = BreakerSettings(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store

@@ -11,7 +11,7 @@ import Subprocess
 
 /// One attempt of each probe kind. Each returns a status and a message; latency is measured by the caller.
 enum Probes {
-    static func run(_ check: HealthCheck, store: Store?, now: Date) async -> (HealthStatus, String) {
+    static func run(_ check: HealthCheck, store: (any Storage)?, now: Date) async -> (HealthStatus, String) {
         switch check.probe {
         case .http(let url, let method, let expect, let contains):
             return await http(url: url, method: method, expect: expect, contains: contains, timeout: check.timeout)
@@ -45,7 +45,7 @@ enum Probes {
         case .backupFreshness(let source, let maxAge):
             guard let store else { return (.unhealthy, "no catalog is open to read backups from") }
             do {
-                guard let backup = try store.latestBackup(source: source) else {
+                guard let backup = try await store.latestBackup(source: source) else {
                     return (
                         .unhealthy, "no good backup of \(source); take one with 'firebreak backup create \(source)'"
                     )

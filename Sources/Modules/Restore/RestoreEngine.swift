@@ -8,7 +8,7 @@ import Store
 /// Any refusal leaves the target byte-identical.
 public struct RestoreEngine: Sendable {
     public let backups: BackupEngine
-    var store: Store { backups.store }
+    var store: any Storage { backups.store }
 
     public init(backups: BackupEngine) {
         self.backups = backups
@@ -38,14 +38,15 @@ public struct RestoreEngine: Sendable {
 
     /// Finds the backup a selection names.
     /// - Throws: ``ModuleError`` `.refused` when there is none, saying how to list or take one.
-    public func resolve(_ selection: Selection, target: String) throws(ModuleError) -> BackupRecord {
+    public func resolve(_ selection: Selection, target: String) async throws(ModuleError) -> BackupRecord {
         do {
             switch selection {
             case .id(let id):
-                return try store.backup(id: id)
+                return try await store.backup(id: id)
             case .latest(let source, let time):
-                let name = try source ?? inferSource(target: target)
-                guard let backup = try store.latestBackup(source: name, at: time) else {
+                let name: String
+                if let source { name = source } else { name = try await inferSource(target: target) }
+                guard let backup = try await store.latestBackup(source: name, at: time) else {
                     let when = time.map { " taken at or before \(Retention.format($0))" } ?? ""
                     throw ModuleError(
                         .refused,
@@ -62,9 +63,9 @@ public struct RestoreEngine: Sendable {
         }
     }
 
-    private func inferSource(target: String) throws -> String {
+    private func inferSource(target: String) async throws -> String {
         let path = BackupSource.absolute(target)
-        let sources = Set(try store.backups().map(\.source))
+        let sources = Set(try await store.backups().map(\.source))
         let matches = ["sqlite", "file", "dir"].map { "\($0):\(path)" }.filter(sources.contains)
         guard let only = matches.first, matches.count == 1 else {
             throw ModuleError(
@@ -84,7 +85,7 @@ public struct RestoreEngine: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let target = BackupSource.absolute(target)
-        let backup = try resolve(selection, target: target)
+        let backup = try await resolve(selection, target: target)
         guard backup.status == .ok else {
             throw ModuleError(
                 .refused,
@@ -92,7 +93,7 @@ public struct RestoreEngine: Sendable {
             )
         }
         if let problem = await backups.check(backup) {
-            try? store.recordVerification(backupID: backup.id, at: backups.now(), error: problem)
+            try? await store.recordVerification(backupID: backup.id, at: backups.now(), error: problem)
             throw ModuleError(.refused, "refusing to restore \(backup.id): \(problem); \(target) was not touched")
         }
         let parent = (target as NSString).deletingLastPathComponent
@@ -221,7 +222,7 @@ public struct RestoreEngine: Sendable {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         do {
             try Files.makeDirectory(scratch)
-            let backup = try resolve(.latest(source: source, at: nil), target: scratch)
+            let backup = try await resolve(.latest(source: source, at: nil), target: scratch)
             drill.backupID = backup.id
             drill.rpoMs = Int64(max(0, started.timeIntervalSince(backup.createdAt)) * 1000)
             let target = scratch + "/" + (backup.source.split(separator: "/").last.map(String.init) ?? "restored")
@@ -232,6 +233,6 @@ public struct RestoreEngine: Sendable {
         } catch {
             drill.message = error.message
         }
-        return (try? store.insertDrill(drill)) ?? drill
+        return (try? await store.insertDrill(drill)) ?? drill
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Incidents
 import Logging
 import Metrics
+import ServiceLifecycle
 import Store
 import Synchronization
 import Workflows
@@ -27,22 +28,33 @@ struct IngestSummary: Sendable {
 /// Webhook deliveries to durable incidents and started runs. Deliveries that arrive together are written in one
 /// transaction (group commit): each request is answered only after the commit that holds it, so a 2xx always
 /// means the alert is on disk, and one fsync covers many requests.
-final class AlertPipeline: Sendable {
-    private struct Pending {
+///
+/// The single writer is ``run()``, a service of the server's group: it takes everything queued, commits it through
+/// ``AlertStorage/ingest(_:)`` (whose transaction runs on the engine's own queue, not the cooperative pool) and
+/// answers every request in it. On graceful shutdown it commits what is queued, then refuses new deliveries.
+final class AlertPipeline: Service, Sendable {
+    private struct Pending: Sendable {
         var request: IngestRequest
         var requestID: String
         var continuation: CheckedContinuation<IngestSummary, any Error>
     }
 
-    let store: Store
+    private struct Queue {
+        var pending: [Pending] = []
+        var stopped = false
+    }
+
+    let store: any Storage
     let ingestor: AlertIngestor
     let routes: RouteTable
     let launcher: RunLauncher
     let logger: Logger
-    private let queue = Mutex<[Pending]>([])
+    private let queue = Mutex(Queue())
     /// When the batch being committed started, or `nil` while the writer waits; `/health` reads it.
     private let committingSince = Mutex<Date?>(nil)
-    private let wakeup = NSCondition()
+    /// Wakes the writer: one element stands for "something was queued".
+    private let signals: AsyncStream<Void>
+    private let signal: AsyncStream<Void>.Continuation
     private let maxBatch = 1024
     private let counters: [AlertDecision.Outcome: Counter]
     /// The server's environment, read once: `FIREBREAK_PARAM_NAME` supplies params (secrets) to alert-started runs.
@@ -50,7 +62,7 @@ final class AlertPipeline: Sendable {
     private let batches = Counter(label: "firebreak_alert_batches_total")
 
     init(
-        store: Store, engine: IncidentEngine, policy: AlertPolicy, routes: RouteTable, launcher: RunLauncher,
+        store: any Storage, engine: IncidentEngine, policy: AlertPolicy, routes: RouteTable, launcher: RunLauncher,
         logger: Logger
     ) {
         self.store = store
@@ -62,12 +74,11 @@ final class AlertPipeline: Sendable {
             uniqueKeysWithValues: AlertDecision.Outcome.allCases.map {
                 ($0, Counter(label: "firebreak_alerts_total", dimensions: [("outcome", $0.rawValue)]))
             })
-        let thread = Thread { [self] in self.writerLoop() }
-        thread.name = "firebreak-ingest"
-        thread.start()
+        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Queues a delivery and returns once it is committed and its runs are scheduled.
+    /// - Throws: ``StoreError`` `.unavailable` once the server is shutting down.
     func ingest(_ request: IngestRequest, requestID: String) async throws -> IngestSummary {
         let summary = try await commitLater(request, requestID: requestID)
         for start in summary.starts { await launcher.enqueue(runID: start.id, params: start.params) }
@@ -76,25 +87,37 @@ final class AlertPipeline: Sendable {
 
     private func commitLater(_ request: IngestRequest, requestID: String) async throws -> IngestSummary {
         try await withCheckedThrowingContinuation { continuation in
-            queue.withLock { $0.append(Pending(request: request, requestID: requestID, continuation: continuation)) }
-            wakeup.lock()
-            wakeup.signal()
-            wakeup.unlock()
+            let accepted = queue.withLock { queue -> Bool in
+                guard !queue.stopped else { return false }
+                queue.pending.append(Pending(request: request, requestID: requestID, continuation: continuation))
+                return true
+            }
+            guard accepted else {
+                continuation.resume(
+                    throwing: StoreError(.unavailable, "the server is shutting down; deliver the alert again"))
+                return
+            }
+            signal.yield()
         }
     }
 
-    /// The single writer: takes everything queued, commits it in one transaction, answers every request in it.
-    private func writerLoop() {
-        while true {
-            wakeup.lock()
-            var batch = take()
-            while batch.isEmpty {
-                wakeup.wait()
-                batch = take()
+    /// The single writer, until graceful shutdown; then it commits what is queued and stops taking deliveries.
+    func run() async {
+        await withGracefulShutdownHandler {
+            for await _ in signals {
+                await commitQueued()
             }
-            wakeup.unlock()
+        } onGracefulShutdown: {
+            self.signal.finish()
+        }
+        queue.withLock { $0.stopped = true }
+        await commitQueued()
+    }
+
+    private func commitQueued() async {
+        while case let batch = take(), !batch.isEmpty {
             committingSince.withLock { $0 = Date() }
-            commit(batch)
+            await commit(batch)
             committingSince.withLock { $0 = nil }
         }
     }
@@ -107,32 +130,28 @@ final class AlertPipeline: Sendable {
 
     /// Up to `maxBatch` queued deliveries, oldest first.
     private func take() -> [Pending] {
-        queue.withLock { queued -> [Pending] in
-            let taken = Array(queued.prefix(maxBatch))
-            queued.removeFirst(taken.count)
+        queue.withLock { queue -> [Pending] in
+            let taken = Array(queue.pending.prefix(maxBatch))
+            queue.pending.removeFirst(taken.count)
             return taken
         }
     }
 
-    private func commit(_ batch: [Pending]) {
+    private func commit(_ batch: [Pending]) async {
         let now = Date()
         let table = routes.current(now: now)
         let router = AlertRouter(candidates: table.candidates, policy: ingestor.policy)
         let executor = launcher.makeExecutor(logger)
-        var results: [Result<IngestSummary, any Error>] = []
+        let results: [Result<IngestSummary, any Error>]
         do {
-            try store.ingest { tx in
-                results = []
-                for pending in batch {
-                    do {
-                        let summary = try tx.savepoint {
+            results = try await store.ingest { tx in
+                batch.map { pending in
+                    Result {
+                        try tx.savepoint {
                             try self.apply(
                                 pending.request, requestID: pending.requestID, tx: tx, router: router,
                                 table: table, executor: executor, at: now)
                         }
-                        results.append(.success(summary))
-                    } catch {
-                        results.append(.failure(error))
                     }
                 }
             }
@@ -146,7 +165,7 @@ final class AlertPipeline: Sendable {
     }
 
     private func apply(
-        _ request: IngestRequest, requestID: String, tx: AlertTransaction, router: AlertRouter,
+        _ request: IngestRequest, requestID: String, tx: any AlertTransaction, router: AlertRouter,
         table: RouteTable.Snapshot, executor: Executor, at now: Date
     ) throws -> IngestSummary {
         var summary = IngestSummary()

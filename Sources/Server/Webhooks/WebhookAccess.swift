@@ -22,7 +22,8 @@ struct WebhookAccess: RouterMiddleware {
         var context = context
         let presented = Self.credential(request)
         if presented == nil, bodyKey { return try await next(request, context) }
-        let verdict = try presented.map { try tokens.verify($0) }
+        var verdict: TokenAuthority.Verdict?
+        if let presented { verdict = try await tokens.verify(presented) }
         let key: String
         if case .valid(let name)? = verdict { key = "token:\(name)" } else { key = "addr:\(context.remoteAddress)" }
         let decision = limiter.take(key)
@@ -83,11 +84,11 @@ final class TokenVerdictCache: Sendable {
         self.authority = authority
     }
 
-    func verify(_ token: String) throws -> TokenAuthority.Verdict {
+    func verify(_ token: String) async throws -> TokenAuthority.Verdict {
         let digest = Data(SHA256.hash(data: Data(token.utf8)))
         let now = ContinuousClock.now
         if let (verdict, at) = cache.withLock({ $0[digest] }), now - at < lifetime { return verdict }
-        let verdict = try authority.verify(token)
+        let verdict = try await authority.verify(token)
         cache.withLock { entries in
             if entries.count > 10_000 { entries.removeAll() }
             entries[digest] = (verdict, now)

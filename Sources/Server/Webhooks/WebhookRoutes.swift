@@ -12,7 +12,7 @@ import Store
 /// `POST /webhooks/{alertmanager,grafana,cloudwatch,generic}` and the PagerDuty-compatible `POST /v2/enqueue`.
 struct WebhookRoutes: Sendable {
     let pipeline: AlertPipeline
-    let store: Store
+    let store: any Storage
     let settings: WebhookSettings
     let sns: SNSVerifier
     let tokens: TokenVerdictCache
@@ -121,11 +121,11 @@ struct WebhookRoutes: Sendable {
             guard let url = message.subscribeURL else {
                 throw APIError(.badRequest, "invalid_payload", "the SubscriptionConfirmation has no SubscribeURL")
             }
-            try store.recordSubscription(
+            try await store.recordSubscription(
                 topicArn: message.topicArn, messageID: message.messageID, subscribeURL: url, at: Date())
             if settings.cloudwatch.confirmSubscriptions {
                 let confirmed = await confirm(url)
-                try store.markSubscription(
+                try await store.markSubscription(
                     messageID: message.messageID, confirmedAt: confirmed == nil ? Date() : nil, error: confirmed)
                 return try jsonResponse([
                     "status": confirmed == nil ? "confirmed" : "confirmation_failed", "topic": message.topicArn,
@@ -181,7 +181,7 @@ struct WebhookRoutes: Sendable {
         }
         if context.tokenName == nil {
             // No header or query token: the routing key must be a Firebreak token, as PagerDuty's integration key is.
-            switch try tokens.verify(event.routingKey) {
+            switch try await tokens.verify(event.routingKey) {
             case .valid: break
             case .revoked, .unknown:
                 throw APIError(

@@ -28,18 +28,18 @@ extension Executor {
             }
         if let gate, let approver = record.approvedBy {
             if gate == .manual {
-                try completeManual(index, note: "done; approved by \(approver)", state: &state)
+                try await completeManual(index, note: "done; approved by \(approver)", state: &state)
                 return .done
             }
             return .proceed
         }
         guard let responder else {
             guard let gate else { return .proceed }
-            try wait(index, reason: gate.waitingReason, state: &state)
+            try await wait(index, reason: gate.waitingReason, state: &state)
             return .stop
         }
         // The previous step's result is reported before the question, not after the answer.
-        if !state.pending.isEmpty { try persist(&state, run: false) }
+        if !state.pending.isEmpty { try await persist(&state, run: false) }
         let decision = await responder.decide(
             before: step, index: index, total: state.steps.count, reason: gate ?? .ordinary)
         switch decision {
@@ -47,28 +47,28 @@ extension Executor {
             if gate == .manual {
                 state.steps[index].approvedBy = configuration.actor
                 state.steps[index].approvedAt = Date()
-                try completeManual(index, note: "done by \(configuration.actor)", state: &state)
+                try await completeManual(index, note: "done by \(configuration.actor)", state: &state)
                 return .done
             }
             return .proceed
         case .skip:
-            try skip(index, reason: "skipped by \(configuration.actor)", state: &state)
+            try await skip(index, reason: "skipped by \(configuration.actor)", state: &state)
             return .done
         case .abort:
             record.status = .skipped
             record.reason = "run aborted by \(configuration.actor)"
             state.steps[index] = record
-            try finish(
+            try await finish(
                 &state, status: .aborted, error: "aborted by \(configuration.actor) at step '\(step.name)'",
                 skippingFrom: index, reason: "run aborted by \(configuration.actor)")
             return .stop
         case .pause:
-            try wait(index, reason: gate?.waitingReason ?? GateReason.ordinary.waitingReason, state: &state)
+            try await wait(index, reason: gate?.waitingReason ?? GateReason.ordinary.waitingReason, state: &state)
             return .stop
         }
     }
 
-    private func completeManual(_ index: Int, note: String, state: inout ExecutionState) throws {
+    private func completeManual(_ index: Int, note: String, state: inout ExecutionState) async throws {
         let now = Date()
         state.steps[index].status = .succeeded
         state.steps[index].reason = note
@@ -76,18 +76,18 @@ extension Executor {
         state.steps[index].finishedAt = now
         state.steps[index].durationMs = 0
         state.run.cursor = index + 1
-        try persist(&state, run: true, steps: [state.steps[index]])
+        try await persist(&state, run: true, steps: [state.steps[index]])
         observer?.attemptFinished(
             state.runbook.steps[index], attempt: 0, outcome: StepOutcome(status: .succeeded, reason: note))
     }
 
     /// Leaves the run waiting at this step.
-    func wait(_ index: Int, reason: String, state: inout ExecutionState) throws {
+    func wait(_ index: Int, reason: String, state: inout ExecutionState) async throws {
         state.steps[index].status = .waiting
         state.steps[index].reason = reason
         state.run.status = .waiting
         state.run.cursor = index
-        try persist(&state, run: true, steps: [state.steps[index]])
+        try await persist(&state, run: true, steps: [state.steps[index]])
     }
 
     /// Runs a step's attempts with retries, backoff, and the responder's choices after failure.
@@ -110,7 +110,7 @@ extension Executor {
             var attempt = AttemptRecord(
                 runID: state.run.id!, stepIndex: index, number: number, status: .running,
                 startedAt: startedAt)
-            try persist(&state, run: cursorMoved, steps: [state.steps[index]], attempts: [attempt])
+            try await persist(&state, run: cursorMoved, steps: [state.steps[index]], attempts: [attempt])
             observer?.stepStarted(step, index: index, total: state.steps.count, attempt: number)
 
             let outcome = await perform(step, index: index, attempt: number, state: state)
@@ -157,11 +157,11 @@ extension Executor {
                 state.steps[index].reason =
                     "interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); resume to run it again"
                 state.run.status = .waiting
-                try persist(&state, run: true, steps: [state.steps[index]], attempts: [attempt])
+                try await persist(&state, run: true, steps: [state.steps[index]], attempts: [attempt])
                 observer?.attemptFinished(step, attempt: number, outcome: outcome)
                 return .stopped
             }
-            try persist(&state, run: false, steps: [state.steps[index]], attempts: [attempt])
+            try await persist(&state, run: false, steps: [state.steps[index]], attempts: [attempt])
             observer?.attemptFinished(step, attempt: number, outcome: outcome)
             if number < allowed && outcome.interruptedBy == nil {
                 let delay = policy.wait(beforeAttempt: tried + 1, using: &generator)
@@ -175,19 +175,19 @@ extension Executor {
                     allowed = max(allowed, number + 1)
                     continue
                 case .skip:
-                    try skip(index, reason: "\(reason); skipped by \(configuration.actor)", state: &state)
+                    try await skip(index, reason: "\(reason); skipped by \(configuration.actor)", state: &state)
                     return .skipped
                 case .abort:
                     state.steps[index].status = outcome.status
                     state.steps[index].finishedAt = finishedAt
-                    try persist(&state, run: false, steps: [state.steps[index]])
-                    try finish(
+                    try await persist(&state, run: false, steps: [state.steps[index]])
+                    try await finish(
                         &state, status: .aborted,
                         error: "aborted by \(configuration.actor) after step '\(step.name)' \(reason)",
                         skippingFrom: index + 1, reason: "run aborted by \(configuration.actor)")
                     return .stopped
                 case .pause:
-                    try wait(index, reason: "\(reason); paused by \(configuration.actor)", state: &state)
+                    try await wait(index, reason: "\(reason); paused by \(configuration.actor)", state: &state)
                     return .stopped
                 }
             }
@@ -195,7 +195,7 @@ extension Executor {
             state.steps[index].finishedAt = finishedAt
             state.steps[index].durationMs = Int64(finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
             state.run.cursor = index + 1
-            try persist(&state, run: true, steps: [state.steps[index]])
+            try await persist(&state, run: true, steps: [state.steps[index]])
             return .failed(reason)
         }
     }

@@ -18,6 +18,11 @@ public struct ExecutorConfiguration: Sendable {
     public var sleep: @Sendable (Duration) async throws -> Void
     /// Who answers the responder's questions (`$USER` at a terminal): manual steps done there are attributed to them.
     public var actor = "responder"
+    /// Who claims the runs this executor executes: this process.
+    public var owner = ClaimOwner.process
+    /// How long a claim on a run lasts without a heartbeat; the executor renews it every third of that. Another
+    /// node may take a run over once its lease has expired.
+    public var lease: TimeInterval = 30
 
     /// Creates a configuration.
     public init(
@@ -36,7 +41,7 @@ public struct ExecutorConfiguration: Sendable {
 
 /// Runs runbooks as durable runs: every transition is committed before the engine acts on it.
 public final class Executor: Sendable {
-    let store: Store
+    let store: any Storage
     let configuration: ExecutorConfiguration
     let responder: (any Responder)?
     let observer: (any RunObserver)?
@@ -45,7 +50,7 @@ public final class Executor: Sendable {
 
     /// Creates an executor. With no `responder` the run is automatic: gates put it in `waiting`.
     public init(
-        store: Store, configuration: ExecutorConfiguration, responder: (any Responder)? = nil,
+        store: any Storage, configuration: ExecutorConfiguration, responder: (any Responder)? = nil,
         observer: (any RunObserver)? = nil, interrupts: InterruptSource? = nil, logger: Logger
     ) {
         self.store = store
@@ -64,10 +69,10 @@ public final class Executor: Sendable {
     ///   - params: Resolved param values; secret values are stored redacted.
     public func createRun(
         runbook: Runbook, source: String, path: String, params: [String: String], incidentID: String? = nil
-    ) throws -> RunRecord {
+    ) async throws -> RunRecord {
         let (run, steps) = prepareRun(
             runbook: runbook, source: source, path: path, params: params, incidentID: incidentID)
-        return try store.createRun(run, steps: steps)
+        return try await store.createRun(run, steps: steps)
     }
 
     /// The rows of a new run, not yet stored: the alert ingest path inserts them in its own transaction.
@@ -121,7 +126,72 @@ public final class Executor: Sendable {
         let directory = configuration.runsDirectory.appendingPathComponent(displayID)
         let lock = try RunLock.acquire(directory: directory, runID: displayID)
         defer { lock.release() }
-        let detail = try store.runDetail(id: runID)
+        let claim = try await claimRun(runID)
+        do {
+            let run = try await withHeartbeat(claim) {
+                try await self.execute(runID: runID, params: params, claim: claim, directory: directory)
+            }
+            try? await store.release(claim)
+            return run
+        } catch let error as StoreError where error.code == .claimLost {
+            logger.warning("run taken over by another owner: \(error.message)", metadata: ["run.id": "\(displayID)"])
+            throw WorkflowError(
+                .conflict,
+                "run \(displayID) was taken over by another process after this one's claim expired; it continues there")
+        } catch {
+            try? await store.release(claim)
+            throw error
+        }
+    }
+
+    /// Claims the run for this process. Holding the run's lock proves that no process on this host executes it, so
+    /// a claim left by one (it died) is taken over at once; another host's claim only once its lease has expired.
+    private func claimRun(_ runID: Int64) async throws -> Claim {
+        let owner = configuration.owner
+        let work = WorkItem.run(runID)
+        if let claim = try await store.claim(
+            work, owner: owner, lease: configuration.lease, at: Date(), takingOverFrom: { $0.host == owner.host })
+        {
+            return claim
+        }
+        let holder = try await store.currentClaim(on: work)
+        throw WorkflowError(
+            .conflict,
+            "run \(RunRecord.displayID(runID)) is being executed by \(holder.map { "\($0.owner)" } ?? "another process")"
+                + (holder.map { " (its lease runs until \(ISO8601DateFormatter().string(from: $0.expiresAt)))" } ?? "")
+                + "; wait for it, or cancel it with 'firebreak runs cancel \(RunRecord.displayID(runID))'")
+    }
+
+    /// Runs `body` while a child task renews `claim` every third of the lease.
+    private func withHeartbeat<T: Sendable>(_ claim: Claim, _ body: @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.heartbeat(claim) }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+
+    private func heartbeat(_ claim: Claim) async {
+        var current = claim
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .seconds(configuration.lease / 3))
+                current = try await store.renew(current, lease: configuration.lease, at: Date())
+            } catch is CancellationError {
+                return
+            } catch {
+                // The next commit's fence refuses the write and stops the run; nothing more to do here.
+                logger.warning("cannot renew the run's claim: \(error)", metadata: ["run.id": "\(claim.work.key)"])
+                return
+            }
+        }
+    }
+
+    private func execute(runID: Int64, params: [String: String], claim: Claim, directory: URL) async throws
+        -> RunRecord
+    {
+        let displayID = RunRecord.displayID(runID)
+        let detail = try await store.runDetail(id: runID)
         if detail.run.status.isFinal {
             throw WorkflowError(
                 .conflict,
@@ -133,22 +203,23 @@ public final class Executor: Sendable {
             throw WorkflowError(
                 .invalidRunbook, "run \(displayID) stores a runbook that no longer parses; it cannot continue")
         }
-        var state = try makeState(detail, runbook: parsed.runbook, params: params, directory: directory)
+        var state = try await makeState(detail, runbook: parsed.runbook, params: params, directory: directory)
+        state.claim = claim
         do {
-            try recoverInterruptedSteps(&state)
+            try await recoverInterruptedSteps(&state)
             state.run.status = .running
             state.run.error = state.run.recovering ? state.run.error : nil
-            try persist(&state, run: true)
+            try await persist(&state, run: true)
             logger.info("run started", metadata: ["run.id": "\(displayID)", "runbook.id": "\(parsed.runbook.id)"])
             observer?.runStarted(state.run, runbook: parsed.runbook)
             try await drive(&state)
-            if !state.pending.steps.isEmpty { try persist(&state, run: true) }
+            if !state.pending.steps.isEmpty { try await persist(&state, run: true) }
         } catch let error as StoreError where error.code == StoreError.Code.cancelled {
             // Cancelled from elsewhere (`firebreak runs cancel`, the API, the incident ending): the store refused
             // this executor's write. Steps that ended before the cancel keep how they ended (their records were
             // waiting for the next commit); then the run is reported as the store has it.
-            try? store.commitFinished(steps: state.pending.steps, attempts: state.pending.attempts)
-            state.run = try store.runDetail(id: runID).run
+            try? await store.commitFinished(steps: state.pending.steps, attempts: state.pending.attempts)
+            state.run = try await store.runDetail(id: runID).run
             logger.notice("run cancelled", metadata: ["run.id": "\(displayID)"])
         }
         observer?.runFinished(state.run)
@@ -157,7 +228,7 @@ public final class Executor: Sendable {
     }
 
     /// The in-memory state of a run about to continue: its records, params, alert and incident context.
-    private func makeState(_ detail: RunDetail, runbook: Runbook, params: [String: String], directory: URL) throws
+    private func makeState(_ detail: RunDetail, runbook: Runbook, params: [String: String], directory: URL) async throws
         -> ExecutionState
     {
         var state = ExecutionState(
@@ -171,19 +242,19 @@ public final class Executor: Sendable {
             state.context.alert = JSON.decode(alert)
         }
         if let incidentID = detail.run.incidentID {
-            let incident = try store.incident(id: incidentID)
+            let incident = try await store.incident(id: incidentID)
             state.context.incident = [
                 "id": incident.id, "severity": incident.severity.rawValue, "title": incident.title,
                 "status": incident.status.rawValue,
             ]
-            state.pending.events.append(state.event(detail.run.cursor == 0 ? "run_started" : "run_resumed", [:]))
+            state.pending.events.append(state.event(detail.run.cursor == 0 ? .runStarted : .runResumed, [:]))
         }
         state.redactor = state.context.redactor(processEnvironment: configuration.processEnvironment)
         return state
     }
 
     /// Marks steps that were running when a previous process died, and kills what they left behind.
-    private func recoverInterruptedSteps(_ state: inout ExecutionState) throws {
+    private func recoverInterruptedSteps(_ state: inout ExecutionState) async throws {
         let interrupted = state.steps.indices.filter { state.steps[$0].status == .running }
         guard !interrupted.isEmpty else { return }
         OrphanReaper.reap(runDirectory: state.directory.path)
@@ -206,7 +277,7 @@ public final class Executor: Sendable {
                 record.approvedAt = nil
             }
             state.steps[index] = record
-            try persist(&state, run: false, steps: [record], attempts: attempt.map { [$0] } ?? [])
+            try await persist(&state, run: false, steps: [record], attempts: attempt.map { [$0] } ?? [])
             logger.warning(
                 "step was interrupted", metadata: ["run.id": "\(state.displayID)", "step.name": "\(step.name)"])
         }
@@ -222,12 +293,12 @@ public final class Executor: Sendable {
                 continue
             }
             if step.attributes.rollback && !state.run.recovering {
-                try skip(index, reason: "rollback step; runs only when a failure jumps to it", state: &state)
+                try await skip(index, reason: "rollback step; runs only when a failure jumps to it", state: &state)
                 index += 1
                 continue
             }
             if let condition = step.attributes.when, !condition.isTrue(in: state.context) {
-                try skip(index, reason: "when is false: \(step.attributes.whenSource ?? "")", state: &state)
+                try await skip(index, reason: "when is false: \(step.attributes.whenSource ?? "")", state: &state)
                 index += 1
                 continue
             }
@@ -247,7 +318,7 @@ public final class Executor: Sendable {
                 let failure = "step '\(step.name)' \(reason)"
                 switch step.attributes.onFailure {
                 case .abort:
-                    try finish(
+                    try await finish(
                         &state, status: .failed, error: failure, skippingFrom: index + 1,
                         reason: "run failed at step '\(step.name)'")
                     return
@@ -264,22 +335,22 @@ public final class Executor: Sendable {
                         state.steps[later].reason = "jumped to '\(target)' after '\(step.name)' failed"
                         changed.append(state.steps[later])
                     }
-                    try persist(&state, run: true, steps: changed)
+                    try await persist(&state, run: true, steps: changed)
                     index = targetIndex
                 }
             }
         }
         if state.run.recovering {
-            try finish(&state, status: .failed, error: state.run.error, skippingFrom: state.steps.count, reason: "")
+            try await finish(&state, status: .failed, error: state.run.error, skippingFrom: state.steps.count, reason: "")
         } else {
-            try finish(&state, status: .succeeded, error: nil, skippingFrom: state.steps.count, reason: "")
+            try await finish(&state, status: .succeeded, error: nil, skippingFrom: state.steps.count, reason: "")
         }
     }
 
     /// Ends the run, skipping every unfinished step from `skippingFrom`, in one transaction.
     func finish(
         _ state: inout ExecutionState, status: RunStatus, error: String?, skippingFrom start: Int, reason: String
-    ) throws {
+    ) async throws {
         var changed: [StepRecord] = []
         for index in start..<max(start, state.steps.count) where !state.steps[index].status.isFinal {
             state.steps[index].status = .skipped
@@ -290,41 +361,41 @@ public final class Executor: Sendable {
         state.run.error = error
         state.run.finishedAt = Date()
         state.run.cursor = state.steps.count
-        try persist(&state, run: true, steps: changed)
+        try await persist(&state, run: true, steps: changed)
     }
 
-    func skip(_ index: Int, reason: String, state: inout ExecutionState) throws {
+    func skip(_ index: Int, reason: String, state: inout ExecutionState) async throws {
         state.steps[index].status = .skipped
         state.steps[index].reason = reason
         state.run.cursor = index + 1
-        try persist(&state, run: true, steps: [state.steps[index]])
+        try await persist(&state, run: true, steps: [state.steps[index]])
         observer?.stepSkipped(state.runbook.steps[index], reason: reason)
     }
 
     /// Commits a transition together with any pending records, then reports the pending notifications.
     func persist(_ state: inout ExecutionState, run: Bool, steps: [StepRecord] = [], attempts: [AttemptRecord] = [])
-        throws
+        async throws
     {
         if state.run.incidentID != nil {
             for step in state.pending.steps + steps where step.status.isFinal && step.status != .skipped {
                 state.pending.events.append(
                     state.event(
-                        "step_finished",
+                        .stepFinished,
                         [
                             "step": step.name, "status": step.status.rawValue,
                             "exit": step.exitCode.map(String.init) ?? "",
                         ]))
             }
             if run, state.run.status.isFinal || state.run.status == .waiting {
-                state.pending.events.append(state.event("run_\(state.run.status.rawValue)", [:]))
+                state.pending.events.append(state.event(.run(state.run.status.rawValue), [:]))
             }
         }
         let pending = state.pending
         let includeRun = run || !pending.steps.isEmpty
-        try store.commit(
+        try await store.commit(
             run: includeRun ? state.run : nil, steps: pending.steps + steps,
             attempts: pending.attempts + attempts, incidentID: state.run.incidentID,
-            incidentEvents: pending.events, fencing: state.run.id)
+            incidentEvents: pending.events, claim: state.claim)
         state.pending = PendingWrite()
         for notify in pending.notifications { notify() }
     }
@@ -333,6 +404,8 @@ public final class Executor: Sendable {
 /// The in-memory mirror of a run while it executes; every change is committed before acting.
 struct ExecutionState {
     var run: RunRecord
+    /// The executor's claim on the run: every commit is fenced by it.
+    var claim: Claim?
     /// A step's final records, written with the next transition's transaction (saving one commit per
     /// step); its observer notifications wait for that commit, so nothing is reported before it is durable.
     var pending = PendingWrite()
@@ -351,7 +424,7 @@ struct ExecutionState {
     var runbook: Runbook { context.runbook }
 
     /// A timeline entry about this run for its incident.
-    func event(_ kind: String, _ details: [String: String]) -> TimelineEntry {
+    func event(_ kind: TimelineKind, _ details: [String: String]) -> TimelineEntry {
         var details = details
         details["run"] = run.displayID
         details["runbook"] = run.runbookID

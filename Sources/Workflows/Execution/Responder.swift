@@ -133,5 +133,5 @@ public struct ModuleContext: Sendable {
     /// The run's directory for scratch files.
     public var directory: String
     /// The store, for catalogs.
-    public var store: Store
+    public var store: any Storage
 }

@@ -19,10 +19,10 @@ public enum RunControl {
     /// committed is stopped too; the executor stops at its next commit. A module step runs inside the executor
     /// and ends on its own; then nothing more runs.
     public static func cancel(
-        store: Store, runID: Int64, by actor: String, reason: String?, runsDirectory: URL,
+        store: any Storage, runID: Int64, by actor: String, reason: String?, runsDirectory: URL,
         grace: Duration = .seconds(5)
     ) async throws -> (run: RunRecord, signalled: Int) {
-        let run = try store.cancelRun(id: runID, by: actor, reason: reason, at: Date())
+        let run = try await store.cancelRun(id: runID, by: actor, reason: reason, at: Date())
         let runDirectory = runsDirectory.appendingPathComponent(RunRecord.displayID(runID))
         // The marker in a step's environment is the path as its executor spelled it: try the real path too.
         let directories = Array(Set([runDirectory.path, runDirectory.resolvingSymlinksInPath().path]))

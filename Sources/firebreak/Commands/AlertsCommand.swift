@@ -10,7 +10,7 @@ struct AlertsCommand: ParsableCommand {
         subcommands: [List.self, Subscriptions.self]
     )
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List alerts, most recently seen first, with how many times each fired.")
         @OptionGroup var global: GlobalOptions
@@ -22,10 +22,15 @@ struct AlertsCommand: ParsableCommand {
             guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
         }
 
-        func run() throws {
+        func run() async throws {
             let store = try global.openStore()
-            if let incident { _ = try store.incident(id: incident) }
-            let alerts = try incident.map { try store.alerts(incidentID: $0) } ?? store.recentAlerts(limit: limit)
+            if let incident { _ = try await store.incident(id: incident) }
+            let alerts: [AlertRecord]
+            if let incident {
+                alerts = try await store.alerts(incidentID: incident)
+            } else {
+                alerts = try await store.recentAlerts(limit: limit)
+            }
             if json {
                 try printJSON(alerts.map(AlertJSON.init))
                 return
@@ -49,14 +54,14 @@ struct AlertsCommand: ParsableCommand {
         }
     }
 
-    struct Subscriptions: ParsableCommand {
+    struct Subscriptions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "SNS subscription confirmations received on /webhooks/cloudwatch, with the URL to confirm them.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
-            let subscriptions = try global.openStore().subscriptions()
+        func run() async throws {
+            let subscriptions = try await global.openStore().subscriptions()
             if json {
                 try printJSON(subscriptions.map(SubscriptionJSON.init))
                 return

@@ -79,7 +79,7 @@ struct BackupCommand: AsyncParsableCommand {
         func run() async throws {
             let (engine, _) = try options.engine()
             let name = try source.map { try BackupSource(parsing: $0, command: "-").description }
-            let backups = try engine.store.backups(source: name)
+            let backups = try await engine.store.backups(source: name)
             if json { return try printJSON(backups.map(BackupJSON.init)) }
             if backups.isEmpty {
                 print(
@@ -113,7 +113,7 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (engine, _) = try options.engine()
-            let backups = all ? try engine.store.backups() : [try engine.store.backup(id: id!)]
+            let backups = all ? try await engine.store.backups() : [try await engine.store.backup(id: id!)]
             var results: [BackupEngine.Verification] = []
             for (index, backup) in backups.enumerated() {
                 if !json && backups.count > 1 {
@@ -160,7 +160,7 @@ struct BackupCommand: AsyncParsableCommand {
                 retention.keepLast = keepLast
             }
             let name = try source.map { try BackupSource(parsing: $0, command: "-").description }
-            let report = try engine.prune(retention: retention, source: name, dryRun: dryRun)
+            let report = try await engine.prune(retention: retention, source: name, dryRun: dryRun)
             if json {
                 return try printJSON(
                     PruneJSON(

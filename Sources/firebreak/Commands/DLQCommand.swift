@@ -10,13 +10,13 @@ struct DLQCommand: ParsableCommand {
         subcommands: [List.self, Replay.self]
     )
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List dead letters with their last error.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
-            let letters = try global.openStore().deadLetters()
+        func run() async throws {
+            let letters = try await global.openStore().deadLetters()
             if json {
                 try printJSON(letters.map { IncidentJSON.Notification($0) })
                 return
@@ -40,7 +40,7 @@ struct DLQCommand: ParsableCommand {
         }
     }
 
-    struct Replay: ParsableCommand {
+    struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-queue dead letters for delivery by the running server, with a fresh count of attempts.")
         @OptionGroup var global: GlobalOptions
@@ -53,8 +53,8 @@ struct DLQCommand: ParsableCommand {
             guard id != nil || all else { throw ValidationError("give a dead letter's ID, or --all") }
         }
 
-        func run() throws {
-            let replayed = try global.openStore().replayDeadLetters(id: all ? nil : id, at: Date())
+        func run() async throws {
+            let replayed = try await global.openStore().replayDeadLetters(id: all ? nil : id, at: Date())
             if json {
                 try printJSON(replayed.map { IncidentJSON.Notification($0) })
             } else if replayed.isEmpty {

@@ -23,7 +23,7 @@ struct IncidentCommand: ParsableCommand {
         var actor: String { by ?? CurrentUser.name }
     }
 
-    struct Open: ParsableCommand {
+    struct Open: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Open an incident.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var actor: ActorOptions
@@ -42,20 +42,18 @@ struct IncidentCommand: ParsableCommand {
             }
         }
 
-        func run() throws {
+        func run() async throws {
             let now = Date()
             let engine = IncidentEngine(policy: try global.loadConfig().policy)
-            let transition = try global.openStore().openIncident(
-                { id in
-                    engine.open(
-                        id: id, title: title, severity: Severity(parsing: severity)!, summary: summary,
-                        by: actor.actor, at: now)
-                }, at: now)
+            let (title, severity, summary, actor) = (title, Severity(parsing: severity)!, summary, actor.actor)
+            let transition = try await global.openStore().openIncident(at: now) { id in
+                engine.open(id: id, title: title, severity: severity, summary: summary, by: actor, at: now)
+            }
             try IncidentPrinter.print(transition.incident, json: json, verb: "opened")
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List incidents, newest first.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this status: triggered, acknowledged, mitigated, resolved, closed.") var status: String?
@@ -74,8 +72,8 @@ struct IncidentCommand: ParsableCommand {
             guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
         }
 
-        func run() throws {
-            let incidents = try global.openStore().incidents(
+        func run() async throws {
+            let incidents = try await global.openStore().incidents(
                 status: status.flatMap(IncidentStatus.init(rawValue:)),
                 severity: severity.flatMap(Severity.init(parsing:)),
                 limit: limit)
@@ -102,18 +100,18 @@ struct IncidentCommand: ParsableCommand {
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show an incident with its timeline.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The incident id, e.g. INC-3.") var id: String
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
+        func run() async throws {
             let store = try global.openStore()
-            let incident = try store.incident(id: id)
+            let incident = try await store.incident(id: id)
             var view = IncidentJSON(incident)
-            view.timeline = try store.timeline(incidentID: incident.id).map(IncidentJSON.Event.init)
-            view.notifications = try store.notifications(incidentID: incident.id).map {
+            view.timeline = try await store.timeline(incidentID: incident.id).map(IncidentJSON.Event.init)
+            view.notifications = try await store.notifications(incidentID: incident.id).map {
                 IncidentJSON.Notification($0)
             }
             if json {
@@ -147,41 +145,40 @@ struct IncidentCommand: ParsableCommand {
         }
     }
 
-    struct Acknowledge: ParsableCommand {
+    struct Acknowledge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ack", abstract: "Acknowledge: you take command; escalation stops.")
         @OptionGroup var action: ActionOptions
-        func run() throws { try action.apply(.acknowledge, verb: "acknowledged") }
+        func run() async throws { try await action.apply(.acknowledge, verb: "acknowledged") }
     }
 
-    struct Mitigate: ParsableCommand {
+    struct Mitigate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark the impact mitigated.")
         @OptionGroup var action: ActionOptions
-        func run() throws { try action.apply(.mitigate, verb: "mitigated") }
+        func run() async throws { try await action.apply(.mitigate, verb: "mitigated") }
     }
 
-    struct Resolve: ParsableCommand {
+    struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Resolve the incident.")
         @OptionGroup var action: ActionOptions
-        func run() throws { try action.apply(.resolve, verb: "resolved") }
+        func run() async throws { try await action.apply(.resolve, verb: "resolved") }
     }
 
-    struct Reopen: ParsableCommand {
+    struct Reopen: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Reopen a resolved incident (back to triggered).")
         @OptionGroup var action: ActionOptions
-        func run() throws { try action.apply(.reopen, verb: "reopened") }
+        func run() async throws { try await action.apply(.reopen, verb: "reopened") }
     }
 
-    struct Close: ParsableCommand {
+    struct Close: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Close a resolved incident.")
         @OptionGroup var action: ActionOptions
-        func run() throws {
-            let published = try action.global.openStore().postmortem(incidentID: action.id)?.status == .published
-            try action.apply(.close(postmortemPublished: published), verb: "closed")
+        func run() async throws {
+            try await action.apply(.close, verb: "closed")
         }
     }
 
-    struct SeverityChange: ParsableCommand {
+    struct SeverityChange: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "severity", abstract: "Change the severity; raising it re-plans the escalation.")
         @OptionGroup var global: GlobalOptions
@@ -194,14 +191,14 @@ struct IncidentCommand: ParsableCommand {
             guard Severity(parsing: severity) != nil else { throw ValidationError("severity must be P0, P1, P2 or P3") }
         }
 
-        func run() throws {
-            try IncidentActions.apply(
+        func run() async throws {
+            try await IncidentActions.apply(
                 .changeSeverity(Severity(parsing: severity)!), id: id, note: nil, actor: actor.actor,
                 json: json, global: global, verb: "now \(severity.uppercased())")
         }
     }
 
-    struct Note: ParsableCommand {
+    struct Note: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a note to the timeline.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var actor: ActorOptions
@@ -209,14 +206,14 @@ struct IncidentCommand: ParsableCommand {
         @Argument(help: "The note.") var text: String
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
-            try IncidentActions.apply(
+        func run() async throws {
+            try await IncidentActions.apply(
                 .addNote(text), id: id, note: nil, actor: actor.actor, json: json, global: global,
                 verb: "noted")
         }
     }
 
-    struct Assign: ParsableCommand {
+    struct Assign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Assign the incident to someone.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var actor: ActorOptions
@@ -224,8 +221,8 @@ struct IncidentCommand: ParsableCommand {
         @Argument(help: "Who.") var assignee: String
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
-            try IncidentActions.apply(
+        func run() async throws {
+            try await IncidentActions.apply(
                 .assign(assignee), id: id, note: nil, actor: actor.actor, json: json, global: global,
                 verb: "assigned to \(assignee)")
         }
@@ -240,8 +237,8 @@ struct ActionOptions: ParsableArguments {
     @Option(help: "Also add this note to the timeline.") var note: String?
     @Flag(help: "Print JSON.") var json = false
 
-    func apply(_ action: IncidentAction, verb: String) throws {
-        try IncidentActions.apply(
+    func apply(_ action: IncidentAction, verb: String) async throws {
+        try await IncidentActions.apply(
             action, id: id, note: note, actor: actor.actor, json: json, global: global, verb: verb)
     }
 }
@@ -252,10 +249,10 @@ enum IncidentActions {
     static func apply(
         _ action: IncidentAction, id: String, note: String?, actor: String, json: Bool, global: GlobalOptions,
         verb: String
-    ) throws {
+    ) async throws {
         let now = Date()
         let engine = IncidentEngine(policy: try global.loadConfig().policy)
-        let transition = try global.openStore().updateIncident(id: id, at: now) { incident in
+        let transition = try await global.openStore().updateIncident(id: id, at: now) { incident in
             try engine.apply(action, note: note, to: incident, by: actor, at: now)
         }
         try IncidentPrinter.print(transition.incident, json: json, verb: verb)

@@ -14,7 +14,7 @@ struct PostmortemCommand: ParsableCommand {
         subcommands: [Generate.self, Show.self, Review.self, Publish.self, Action.self]
     )
 
-    struct Generate: ParsableCommand {
+    struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build the post-mortem from the timeline, runs, alerts and module results.",
             discussion:
@@ -34,16 +34,16 @@ struct PostmortemCommand: ParsableCommand {
             }
         }
 
-        func run() throws {
+        func run() async throws {
             let store = try global.openStore()
             let generator = try PostmortemGenerator(templatePath: template)
-            let input = try PostmortemInput.load(from: store, incidentID: id)
+            let input = try await PostmortemInput.load(from: store, incidentID: id)
             let now = Date()
             let markdown = generator.markdown(input, now: now)
-            let existing = try store.postmortem(incidentID: input.incident.id)
+            let existing = try await store.postmortem(incidentID: input.incident.id)
             var status = existing?.status ?? .draft
             if existing == nil || existing?.status == .draft {
-                status = try store.savePostmortem(
+                status = try await store.savePostmortem(
                     incidentID: input.incident.id, markdown: markdown, status: .draft, by: actor.actor, at: now
                 ).status
             } else {
@@ -96,18 +96,18 @@ struct PostmortemCommand: ParsableCommand {
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the stored post-mortem, or its history.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The incident id.") var id: String
         @Flag(help: "List every saved version instead.") var history = false
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
+        func run() async throws {
             let store = try global.openStore()
-            let incident = try store.incident(id: id)
+            let incident = try await store.incident(id: id)
             if history {
-                let versions = try store.postmortemHistory(incidentID: incident.id)
+                let versions = try await store.postmortemHistory(incidentID: incident.id)
                 if json {
                     return try printJSON(
                         versions.map {
@@ -122,7 +122,7 @@ struct PostmortemCommand: ParsableCommand {
                 }
                 return
             }
-            guard let stored = try store.postmortem(incidentID: incident.id) else {
+            guard let stored = try await store.postmortem(incidentID: incident.id) else {
                 throw ValidationError(
                     "\(incident.id) has no post-mortem yet; create one with 'firebreak postmortem generate \(incident.id)'"
                 )
@@ -169,9 +169,9 @@ struct PostmortemCommand: ParsableCommand {
             help: ArgumentHelp("The edited Markdown (default: the stored draft, or a fresh one).", valueName: "path"))
         var file: String?
 
-        func save(_ status: PostmortemStatus, force: Bool = false) throws {
+        func save(_ status: PostmortemStatus, force: Bool = false) async throws {
             let store = try global.openStore()
-            let incident = try store.incident(id: id)
+            let incident = try await store.incident(id: id)
             let markdown: String
             if let file {
                 guard let data = FileManager.default.contents(atPath: file) else {
@@ -181,15 +181,15 @@ struct PostmortemCommand: ParsableCommand {
                 guard !markdown.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw ValidationError("\(file) is empty; nothing to \(status == .published ? "publish" : "save")")
                 }
-            } else if let stored = try store.postmortem(incidentID: incident.id) {
+            } else if let stored = try await store.postmortem(incidentID: incident.id) {
                 markdown = stored.markdown
             } else {
-                markdown = try PostmortemGenerator(templatePath: nil).markdown(for: incident.id, store: store)
+                markdown = try await PostmortemGenerator(templatePath: nil).markdown(for: incident.id, store: store)
             }
             // Action items live in the store: the published text shows them all, added before or after the draft.
             let merged = Publication.settingStatus(
                 status.rawValue.replacingOccurrences(of: "_", with: " "),
-                in: Publication.mergingActionItems(try store.actionItems(incidentID: incident.id), into: markdown))
+                in: Publication.mergingActionItems(try await store.actionItems(incidentID: incident.id), into: markdown))
             let unfinished = Publication.unfinishedSections(in: merged)
             if status == .published, !unfinished.isEmpty {
                 guard force else {
@@ -199,7 +199,7 @@ struct PostmortemCommand: ParsableCommand {
                     )
                 }
             }
-            try store.savePostmortem(
+            try await store.savePostmortem(
                 incidentID: incident.id, markdown: merged, status: status, by: actor.actor, at: Date(),
                 forcedOver: status == .published ? unfinished : [])
             let todos = merged.components(separatedBy: "_TODO").count - 1
@@ -209,26 +209,26 @@ struct PostmortemCommand: ParsableCommand {
         }
     }
 
-    struct Review: ParsableCommand {
+    struct Review: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Store the edited text and mark the post-mortem in review.")
         @OptionGroup var options: SaveOptions
-        func run() throws { try options.save(.inReview) }
+        func run() async throws { try await options.save(.inReview) }
     }
 
-    struct Publish: ParsableCommand {
+    struct Publish: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Store the edited text and mark the post-mortem published (P0/P1 incidents can then close).")
         @OptionGroup var options: SaveOptions
         @Flag(help: "Publish even with TODO placeholders left; recorded on the incident's timeline.") var force = false
-        func run() throws { try options.save(.published, force: force) }
+        func run() async throws { try await options.save(.published, force: force) }
     }
 
     struct Action: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Action items of a post-mortem.", subcommands: [Add.self, List.self, Done.self])
 
-        struct Done: ParsableCommand {
+        struct Done: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Mark an action item done (--reopen: open again).")
             @OptionGroup var global: GlobalOptions
@@ -237,8 +237,8 @@ struct PostmortemCommand: ParsableCommand {
             @Flag(help: "Mark it open again.") var reopen = false
             @Flag(help: "Print JSON.") var json = false
 
-            func run() throws {
-                let item = try global.openStore().setActionItemStatus(
+            func run() async throws {
+                let item = try await global.openStore().setActionItemStatus(
                     id: itemID, status: reopen ? "open" : "done",
                     by: actor.actor, at: Date())
                 if json { return try printJSON(ActionJSON(item)) }
@@ -246,7 +246,7 @@ struct PostmortemCommand: ParsableCommand {
             }
         }
 
-        struct Add: ParsableCommand {
+        struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Add an action item.")
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The incident id.") var id: String
@@ -256,13 +256,13 @@ struct PostmortemCommand: ParsableCommand {
             @Argument(help: "What to do.") var text: String
             @Flag(help: "Print JSON.") var json = false
 
-            func run() throws {
+            func run() async throws {
                 guard let kind = ActionItem.Kind(rawValue: type) else {
                     throw ValidationError("--type must be one of mitigate, prevent, process, other, not '\(type)'")
                 }
                 let store = try global.openStore()
-                let incident = try store.incident(id: id)
-                let item = try store.addActionItem(
+                let incident = try await store.incident(id: id)
+                let item = try await store.addActionItem(
                     ActionItem(
                         incidentID: incident.id, type: kind, owner: owner, text: text, link: link, createdAt: Date()))
                 if json { return try printJSON(ActionJSON(item)) }
@@ -270,15 +270,15 @@ struct PostmortemCommand: ParsableCommand {
             }
         }
 
-        struct List: ParsableCommand {
+        struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List an incident's action items.")
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The incident id.") var id: String
             @Flag(help: "Print JSON.") var json = false
 
-            func run() throws {
+            func run() async throws {
                 let store = try global.openStore()
-                let items = try store.actionItems(incidentID: try store.incident(id: id).id)
+                let items = try await store.actionItems(incidentID: try await store.incident(id: id).id)
                 if json { return try printJSON(items.map(ActionJSON.init)) }
                 if items.isEmpty {
                     print(

@@ -133,7 +133,7 @@ struct DrillCommand: AsyncParsableCommand {
         func run() async throws {
             let (engine, _) = try options.engine()
             let name = try source.map { try BackupSource(parsing: $0, command: "-").description }
-            let drills = try engine.store.drills(source: name)
+            let drills = try await engine.store.drills(source: name)
             if json { return try printJSON(drills.map(DrillJSON.init)) }
             if drills.isEmpty {
                 print("No drills yet. Run one with 'firebreak drill restore SOURCE'.")

@@ -61,12 +61,13 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let store = try global.openStore()
-        let incidentID = try incident.map { try store.incident(id: $0).id }
+        var incidentID: String?
+        if let incident { incidentID = try await store.incident(id: incident).id }
         let session = try RunSession(global: global, store: store, yes: yes, json: json)
         let interrupts = InterruptSource()
         let executor = session.makeExecutor(interrupts: interrupts)
         let path = URL(fileURLWithPath: loaded.path).standardizedFileURL.path
-        let run = try executor.createRun(
+        let run = try await executor.createRun(
             runbook: loaded.runbook, source: loaded.source, path: path, params: values,
             incidentID: incidentID)
         try await session.execute(executor, runID: run.id!, params: values, interrupts: interrupts)
@@ -104,13 +105,13 @@ struct ResumeCommand: AsyncParsableCommand {
             throw ValidationError("'\(runReference)' is not a run id; write it like RUN-12")
         }
         let store = try global.openStore()
-        let record = try store.runDetail(id: runID).run
+        let record = try await store.runDetail(id: runID).run
         try await RunSession(global: global, store: store, yes: yes, json: json).continueRun(
             record, assignments: params)
     }
 }
 
-struct ApproveCommand: ParsableCommand {
+struct ApproveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve",
         abstract: "Approve a waiting step (confirm, manual or interrupted); then 'firebreak resume' continues."
@@ -130,13 +131,13 @@ struct ApproveCommand: ParsableCommand {
     @Flag(help: "Print the step as JSON.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         guard let runID = RunRecord.parseID(runReference) else {
             throw ValidationError("'\(runReference)' is not a run id; write it like RUN-12")
         }
         let approver = by ?? CurrentUser.name
         let store = try global.openStore()
-        let record = try store.approve(runID: runID, stepName: step, by: approver, at: Date())
+        let record = try await store.approve(runID: runID, stepName: step, by: approver, at: Date())
         if json {
             try printJSON(["run": RunRecord.displayID(runID), "step": record.name, "approved_by": approver])
         } else {

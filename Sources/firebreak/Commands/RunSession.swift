@@ -9,7 +9,7 @@ import Workflows
 
 /// Shared wiring of `run` and `resume`: executor, terminal, signals, output and exit code.
 struct RunSession {
-    let store: Store
+    let store: any Storage
     let dataDirectory: URL
     let interactive: Bool
     let json: Bool
@@ -20,14 +20,14 @@ struct RunSession {
 
     /// Continues a stored run (`resume`, `runs retry`): checks that every secret param is given (`key=value`
     /// assignments or `FIREBREAK_PARAM_NAME`) before `prepare` changes anything, then executes the run.
-    func continueRun(_ record: RunRecord, assignments: [String], prepare: () throws -> Void = {}) async throws {
+    func continueRun(_ record: RunRecord, assignments: [String], prepare: () async throws -> Void = {}) async throws {
         let interrupts = InterruptSource()
         let executor = makeExecutor(interrupts: interrupts)
         let parsed = RunbookParser.parse(record.source, defaultID: record.runbookID)
         let values = try executor.params(
             for: record, runbook: parsed.runbook,
             supplied: try ParamResolver.parseAssignments(assignments))
-        try prepare()
+        try await prepare()
         try await execute(executor, runID: record.id!, params: values, interrupts: interrupts)
     }
 
@@ -52,21 +52,24 @@ struct RunSession {
     {
         let store = self.store
         interrupts.setIdleHandler { _ in
-            try? store.pauseRun(id: runID)
-            FileHandle.standardError.write(
-                "\ninterrupted: \(RunRecord.displayID(runID)) is waiting; continue with 'firebreak resume \(RunRecord.displayID(runID))'\n"
-            )
-            Foundation.exit(ExitStatus.waiting)
+            // Ctrl-C at a prompt: the process ends here, once the pause is committed.
+            Task {
+                try? await store.pauseRun(id: runID)
+                FileHandle.standardError.write(
+                    "\ninterrupted: \(RunRecord.displayID(runID)) is waiting; continue with 'firebreak resume \(RunRecord.displayID(runID))'\n"
+                )
+                Foundation.exit(ExitStatus.waiting)
+            }
         }
         let run = try await executor.execute(runID: runID, params: params)
         interrupts.setIdleHandler(nil)
         if json {
             try printJSON(
                 RunJSON(
-                    run, detail: try store.runDetail(id: runID),
+                    run, detail: try await store.runDetail(id: runID),
                     runsDirectory: dataDirectory.appendingPathComponent("runs")))
         } else {
-            let detail = try store.runDetail(id: runID)
+            let detail = try await store.runDetail(id: runID)
             print(Self.summary(detail.steps))
             if run.status == .waiting { printWaiting(run, detail: detail) }
         }
@@ -102,7 +105,7 @@ struct RunSession {
 
 extension RunSession {
     /// The session of `run`, `resume` and `runs retry`: interactive on a terminal unless `--yes` or `--json`.
-    init(global: GlobalOptions, store: Store, yes: Bool, json: Bool) throws {
+    init(global: GlobalOptions, store: any Storage, yes: Bool, json: Bool) throws {
         self.init(
             store: store, dataDirectory: global.dataDirectory, interactive: !yes && !json && Self.hasTerminal,
             json: json, modules: try global.loadConfig().modules,

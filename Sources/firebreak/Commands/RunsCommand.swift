@@ -11,7 +11,7 @@ struct RunsCommand: ParsableCommand {
         defaultSubcommand: List.self
     )
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
 
         @OptionGroup var global: GlobalOptions
@@ -29,8 +29,8 @@ struct RunsCommand: ParsableCommand {
             guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
         }
 
-        func run() throws {
-            let runs = try global.openStore().runs(incidentID: incident, limit: limit)
+        func run() async throws {
+            let runs = try await global.openStore().runs(incidentID: incident, limit: limit)
             let views = runs.map { RunJSON($0, runsDirectory: global.runsDirectory) }
             if json {
                 try printJSON(views)
@@ -53,7 +53,7 @@ struct RunsCommand: ParsableCommand {
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a run with its steps and attempts.")
 
         @OptionGroup var global: GlobalOptions
@@ -64,11 +64,11 @@ struct RunsCommand: ParsableCommand {
         @Flag(help: "Print JSON.")
         var json = false
 
-        func run() throws {
+        func run() async throws {
             guard let runID = RunRecord.parseID(runReference) else {
                 throw ValidationError("'\(runReference)' is not a run id; write it like RUN-12")
             }
-            let detail = try global.openStore().runDetail(id: runID)
+            let detail = try await global.openStore().runDetail(id: runID)
             let view = RunJSON(detail.run, detail: detail, runsDirectory: global.runsDirectory)
             if json {
                 try printJSON(view)

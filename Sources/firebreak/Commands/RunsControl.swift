@@ -78,12 +78,12 @@ extension RunsCommand {
         func run() async throws {
             let runID = try parseRunID(runReference)
             let store = try global.openStore()
-            let record = try store.runDetail(id: runID).run
+            let record = try await store.runDetail(id: runID).run
             let actor = by ?? CurrentUser.name
             let session = try RunSession(global: global, store: store, yes: yes, json: json)
             // Secrets are checked before the run changes, so a missing one leaves it failed as it was.
             try await session.continueRun(record, assignments: params) {
-                let step = try store.prepareRetry(runID: runID, by: actor, at: Date())
+                let step = try await store.prepareRetry(runID: runID, by: actor, at: Date())
                 if !json { print("retrying \(record.displayID) from step '\(step)'") }
             }
         }

@@ -5,7 +5,7 @@ import Server
 import Store
 
 /// `firebreak status`: which data directory, configuration and runbooks are in use, and what is open.
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the data directory in use (and why), the configuration, the server, and what is open.")
@@ -38,7 +38,7 @@ struct StatusCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let data = global.data
         let manager = FileManager.default
         let exists = manager.fileExists(atPath: data.url.appendingPathComponent("firebreak.db").path)
@@ -50,12 +50,12 @@ struct StatusCommand: ParsableCommand {
             openIncidents: [:], runs: [:])
         if exists {
             let store = try global.openStore()
-            for (status, bySeverity) in try store.incidentCounts() where status != .resolved && status != .closed {
+            for (status, bySeverity) in try await store.incidentCounts() where status != .resolved && status != .closed {
                 for (severity, count) in bySeverity where count > 0 {
                     report.openIncidents[severity.rawValue, default: 0] += count
                 }
             }
-            for (status, count) in try store.runCounts() where !status.isFinal && count > 0 {
+            for (status, count) in try await store.runCounts() where !status.isFinal && count > 0 {
                 report.runs[status.rawValue] = count
             }
         }

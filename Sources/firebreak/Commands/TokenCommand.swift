@@ -10,15 +10,15 @@ struct TokenCommand: ParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self]
     )
 
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a token and print it once; only its hash is stored.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "A name for the token (letters, digits, '-', '_', '.').") var name: String
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
-            let token = try TokenAuthority(store: global.openStore()).create(name: name)
+        func run() async throws {
+            let token = try await TokenAuthority(store: global.openStore()).create(name: name)
             if json {
                 try printJSON(["name": name, "token": token])
             } else {
@@ -29,7 +29,7 @@ struct TokenCommand: ParsableCommand {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tokens (never the tokens themselves).")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print JSON.") var json = false
@@ -46,8 +46,8 @@ struct TokenCommand: ParsableCommand {
             }
         }
 
-        func run() throws {
-            let tokens = try global.openStore().tokens()
+        func run() async throws {
+            let tokens = try await global.openStore().tokens()
             if json {
                 try printJSON(
                     tokens.map {
@@ -74,13 +74,13 @@ struct TokenCommand: ParsableCommand {
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a token; requests with it get 403 at once.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The token's name.") var name: String
 
-        func run() throws {
-            try global.openStore().revokeToken(name: name, at: Date())
+        func run() async throws {
+            try await global.openStore().revokeToken(name: name, at: Date())
             print("revoked token '\(name)'")
         }
     }

@@ -128,7 +128,7 @@ public struct DrillRecord: Sendable, Equatable {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     private static let backupColumns =
         "id, source, kind, path, bytes, sha256, created_at, expires_at, verified_at, status, error, reason, run_id, manifest"
 
@@ -161,9 +161,9 @@ extension Store {
     }
 
     /// Catalogs a backup whose file is already in place; returns it with its new `BK-n` id.
-    public func insertBackup(_ backup: BackupRecord) throws -> BackupRecord {
+    public func insertBackup(_ backup: BackupRecord) async throws -> BackupRecord {
         let manifest = try backup.manifest.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-        return try write { db in
+        return try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO backups (id, source, kind, path, bytes, sha256, created_at, expires_at, verified_at,
@@ -186,23 +186,24 @@ extension Store {
 
     /// One backup.
     /// - Throws: ``StoreError`` `.notFound` naming the command that lists backups.
-    public func backup(id: String) throws -> BackupRecord {
+    public func backup(id: String) async throws -> BackupRecord {
         let normalized = id.uppercased().hasPrefix("BK-") ? "BK-" + id.dropFirst(3) : "BK-\(id)"
         guard
-            let row = try read({ db in
+            let backup = try await read({ db in
                 try Row.fetchOne(
-                    db, sql: "SELECT \(Self.backupColumns) FROM backups WHERE id = ?", arguments: [normalized])
+                    db, sql: "SELECT \(Self.backupColumns) FROM backups WHERE id = ?", arguments: [normalized]
+                ).map(Self.backup(from:))
             })
         else {
-            throw StoreError(.notFound, "no backup \(id); list backups with 'firebreak backup list'")
+            throw StoreError(.notFound, "no backup \(id)", entity: .backup)
         }
-        return Self.backup(from: row)
+        return backup
     }
 
     /// Backups, newest first; of one source when given.
-    public func backups(source: String? = nil, runID: String? = nil) throws -> [BackupRecord] {
+    public func backups(source: String?, runID: String?) async throws -> [BackupRecord] {
         let (filter, arguments) = Self.moduleFilter(source: source, runID: runID)
-        return try read { db in
+        return try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT \(Self.backupColumns) FROM backups \(filter) ORDER BY created_at DESC, seq DESC",
                 arguments: arguments
@@ -213,8 +214,8 @@ extension Store {
     /// The newest restorable (`ok`) backup of `source`, taken at or before `time` when given. Safety backups (taken
     /// of a target just before a restore replaced it) are skipped: they hold the state being recovered from; name
     /// one by id to undo a restore.
-    public func latestBackup(source: String, at time: Date? = nil) throws -> BackupRecord? {
-        try read { db in
+    public func latestBackup(source: String, at time: Date?) async throws -> BackupRecord? {
+        try await read { db in
             try Row.fetchOne(
                 db,
                 sql: """
@@ -228,8 +229,8 @@ extension Store {
     }
 
     /// Records a verification: `error == nil` marks it verified at `time`, otherwise corrupt with the reason.
-    public func recordVerification(backupID: String, at time: Date, error: String?) throws {
-        try write { db in
+    public func recordVerification(backupID: String, at time: Date, error: String?) async throws {
+        try await write { db in
             if let error {
                 try db.execute(
                     sql: "UPDATE backups SET status = 'corrupt', error = ? WHERE id = ?", arguments: [error, backupID])
@@ -242,16 +243,16 @@ extension Store {
     }
 
     /// Removes backups from the catalog (their files are the caller's to delete first).
-    public func deleteBackups(ids: [String]) throws {
+    public func deleteBackups(ids: [String]) async throws {
         guard !ids.isEmpty else { return }
-        try write { db in
+        try await write { db in
             for id in ids { try db.execute(sql: "DELETE FROM backups WHERE id = ?", arguments: [id]) }
         }
     }
 
     /// Records a drill; returns it with its `DR-n` id.
-    public func insertDrill(_ drill: DrillRecord) throws -> DrillRecord {
-        try write { db in
+    public func insertDrill(_ drill: DrillRecord) async throws -> DrillRecord {
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO drills (id, source, backup_id, started_at, rto_ms, rpo_ms, status, message, run_id)
@@ -269,9 +270,9 @@ extension Store {
     }
 
     /// Drills, newest first; of one source or one run when given.
-    public func drills(source: String? = nil, runID: String? = nil) throws -> [DrillRecord] {
+    public func drills(source: String?, runID: String?) async throws -> [DrillRecord] {
         let (filter, arguments) = Self.moduleFilter(source: source, runID: runID)
-        return try read { db in
+        return try await read { db in
             try Row.fetchAll(
                 db,
                 sql:

@@ -7,7 +7,7 @@ public struct IncidentEvent: Sendable, Equatable, Codable {
     /// Row id, increasing in commit order.
     public var id: Int64
     /// What happened (`opened`, `acknowledged`, …).
-    public var kind: String
+    public var kind: TimelineKind
     /// Who did it.
     public var actor: String
     /// When.
@@ -17,7 +17,7 @@ public struct IncidentEvent: Sendable, Equatable, Codable {
     /// The HTTP request that caused it, when one did.
     public var requestID: String?
 
-    public init(id: Int64, kind: String, actor: String, at: Date, details: [String: String], requestID: String? = nil) {
+    public init(id: Int64, kind: TimelineKind, actor: String, at: Date, details: [String: String], requestID: String? = nil) {
         self.id = id
         self.kind = kind
         self.actor = actor
@@ -27,13 +27,11 @@ public struct IncidentEvent: Sendable, Equatable, Codable {
     }
 }
 
-extension Store {
-    /// Opens an incident: allocates `INC-<n>`, lets `decide` build the transition, and writes the incident,
-    /// its timeline entries and its notification outbox rows in one transaction.
-    public func openIncident(_ decide: (String) -> Transition, at time: Date, requestID: String? = nil) throws
-        -> Transition
-    {
-        try write { db in
+extension SQLiteStore {
+    public func openIncident(
+        at time: Date, requestID: String?, _ decide: @escaping @Sendable (String) -> Transition
+    ) async throws -> Transition {
+        try await write { db in
             let next =
                 (try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'incidents'") ?? 0) + 1
             let transition = decide("INC-\(next)")
@@ -43,39 +41,44 @@ extension Store {
         }
     }
 
-    /// Applies `decide` to the stored incident and writes the result, its timeline and outbox rows in one
-    /// transaction, so concurrent responders cannot lose each other's changes.
-    /// - Throws: ``StoreError`` `.notFound` for an unknown id; whatever `decide` throws.
     public func updateIncident(
-        id: String, at time: Date, requestID: String? = nil, _ decide: (Incident) throws -> Transition
-    ) throws -> Transition {
-        try write { db in
-            guard let incident = try Self.fetchIncident(id: id, db) else {
-                throw StoreError(.notFound, "no incident \(id); list incidents with 'firebreak incident list'")
+        id: String, at time: Date, requestID: String?, claim: Claim?,
+        _ decide: @escaping @Sendable (Incident) throws -> Transition
+    ) async throws -> Transition {
+        try await write { db in
+            if let claim { try Self.ensureHeld(claim, db) }
+            guard var incident = try Self.fetchIncident(id: id, db) else {
+                throw StoreError(.notFound, "no incident \(id)", entity: .incident)
             }
+            // The close gate reads the post-mortem in this transaction: a publication and a close cannot race.
+            incident.postmortemPublished =
+                try Bool.fetchOne(
+                    db, sql: "SELECT status = 'published' FROM postmortems WHERE incident_id = ?",
+                    arguments: [incident.id]) ?? false
             let transition = try decide(incident)
             try Self.update(transition.incident, db)
             try Self.perform(transition, db, at: time, requestID: requestID)
+            if let claim { try Self.release(claim, completed: false, db) }
             return transition
         }
     }
 
     /// One incident.
     /// - Throws: ``StoreError`` `.notFound` for an unknown id.
-    public func incident(id: String) throws -> Incident {
-        try read { db in
+    public func incident(id: String) async throws -> Incident {
+        try await read { db in
             guard let incident = try Self.fetchIncident(id: id, db) else {
-                throw StoreError(.notFound, "no incident \(id); list incidents with 'firebreak incident list'")
+                throw StoreError(.notFound, "no incident \(id)", entity: .incident)
             }
             return incident
         }
     }
 
     /// Incidents, newest first, optionally filtered.
-    public func incidents(status: IncidentStatus? = nil, severity: Severity? = nil, limit: Int = 50, offset: Int = 0)
-        throws -> [Incident]
+    public func incidents(status: IncidentStatus?, severity: Severity?, limit: Int, offset: Int)
+        async throws -> [Incident]
     {
-        try read { db in
+        try await read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let status {
@@ -96,8 +99,8 @@ extension Store {
     }
 
     /// The incident's timeline, oldest first.
-    public func timeline(incidentID: String) throws -> [IncidentEvent] {
-        try read { db in
+    public func timeline(incidentID: String) async throws -> [IncidentEvent] {
+        try await read { db in
             // By column index: a post-mortem reads every event of an incident, and name lookups cost more than the query.
             try Row.fetchAll(
                 db.cachedStatement(
@@ -107,7 +110,7 @@ extension Store {
                 arguments: [incidentID]
             ).map { row in
                 IncidentEvent(
-                    id: row[0], kind: row[1], actor: row[2], at: Date(timeIntervalSince1970: row[3]),
+                    id: row[0], kind: TimelineKind(rawValue: row[1]), actor: row[2], at: Date(timeIntervalSince1970: row[3]),
                     details: Self.decodeDetails(row[4]), requestID: row[5])
             }
         }
@@ -154,7 +157,7 @@ extension Store {
             case .notify(let channels, let event):
                 // The notification carries the details of the timeline entry it announces (an escalation's level).
                 var details: [String: String] = [:]
-                for case .record(let entry) in transition.effects where entry.kind == event { details = entry.details }
+                for case .record(let entry) in transition.effects where entry.kind.rawValue == event { details = entry.details }
                 for channel in channels {
                     try db.execute(
                         sql: """
@@ -171,8 +174,8 @@ extension Store {
             }
         }
         // A run waiting for a human must not outlive its incident (docs/incidents.md, "Runs and the incident").
-        for case .record(let entry) in transition.effects where entry.kind == "resolved" || entry.kind == "closed" {
-            try cancelIdleRuns(incidentID: transition.incident.id, because: entry.kind, at: time, db)
+        for case .record(let entry) in transition.effects where entry.kind == .resolved || entry.kind == .closed {
+            try cancelIdleRuns(incidentID: transition.incident.id, because: entry.kind.rawValue, at: time, db)
         }
     }
 
@@ -182,49 +185,13 @@ extension Store {
             sql:
                 "INSERT INTO incident_events (incident_id, kind, actor, at, details, request_id) VALUES (?, ?, ?, ?, ?, ?)"
         ).execute(arguments: [
-            incidentID, entry.kind, entry.actor, entry.at.timeIntervalSince1970,
+            incidentID, entry.kind.rawValue, entry.actor, entry.at.timeIntervalSince1970,
             encodeDetails(entry.details), requestID,
         ])
     }
 
-    /// `details` as a JSON object with sorted keys. Hand-written: it runs several times per alert on the ingest
-    /// path, where JSONEncoder cost more than the SQLite work.
     static func encodeDetails(_ details: [String: String]) -> String {
-        if details.isEmpty { return "{}" }
-        var text = "{"
-        for (index, key) in details.keys.sorted().enumerated() {
-            if index > 0 { text += "," }
-            appendJSONString(key, to: &text)
-            text += ":"
-            appendJSONString(details[key]!, to: &text)
-        }
-        text += "}"
-        return text
-    }
-
-    static func appendJSONString(_ value: String, to text: inout String) {
-        text += "\""
-        var plain = true
-        for byte in value.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-            plain = false
-            break
-        }
-        if plain {
-            text += value
-        } else {
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": text += "\\\""
-                case "\\": text += "\\\\"
-                case "\n": text += "\\n"
-                case "\r": text += "\\r"
-                case "\t": text += "\\t"
-                case let c where c.value < 0x20: text += String(format: "\\u%04x", c.value)
-                default: text.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        text += "\""
+        DetailsJSON.encode(details)
     }
 
     static func decodeDetails(_ text: String?) -> [String: String] {

@@ -12,12 +12,12 @@ public struct RunDetail: Sendable, Equatable {
     public var attempts: [Int: [AttemptRecord]]
 }
 
-extension Store {
+extension SQLiteStore {
     /// Inserts a new run and all of its pending steps in one transaction.
     ///
     /// - Returns: The run with its id.
-    public func createRun(_ run: RunRecord, steps: [StepRecord]) throws -> RunRecord {
-        try write { db in try Self.insertRun(run, steps: steps, db) }
+    public func createRun(_ run: RunRecord, steps: [StepRecord]) async throws -> RunRecord {
+        try await write { db in try Self.insertRun(run, steps: steps, db) }
     }
 
     static func insertRun(_ run: RunRecord, steps: [StepRecord], _ db: Database) throws -> RunRecord {
@@ -31,29 +31,17 @@ extension Store {
         return run
     }
 
-    /// Commits one transition: any of the run, a step and an attempt, atomically.
-    ///
-    /// Only the run's mutable columns are written: its source text and params never change.
-    public func commit(run: RunRecord? = nil, step: StepRecord? = nil, attempt: AttemptRecord? = nil) throws {
-        try write { db in
-            try Self.ensureNotCancelled(runID: run?.id ?? step?.runID ?? attempt?.runID, db)
-            if let run { try Self.update(run, db) }
-            if let step { try Self.update(step, db) }
-            if let attempt { try Self.save(attempt, db) }
-        }
-    }
-
-    /// Commits the run (when given) and several step and attempt changes in one transaction, in order.
-    ///
-    /// `incidentEvents` are appended to the timeline of incident `incidentID` in the same transaction.
-    /// `fencing` names the run the executor holds, so that a commit of timeline entries alone is refused too once
-    /// the run is cancelled.
+    /// Only the run's mutable columns are written: its source text and params never change. The cancel fence
+    /// and the claim fence are checked first, in the same transaction.
     public func commit(
-        run: RunRecord?, steps: [StepRecord], attempts: [AttemptRecord] = [], incidentID: String? = nil,
-        incidentEvents: [TimelineEntry] = [], fencing runID: Int64? = nil
-    ) throws {
-        try write { db in
-            try Self.ensureNotCancelled(runID: runID ?? run?.id ?? steps.first?.runID ?? attempts.first?.runID, db)
+        run: RunRecord?, steps: [StepRecord], attempts: [AttemptRecord], incidentID: String?,
+        incidentEvents: [TimelineEntry], claim: Claim?
+    ) async throws {
+        try await write { db in
+            let fenced = claim.flatMap { $0.work.kind == .run ? Int64($0.work.key) : nil }
+            try Self.ensureNotCancelled(
+                runID: fenced ?? run?.id ?? steps.first?.runID ?? attempts.first?.runID, db)
+            if let claim { try Self.ensureHeld(claim, db) }
             if let run { try Self.update(run, db) }
             for step in steps { try Self.update(step, db) }
             for attempt in attempts { try Self.save(attempt, db) }
@@ -109,10 +97,10 @@ extension Store {
 
     /// The run with its steps and attempts.
     /// - Throws: ``StoreError`` `.notFound` when there is no such run.
-    public func runDetail(id: Int64) throws -> RunDetail {
-        try read { db in
+    public func runDetail(id: Int64) async throws -> RunDetail {
+        try await read { db in
             guard let run = try RunRecord.fetchOne(db, key: id) else {
-                throw StoreError(.notFound, "no run \(RunRecord.displayID(id)); list runs with 'firebreak runs list'")
+                throw StoreError(.notFound, "no run \(RunRecord.displayID(id))", entity: .run)
             }
             let steps = try StepRecord.filter(Column("run_id") == id).order(Column("idx")).fetchAll(db)
             let attempts = try AttemptRecord.filter(Column("run_id") == id)
@@ -122,8 +110,8 @@ extension Store {
     }
 
     /// Runs, newest first.
-    public func runs(incidentID: String? = nil, limit: Int = 50) throws -> [RunRecord] {
-        try read { db in
+    public func runs(incidentID: String?, limit: Int) async throws -> [RunRecord] {
+        try await read { db in
             var request = RunRecord.order(Column("id").desc).limit(limit)
             if let incidentID { request = request.filter(Column("incident_id") == incidentID) }
             return try request.fetchAll(db)
@@ -132,11 +120,11 @@ extension Store {
 
     /// Records who approved a waiting step.
     /// - Throws: ``StoreError`` `.notFound` for an unknown run or step, `.conflict` when the step is finished.
-    public func approve(runID: Int64, stepName: String, by approver: String, at date: Date) throws -> StepRecord {
-        try write { db in
+    public func approve(runID: Int64, stepName: String, by approver: String, at date: Date) async throws -> StepRecord {
+        try await write { db in
             guard try RunRecord.fetchOne(db, key: runID) != nil else {
                 throw StoreError(
-                    .notFound, "no run \(RunRecord.displayID(runID)); list runs with 'firebreak runs list'")
+                    .notFound, "no run \(RunRecord.displayID(runID))", entity: .run)
             }
             let steps = try StepRecord.filter(Column("run_id") == runID).order(Column("idx")).fetchAll(db)
             guard var step = steps.first(where: { $0.name == stepName }) else {
@@ -155,7 +143,7 @@ extension Store {
                 throw StoreError(
                     .conflict,
                     "step '\(stepName)' of \(RunRecord.displayID(runID)) \(now); only a waiting step can be approved "
-                        + "(see 'firebreak runs show \(RunRecord.displayID(runID))')")
+                        + "(its steps say which one waits)", entity: .run)
             }
             step.approvedBy = approver
             step.approvedAt = date
@@ -165,11 +153,11 @@ extension Store {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// Marks a running run `waiting` (after Ctrl-C at a prompt, when no step process runs); a step left `running`
     /// between its attempts goes back to `pending`, so the listing never shows a step running in a waiting run.
-    public func pauseRun(id: Int64) throws {
-        try write { db in
+    public func pauseRun(id: Int64) async throws {
+        try await write { db in
             guard var run = try RunRecord.fetchOne(db, key: id), run.status == .running else { return }
             run.status = .waiting
             try run.update(db)

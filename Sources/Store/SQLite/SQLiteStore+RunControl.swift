@@ -4,14 +4,14 @@ import Incidents
 
 /// Run control from outside the executor: cancelling, retrying from the failed step, and the fence that makes
 /// an executor stop when its run was cancelled under it.
-extension Store {
+extension SQLiteStore {
     /// Cancels a run that has not ended, in one transaction: the run becomes `cancelled`, its unfinished steps are
     /// skipped (a running one fails), and its incident's timeline gets `run_cancelled`. The executor that holds the
     /// run finds out at its next commit, which is refused (see ``StoreError/Code/cancelled``); the caller kills the
     /// step's process group.
     /// - Throws: ``StoreError`` `.notFound` for an unknown run, `.conflict` for a run that already ended.
-    public func cancelRun(id: Int64, by actor: String, reason: String?, at date: Date) throws -> RunRecord {
-        try write { db in
+    public func cancelRun(id: Int64, by actor: String, reason: String?, at date: Date) async throws -> RunRecord {
+        try await write { db in
             try Self.cancel(runID: id, by: actor, reason: reason, at: date, db)
         }
     }
@@ -21,7 +21,7 @@ extension Store {
     {
         let displayID = RunRecord.displayID(runID)
         guard var run = try RunRecord.fetchOne(db, key: runID) else {
-            throw StoreError(.notFound, "no run \(displayID); list runs with 'firebreak runs list'")
+            throw StoreError(.notFound, "no run \(displayID)", entity: .run)
         }
         guard !run.status.isFinal else {
             throw StoreError(
@@ -48,7 +48,7 @@ extension Store {
             var details = ["run": displayID, "runbook": run.runbookID]
             if let reason { details["reason"] = reason }
             try append(
-                TimelineEntry(kind: "run_cancelled", actor: actor, at: date, details: details), to: incidentID, db)
+                TimelineEntry(kind: .runCancelled, actor: actor, at: date, details: details), to: incidentID, db)
         }
         return run
     }
@@ -68,16 +68,16 @@ extension Store {
     /// succeed go back to `pending`, the run to `waiting` at that step. Steps that succeeded stay done.
     /// - Returns: The name of the step the run will start from.
     /// - Throws: ``StoreError`` `.notFound`; `.conflict` for a run that did not fail, or that ran its recovery steps.
-    public func prepareRetry(runID: Int64, by actor: String, at date: Date) throws -> String {
-        try write { db in
+    public func prepareRetry(runID: Int64, by actor: String, at date: Date) async throws -> String {
+        try await write { db in
             let displayID = RunRecord.displayID(runID)
             guard var run = try RunRecord.fetchOne(db, key: runID) else {
-                throw StoreError(.notFound, "no run \(displayID); list runs with 'firebreak runs list'")
+                throw StoreError(.notFound, "no run \(displayID)", entity: .run)
             }
             guard run.status == .failed else {
                 let hint =
                     run.status.isFinal
-                    ? "only a failed run can be retried" : "continue it with 'firebreak resume \(displayID)'"
+                    ? "only a failed run can be retried" : "resume it instead"
                 throw StoreError(.conflict, "run \(displayID) is \(run.status.rawValue); \(hint)")
             }
             guard !run.recovering else {
@@ -105,7 +105,7 @@ extension Store {
             if let incidentID = run.incidentID {
                 try Self.append(
                     TimelineEntry(
-                        kind: "run_retried", actor: actor, at: date,
+                        kind: .runRetried, actor: actor, at: date,
                         details: ["run": displayID, "runbook": run.runbookID, "step": steps[failed].name]),
                     to: incidentID, db)
             }
@@ -115,8 +115,8 @@ extension Store {
 
     /// Automatic runs that have not ended and wait for no human: `pending` (created, never started) or `running`
     /// (their process died). `firebreak serve` continues them when it starts.
-    public func unfinishedAutomaticRuns() throws -> [RunRecord] {
-        try read { db in
+    public func unfinishedAutomaticRuns() async throws -> [RunRecord] {
+        try await read { db in
             try RunRecord.filter(["pending", "running"].contains(Column("status")) && Column("mode") == "automatic")
                 .order(Column("id")).fetchAll(db)
         }
@@ -125,8 +125,8 @@ extension Store {
     /// Writes the records of steps that ended before their run was cancelled (the executor had them waiting for
     /// its next commit, which the cancel refused): a step that succeeded stays succeeded, never "failed by the
     /// cancel". Only final step records are written; the run itself is not touched.
-    public func commitFinished(steps: [StepRecord], attempts: [AttemptRecord]) throws {
-        try write { db in
+    public func commitFinished(steps: [StepRecord], attempts: [AttemptRecord]) async throws {
+        try await write { db in
             for step in steps where step.status.isFinal { try Self.update(step, db) }
             for attempt in attempts where attempt.status.isFinal { try Self.save(attempt, db) }
         }

@@ -24,9 +24,8 @@ public struct SNSSubscription: Sendable, Equatable {
     public var confirmError: String?
 }
 
-/// The alert ingest path's view of one write transaction: loads what a decision needs and stores what was
-/// decided. Valid only inside ``Store/ingest(requestID:_:)``.
-public struct AlertTransaction {
+/// SQLite's ``AlertTransaction``: the write transaction of one ingest batch.
+struct SQLiteAlertTransaction: AlertTransaction {
     let db: Database
 
     /// What the store holds for an incident key and one of its alerts.
@@ -34,10 +33,10 @@ public struct AlertTransaction {
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT \(Store.selection) FROM incidents WHERE dedup_key = ? ORDER BY seq DESC LIMIT 1"),
+                    sql: "SELECT \(SQLiteStore.selection) FROM incidents WHERE dedup_key = ? ORDER BY seq DESC LIMIT 1"),
                 arguments: [incidentKey])
         else { return AlertSnapshot() }
-        let incident = Store.incident(from: row)
+        let incident = SQLiteStore.incident(from: row)
         var state: AlertSnapshot.AlertState?
         if let alertRow = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT status, fire_count FROM alerts WHERE incident_id = ? AND key = ?"),
@@ -67,11 +66,11 @@ public struct AlertTransaction {
     {
         guard let transition = decision.transition else { return }
         switch decision.outcome {
-        case .opened: try Store.insert(transition.incident, db)
-        case .reopened, .autoResolved, .acknowledged: try Store.update(transition.incident, db)
+        case .opened: try SQLiteStore.insert(transition.incident, db)
+        case .reopened, .autoResolved, .acknowledged: try SQLiteStore.update(transition.incident, db)
         case .attached, .repeated, .resolved, .ignored: break
         }
-        try Store.perform(transition, db, at: time, requestID: requestID)
+        try SQLiteStore.perform(transition, db, at: time, requestID: requestID)
         guard decision.outcome != .acknowledged else { return }
         if decision.outcome == .repeated {
             // The hot path of an alert storm: only the count and the time change.
@@ -93,7 +92,7 @@ public struct AlertTransaction {
                 """
         ).execute(arguments: [
             transition.incident.id, alert.source, alert.key, alert.name, alert.status.rawValue, severity.rawValue,
-            Store.encodeDetails(alert.labels), Store.encodeDetails(alert.annotations), alert.summary, alert.url,
+            SQLiteStore.encodeDetails(alert.labels), SQLiteStore.encodeDetails(alert.annotations), alert.summary, alert.url,
             alert.startsAt?.timeIntervalSince1970,
             alert.status == .resolved ? (alert.endsAt ?? time).timeIntervalSince1970 : nil,
             decision.fireCount, time.timeIntervalSince1970, time.timeIntervalSince1970,
@@ -117,12 +116,12 @@ public struct AlertTransaction {
 
     /// Inserts a run and its pending steps.
     public func createRun(_ run: RunRecord, steps: [StepRecord]) throws -> RunRecord {
-        try Store.insertRun(run, steps: steps, db)
+        try SQLiteStore.insertRun(run, steps: steps, db)
     }
 
     /// Appends a timeline entry.
     public func append(_ entry: TimelineEntry, to incidentID: String, requestID: String?) throws {
-        try Store.append(entry, to: incidentID, requestID: requestID, db)
+        try SQLiteStore.append(entry, to: incidentID, requestID: requestID, db)
     }
 
     /// Runs `body` in a savepoint: when it throws, its writes are undone and the rest of the transaction stays.
@@ -136,15 +135,15 @@ public struct AlertTransaction {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// One write transaction for a batch of alert deliveries (group commit: many requests, one fsync).
-    public func ingest<T>(_ body: (AlertTransaction) throws -> T) throws -> T {
-        try write { db in try body(AlertTransaction(db: db)) }
+    public func ingest<T: Sendable>(_ body: @escaping @Sendable (any AlertTransaction) throws -> T) async throws -> T {
+        try await write { db in try body(SQLiteAlertTransaction(db: db)) }
     }
 
     /// The alerts of an incident, in the order they first fired.
-    public func alerts(incidentID: String) throws -> [AlertRecord] {
-        try read { db in
+    public func alerts(incidentID: String) async throws -> [AlertRecord] {
+        try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM alerts WHERE incident_id = ? ORDER BY id", arguments: [incidentID.uppercased()]
             )
@@ -153,8 +152,8 @@ extension Store {
     }
 
     /// The most recently seen alerts, newest first.
-    public func recentAlerts(limit: Int = 50) throws -> [AlertRecord] {
-        try read { db in
+    public func recentAlerts(limit: Int) async throws -> [AlertRecord] {
+        try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM alerts ORDER BY last_seen DESC, id DESC LIMIT ?", arguments: [limit]
             )
@@ -163,8 +162,8 @@ extension Store {
     }
 
     /// How many alert rows there are, and how many deliveries they counted.
-    public func alertTotals() throws -> (alerts: Int, deliveries: Int) {
-        try read { db in
+    public func alertTotals() async throws -> (alerts: Int, deliveries: Int) {
+        try await read { db in
             let row = try Row.fetchOne(db, sql: "SELECT count(*) AS n, coalesce(sum(fire_count), 0) AS d FROM alerts")
             return (row?["n"] ?? 0, row?["d"] ?? 0)
         }
@@ -186,8 +185,8 @@ extension Store {
     // MARK: SNS subscriptions
 
     /// Records a subscription confirmation request (again: the same message is stored once).
-    public func recordSubscription(topicArn: String, messageID: String, subscribeURL: String, at time: Date) throws {
-        try write { db in
+    public func recordSubscription(topicArn: String, messageID: String, subscribeURL: String, at time: Date) async throws {
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO sns_subscriptions (topic_arn, message_id, subscribe_url, received_at) VALUES (?, ?, ?, ?)
@@ -197,8 +196,8 @@ extension Store {
     }
 
     /// Records the outcome of confirming a subscription.
-    public func markSubscription(messageID: String, confirmedAt: Date?, error: String?) throws {
-        try write { db in
+    public func markSubscription(messageID: String, confirmedAt: Date?, error: String?) async throws {
+        try await write { db in
             try db.execute(
                 sql: "UPDATE sns_subscriptions SET confirmed_at = ?, confirm_error = ? WHERE message_id = ?",
                 arguments: [confirmedAt?.timeIntervalSince1970, error, messageID])
@@ -206,8 +205,8 @@ extension Store {
     }
 
     /// Subscription confirmations, newest first.
-    public func subscriptions() throws -> [SNSSubscription] {
-        try read { db in
+    public func subscriptions() async throws -> [SNSSubscription] {
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM sns_subscriptions ORDER BY received_at DESC").map { row in
                 SNSSubscription(
                     topicArn: row["topic_arn"], messageID: row["message_id"], subscribeURL: row["subscribe_url"],

@@ -33,13 +33,13 @@ public struct TokenRecord: Sendable, Equatable, Codable {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     // MARK: - Tokens
 
     /// Stores a new token.
     /// - Throws: ``StoreError`` `.conflict` when the name is taken (even by a revoked token, so names stay unambiguous in logs).
-    public func createToken(_ token: TokenRecord) throws {
-        try write { db in
+    public func createToken(_ token: TokenRecord) async throws {
+        try await write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM api_tokens WHERE name = ?", arguments: [token.name]) == true {
                 throw StoreError(
                     .conflict,
@@ -53,15 +53,15 @@ extension Store {
     }
 
     /// Every token, active and revoked, by name.
-    public func tokens() throws -> [TokenRecord] {
-        try read { db in
+    public func tokens() async throws -> [TokenRecord] {
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY name").map(TokenRecord.init(row:))
         }
     }
 
     /// Tokens whose prefix matches, active or not (the caller tells revoked from wrong).
-    public func tokens(prefix: String) throws -> [TokenRecord] {
-        try read { db in
+    public func tokens(prefix: String) async throws -> [TokenRecord] {
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM api_tokens WHERE prefix = ?", arguments: [prefix])
                 .map(TokenRecord.init(row:))
         }
@@ -69,13 +69,13 @@ extension Store {
 
     /// Revokes a token by name.
     /// - Throws: ``StoreError`` `.notFound` for an unknown name, `.conflict` when it is already revoked.
-    public func revokeToken(name: String, at time: Date) throws {
-        try write { db in
+    public func revokeToken(name: String, at time: Date) async throws {
+        try await write { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT revoked_at FROM api_tokens WHERE name = ?", arguments: [name])
             else {
-                throw StoreError(.notFound, "no token named '\(name)'; list them with 'firebreak token list'")
+                throw StoreError(.notFound, "no token named '\(name)'", entity: .token)
             }
             guard (row["revoked_at"] as Double?) == nil else {
                 throw StoreError(.conflict, "token '\(name)' is already revoked")
@@ -88,18 +88,29 @@ extension Store {
 
     // MARK: - Escalations
 
-    /// Ids of open incidents whose escalation is due at `time`, earliest first.
-    public func dueEscalations(at time: Date) throws -> [String] {
-        try read { db in
-            try String.fetchAll(
-                db, sql: "SELECT id FROM incidents WHERE escalation_due_at <= ? ORDER BY escalation_due_at",
-                arguments: [time.timeIntervalSince1970])
+    public func claimDueEscalations(at time: Date, owner: ClaimOwner, lease: TimeInterval, limit: Int)
+        async throws -> [Claim]
+    {
+        try await write { db in
+            let due = try String.fetchAll(
+                db,
+                sql: "SELECT id FROM incidents WHERE escalation_due_at <= ? ORDER BY escalation_due_at LIMIT ?",
+                arguments: [time.timeIntervalSince1970, limit * 2])
+            var claims: [Claim] = []
+            for id in due where claims.count < limit {
+                if let claim = try Self.claim(
+                    WorkItem(.escalation, key: id), owner: owner, lease: lease, at: time, takingOverFrom: nil, db)
+                {
+                    claims.append(claim)
+                }
+            }
+            return claims
         }
     }
 
     /// When the next escalation is due, if any is planned.
-    public func nextEscalationDue() throws -> Date? {
-        try read { db in
+    public func nextEscalationDue() async throws -> Date? {
+        try await read { db in
             try Double.fetchOne(db, sql: "SELECT MIN(escalation_due_at) FROM incidents")
                 .map(Date.init(timeIntervalSince1970:))
         }
@@ -109,9 +120,9 @@ extension Store {
 
     /// Writes and commits a probe row, waiting at most `timeout` for a lock. Proves the database takes writes.
     /// - Throws: ``StoreError`` `.unavailable` when it does not.
-    public func probeWrite(at time: Date, timeout: TimeInterval = 1) throws {
+    public func probeWrite(at time: Date, timeout: TimeInterval) async throws {
         guard let directory else {
-            try write { db in
+            try await write { db in
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)",
                     arguments: [time.timeIntervalSince1970])
@@ -123,7 +134,7 @@ extension Store {
             config.busyMode = .timeout(timeout)
             let queue = try DatabaseQueue(
                 path: directory.appendingPathComponent("firebreak.db").path, configuration: config)
-            try queue.write { db in
+            try await queue.write { db in
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)",
                     arguments: [time.timeIntervalSince1970])
@@ -135,8 +146,8 @@ extension Store {
     }
 
     /// Open and closed incidents counted by status and severity.
-    public func incidentCounts() throws -> [IncidentStatus: [Severity: Int]] {
-        try read { db in
+    public func incidentCounts() async throws -> [IncidentStatus: [Severity: Int]] {
+        try await read { db in
             var counts: [IncidentStatus: [Severity: Int]] = [:]
             for row in try Row.fetchAll(
                 db, sql: "SELECT status, severity, COUNT(*) AS n FROM incidents GROUP BY status, severity")
@@ -151,8 +162,8 @@ extension Store {
     }
 
     /// Runs counted by status.
-    public func runCounts() throws -> [RunStatus: Int] {
-        try read { db in
+    public func runCounts() async throws -> [RunStatus: Int] {
+        try await read { db in
             var counts: [RunStatus: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM runs GROUP BY status") {
                 if let status = RunStatus(rawValue: row["status"]) { counts[status] = row["n"] }

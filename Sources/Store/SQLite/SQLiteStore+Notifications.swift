@@ -41,7 +41,7 @@ public struct NotificationRecord: Sendable, Equatable, Codable {
         incidentID = row["incident_id"]
         channel = row["channel"]
         event = row["event"]
-        details = Store.decodeDetails(row["details"])
+        details = SQLiteStore.decodeDetails(row["details"])
         status = Status(rawValue: row["status"]) ?? .pending
         attempts = row["attempts"]
         nextAttemptAt = Date(timeIntervalSince1970: row["next_attempt_at"])
@@ -51,10 +51,10 @@ public struct NotificationRecord: Sendable, Equatable, Codable {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// The notification outbox rows of an incident.
-    public func notifications(incidentID: String) throws -> [NotificationRecord] {
-        try read { db in
+    public func notifications(incidentID: String) async throws -> [NotificationRecord] {
+        try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM notifications WHERE incident_id = ? ORDER BY id",
                 arguments: [incidentID]
@@ -62,39 +62,53 @@ extension Store {
         }
     }
 
-    /// Pending notifications whose attempt is due, oldest first.
-    public func dueNotifications(at time: Date, limit: Int = 100) throws -> [NotificationRecord] {
-        try read { db in
-            try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
-                arguments: [time.timeIntervalSince1970, limit]
+    public func claimDueNotifications(at time: Date, owner: ClaimOwner, lease: TimeInterval, limit: Int)
+        async throws -> [ClaimedNotification]
+    {
+        try await write { db in
+            // Oldest first; a row another live owner holds is passed over (SQLite's writer lock makes this the
+            // single-node `FOR UPDATE SKIP LOCKED`).
+            let due = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ?
+                        ORDER BY next_attempt_at, id LIMIT ?
+                        """),
+                arguments: [time.timeIntervalSince1970, limit * 2]
             ).map(NotificationRecord.init(row:))
+            var claimed: [ClaimedNotification] = []
+            for notification in due where claimed.count < limit {
+                let work = WorkItem(.notification, key: String(notification.id))
+                guard let claim = try Self.claim(work, owner: owner, lease: lease, at: time, takingOverFrom: nil, db)
+                else { continue }
+                claimed.append(ClaimedNotification(notification: notification, claim: claim))
+            }
+            return claimed
         }
     }
 
     /// When the next pending notification is due, if any is.
-    public func nextNotificationDue() throws -> Date? {
-        try read { db in
+    public func nextNotificationDue() async throws -> Date? {
+        try await read { db in
             try Double.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM notifications WHERE status = 'pending'")
                 .map(Date.init(timeIntervalSince1970:))
         }
     }
 
-    /// Records a delivered notification.
-    public func markNotificationSent(id: Int64, at time: Date) throws {
-        try write { db in
+    public func markNotificationSent(id: Int64, at time: Date, claim: Claim) async throws {
+        try await write { db in
+            try Self.ensureHeld(claim, db)
             try db.execute(
                 sql:
                     "UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ?",
                 arguments: [time.timeIntervalSince1970, id])
+            try Self.release(claim, completed: false, db)
         }
     }
 
-    /// Records a failed attempt: retried at `retryAt`, or a dead letter when `retryAt` is nil.
-    public func markNotificationFailed(id: Int64, error: String, retryAt: Date?) throws {
-        try write { db in
+    public func markNotificationFailed(id: Int64, error: String, retryAt: Date?, claim: Claim) async throws {
+        try await write { db in
+            try Self.ensureHeld(claim, db)
             try db.execute(
                 sql: """
                     UPDATE notifications SET status = ?, attempts = attempts + 1, last_error = ?,
@@ -102,21 +116,23 @@ extension Store {
                     WHERE id = ?
                     """,
                 arguments: [retryAt == nil ? "dead" : "pending", error, retryAt?.timeIntervalSince1970, id])
+            try Self.release(claim, completed: false, db)
         }
     }
 
-    /// Moves a notification back by `delay` without counting an attempt (its channel's circuit is open).
-    public func postponeNotification(id: Int64, until time: Date) throws {
-        try write { db in
+    public func postponeNotification(id: Int64, until time: Date, claim: Claim) async throws {
+        try await write { db in
+            try Self.ensureHeld(claim, db)
             try db.execute(
                 sql: "UPDATE notifications SET next_attempt_at = ? WHERE id = ?",
                 arguments: [time.timeIntervalSince1970, id])
+            try Self.release(claim, completed: false, db)
         }
     }
 
     /// Dead letters, oldest first.
-    public func deadLetters() throws -> [NotificationRecord] {
-        try read { db in
+    public func deadLetters() async throws -> [NotificationRecord] {
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE status = 'dead' ORDER BY id")
                 .map(NotificationRecord.init(row:))
         }
@@ -126,8 +142,8 @@ extension Store {
     /// - Returns: The re-queued notifications.
     /// - Throws: ``StoreError`` `.notFound` when `id` is not a dead letter.
     @discardableResult
-    public func replayDeadLetters(id: Int64?, at time: Date) throws -> [NotificationRecord] {
-        try write { db in
+    public func replayDeadLetters(id: Int64?, at time: Date) async throws -> [NotificationRecord] {
+        try await write { db in
             var sql = "SELECT * FROM notifications WHERE status = 'dead'"
             var arguments: StatementArguments = []
             if let id {
@@ -142,7 +158,7 @@ extension Store {
                 throw StoreError(
                     .notFound,
                     status.map { "notification \(id) is \($0), not a dead letter; only dead letters can be replayed" }
-                        ?? "no notification \(id); list dead letters with 'firebreak dlq list'")
+                        ?? "no notification \(id)", entity: .notification)
             }
             for row in rows {
                 try db.execute(
@@ -154,8 +170,8 @@ extension Store {
     }
 
     /// Counts of notifications by status.
-    public func notificationCounts() throws -> [NotificationRecord.Status: Int] {
-        try read { db in
+    public func notificationCounts() async throws -> [NotificationRecord.Status: Int] {
+        try await read { db in
             var counts: [NotificationRecord.Status: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM notifications GROUP BY status") {
                 if let status = NotificationRecord.Status(rawValue: row["status"]) { counts[status] = row["n"] }

@@ -224,6 +224,22 @@ enum Schema {
                     CREATE INDEX action_items_incident ON action_items(incident_id, id);
                     """)
         }
+        migrator.registerMigration("v7-claims") { db in
+            // One row per claimed piece of background work (see ClaimStorage): who holds it, its fencing token and
+            // when its lease ends. A completed schedule slot keeps its row so that it never runs twice.
+            try db.execute(
+                sql: """
+                    CREATE TABLE work_claims (
+                        kind TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        owner TEXT,
+                        token INTEGER NOT NULL,
+                        expires_at DOUBLE NOT NULL,
+                        completed_at DOUBLE,
+                        PRIMARY KEY (kind, key)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

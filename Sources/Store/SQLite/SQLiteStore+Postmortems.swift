@@ -60,10 +60,10 @@ public struct ActionItem: Sendable, Equatable {
     }
 }
 
-extension Store {
+extension SQLiteStore {
     /// The incident's post-mortem, or `nil` when none was saved.
-    public func postmortem(incidentID: String) throws -> PostmortemRecord? {
-        try read { db in
+    public func postmortem(incidentID: String) async throws -> PostmortemRecord? {
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM postmortems WHERE incident_id = ?", arguments: [incidentID]).map {
                 row in
                 PostmortemRecord(
@@ -83,12 +83,12 @@ extension Store {
     @discardableResult
     public func savePostmortem(
         incidentID: String, markdown: String, status: PostmortemStatus, by actor: String, at time: Date,
-        forcedOver: [String] = []
-    ) throws -> PostmortemRecord {
-        try write { db in
+        forcedOver: [String]
+    ) async throws -> PostmortemRecord {
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM incidents WHERE id = ?", arguments: [incidentID]) != nil
             else {
-                throw StoreError(.notFound, "no incident \(incidentID); list incidents with 'firebreak incident list'")
+                throw StoreError(.notFound, "no incident \(incidentID)", entity: .incident)
             }
             let publishedAt: Double? = status == .published ? time.timeIntervalSince1970 : nil
             try db.execute(
@@ -106,12 +106,12 @@ extension Store {
             if !forcedOver.isEmpty {
                 try Self.append(
                     TimelineEntry(
-                        kind: "postmortem_forced", actor: actor, at: time,
+                        kind: .postmortemForced, actor: actor, at: time,
                         details: ["unfinished": forcedOver.joined(separator: ", ")]), to: incidentID, db)
             }
             try Self.append(
                 TimelineEntry(
-                    kind: "postmortem_\(status.rawValue)", actor: actor, at: time,
+                    kind: .postmortem(status.rawValue), actor: actor, at: time,
                     details: ["bytes": String(markdown.utf8.count)]), to: incidentID, db)
             return PostmortemRecord(
                 incidentID: incidentID, status: status, markdown: markdown, updatedAt: time, updatedBy: actor,
@@ -120,8 +120,8 @@ extension Store {
     }
 
     /// Every saved version, oldest first.
-    public func postmortemHistory(incidentID: String) throws -> [PostmortemVersion] {
-        try read { db in
+    public func postmortemHistory(incidentID: String) async throws -> [PostmortemVersion] {
+        try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM postmortem_history WHERE incident_id = ? ORDER BY id", arguments: [incidentID]
             ).map { row in
@@ -135,13 +135,13 @@ extension Store {
 
     /// Adds an action item.
     /// - Throws: ``StoreError`` `.notFound` for an unknown incident.
-    public func addActionItem(_ item: ActionItem) throws -> ActionItem {
-        try write { db in
+    public func addActionItem(_ item: ActionItem) async throws -> ActionItem {
+        try await write { db in
             guard
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM incidents WHERE id = ?", arguments: [item.incidentID]) != nil
             else {
                 throw StoreError(
-                    .notFound, "no incident \(item.incidentID); list incidents with 'firebreak incident list'")
+                    .notFound, "no incident \(item.incidentID)", entity: .incident)
             }
             try db.execute(
                 sql:
@@ -157,8 +157,8 @@ extension Store {
     }
 
     /// The incident's action items, oldest first.
-    public func actionItems(incidentID: String) throws -> [ActionItem] {
-        try read { db in
+    public func actionItems(incidentID: String) async throws -> [ActionItem] {
+        try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM action_items WHERE incident_id = ? ORDER BY id", arguments: [incidentID]
             ).map { row in
@@ -173,11 +173,11 @@ extension Store {
 
     /// Sets an action item's status (`open` or `done`), with a timeline entry on its incident.
     /// - Throws: ``StoreError`` `.notFound` for an unknown item.
-    public func setActionItemStatus(id: Int64, status: String, by actor: String, at time: Date) throws -> ActionItem {
-        try write { db in
+    public func setActionItemStatus(id: Int64, status: String, by actor: String, at time: Date) async throws -> ActionItem {
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM action_items WHERE id = ?", arguments: [id]) else {
                 throw StoreError(
-                    .notFound, "no action item \(id); list them with 'firebreak postmortem action list INC-n'")
+                    .notFound, "no action item \(id)", entity: .actionItem)
             }
             try db.execute(sql: "UPDATE action_items SET status = ? WHERE id = ?", arguments: [status, id])
             let item = ActionItem(
@@ -186,7 +186,7 @@ extension Store {
                 createdAt: Date(timeIntervalSince1970: row["created_at"]))
             try Self.append(
                 TimelineEntry(
-                    kind: "action_item_\(status)", actor: actor, at: time,
+                    kind: .actionItem(status), actor: actor, at: time,
                     details: ["action_item": String(id), "text": item.text]), to: item.incidentID, db)
             return item
         }

@@ -1,8 +1,50 @@
 import Foundation
 
-/// Reads the flat `{"key":"value",…}` objects that ``Store`` writes for timeline details, without JSONDecoder:
-/// a post-mortem reads ten thousand of them. Anything else (nested values, numbers) falls back to JSONDecoder.
+/// The codec of every flat `{"key":"value",…}` column (timeline and notification details, alert labels and
+/// annotations), written and read without JSONEncoder/JSONDecoder: the encoder runs several times per alert on the
+/// ingest path, and a post-mortem reads ten thousand details. Anything else (nested values, numbers) read back
+/// falls back to JSONDecoder.
 enum DetailsJSON {
+    /// `details` as a JSON object with sorted keys. Hand-written: it runs several times per alert on the ingest
+    /// path, where JSONEncoder cost more than the SQLite work.
+    static func encode(_ details: [String: String]) -> String {
+        if details.isEmpty { return "{}" }
+        var text = "{"
+        for (index, key) in details.keys.sorted().enumerated() {
+            if index > 0 { text += "," }
+            appendJSONString(key, to: &text)
+            text += ":"
+            appendJSONString(details[key]!, to: &text)
+        }
+        text += "}"
+        return text
+    }
+
+    static func appendJSONString(_ value: String, to text: inout String) {
+        text += "\""
+        var plain = true
+        for byte in value.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+            plain = false
+            break
+        }
+        if plain {
+            text += value
+        } else {
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": text += "\\\""
+                case "\\": text += "\\\\"
+                case "\n": text += "\\n"
+                case "\r": text += "\\r"
+                case "\t": text += "\\t"
+                case let c where c.value < 0x20: text += String(format: "\\u%04x", c.value)
+                default: text.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        text += "\""
+    }
+
     static func decode(_ text: String?) -> [String: String] {
         guard let text else { return [:] }
         var copy = text

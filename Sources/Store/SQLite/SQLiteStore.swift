@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+
+/// The SQLite engine of ``Storage``: schema, migrations and every read and write, on GRDB's async `read` and
+/// `write` (their closures run on GRDB's own queues, never blocking the cooperative pool).
+public final class SQLiteStore: Storage {
+    /// The database connection pool (WAL).
+    let writer: any DatabaseWriter
+    /// The data directory, or `nil` for an in-memory store.
+    public let directory: URL?
+
+    /// Opens (creating when needed) `firebreak.db` in `directory`, with owner-only permissions.
+    ///
+    /// ```swift
+    /// let store = try SQLiteStore.open(directory: URL(fileURLWithPath: ".firebreak"))
+    /// ```
+    /// - Throws: ``StoreError`` when the directory cannot be created or the database cannot be opened.
+    public static func open(directory: URL, configuration: StoreConfiguration = StoreConfiguration()) throws -> SQLiteStore {
+        let manager = FileManager.default
+        do {
+            try manager.createDirectory(
+                at: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+            try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+        } catch {
+            throw StoreError(
+                .unavailable,
+                "cannot create the data directory \(directory.path): \(error.localizedDescription)",
+                cause: error)
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(configuration.busyTimeout)
+        let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        let path = directory.appendingPathComponent("firebreak.db").path
+        let previousMask = umask(0o077)
+        defer { umask(previousMask) }
+        do {
+            let pool = try DatabasePool(path: path, configuration: config)
+            for suffix in ["", "-wal", "-shm"] where manager.fileExists(atPath: path + suffix) {
+                try? manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path + suffix)
+            }
+            let store = SQLiteStore(writer: pool, directory: directory)
+            try store.migrate()
+            return store
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.unavailable, "cannot open the database \(path): \(error)", cause: error)
+        }
+    }
+
+    /// An in-memory store, for tests.
+    public static func inMemory() throws -> SQLiteStore {
+        let store = SQLiteStore(writer: try DatabaseQueue(), directory: nil)
+        try store.migrate()
+        return store
+    }
+
+    init(writer: any DatabaseWriter, directory: URL?) {
+        self.writer = writer
+        self.directory = directory
+    }
+
+    private func migrate() throws {
+        do {
+            try Schema.migrator.migrate(writer)
+        } catch {
+            throw StoreError(
+                .unavailable,
+                "cannot migrate the database: \(error); it may come from a newer Firebreak", cause: error)
+        }
+    }
+
+    /// Runs `body` in a write transaction; SQLite errors become ``StoreError``, errors thrown by `body` pass through.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.write(body)
+        } catch let error as DatabaseError {
+            throw StoreError(.unavailable, "database write failed: \(error)", cause: error)
+        }
+    }
+
+    /// Runs `body` in a read transaction; SQLite errors become ``StoreError``, errors thrown by `body` pass through.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.read(body)
+        } catch let error as DatabaseError {
+            throw StoreError(.unavailable, "database read failed: \(error)", cause: error)
+        }
+    }
+}
+
