@@ -181,6 +181,14 @@ extension RunStorage {
             incidentEvents: [], claim: claim)
     }
 
+    /// Commits a run and several steps and attempts, with no timeline entries.
+    public func commit(
+        run: RunRecord?, steps: [StepRecord], attempts: [AttemptRecord] = [], claim: Claim? = nil
+    ) async throws {
+        try await commit(
+            run: run, steps: steps, attempts: attempts, incidentID: nil, incidentEvents: [], claim: claim)
+    }
+
     /// Runs, newest first (50 by default).
     public func runs(incidentID: String? = nil, limit: Int = 50) async throws -> [RunRecord] {
         try await runs(incidentID: incidentID, limit: limit)

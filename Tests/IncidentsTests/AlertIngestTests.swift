@@ -46,7 +46,7 @@ struct AlertIngestTests {
         #expect(incident.title == "errors on checkout")
         #expect(opened.routes)
         var kinds = opened.transition?.effects.compactMap { effect -> String? in
-            if case .record(let entry) = effect { return entry.kind }
+            if case .record(let entry) = effect { return entry.kind.rawValue }
             return nil
         }
         #expect(kinds == ["opened", "alert_fired"])
@@ -70,7 +70,7 @@ struct AlertIngestTests {
         #expect(attached.outcome == .attached)
         #expect(attached.routes)
         kinds = attached.transition?.effects.compactMap { effect -> String? in
-            if case .record(let entry) = effect { return entry.kind }
+            if case .record(let entry) = effect { return entry.kind.rawValue }
             return nil
         }
         #expect(kinds == ["alert_fired"])
@@ -163,7 +163,7 @@ struct AlertIngestTests {
         #expect(raised.outcome == .attached)
         #expect(raised.transition?.incident.severity == .p1)
         let kinds = raised.transition?.effects.compactMap { effect -> String? in
-            if case .record(let entry) = effect { return entry.kind }
+            if case .record(let entry) = effect { return entry.kind.rawValue }
             return nil
         }
         #expect(kinds?.contains("severity_changed") == true, "\(kinds ?? [])")

@@ -22,7 +22,7 @@ struct IncidentEngineTests {
         )
         #expect(
             transition.effects == [
-                .record(TimelineEntry(kind: "opened", actor: "alice", at: t0, details: ["severity": "P0"])),
+                .record(TimelineEntry(kind: .opened, actor: "alice", at: t0, details: ["severity": "P0"])),
                 .notify(channels: ["log"], event: "opened"),
                 .scheduleEscalation(at: at(300)),
             ])
@@ -55,9 +55,10 @@ struct IncidentEngineTests {
     @Test("the happy path: acknowledge, mitigate, resolve, close")
     func lifecycle() throws {
         var incident = opened()
+        incident.postmortemPublished = true
         for (action, status) in [
             (IncidentAction.acknowledge, IncidentStatus.acknowledged), (.mitigate, .mitigated),
-            (.resolve, .resolved), (.close(postmortemPublished: true), .closed),
+            (.resolve, .resolved), (.close, .closed),
         ] {
             incident = try engine.apply(action, to: incident, by: "dan", at: at(10)).incident
             #expect(incident.status == status)
@@ -87,7 +88,7 @@ struct IncidentEngineTests {
                 .triggered, .reopen,
                 "cannot reopen INC-1: it is triggered; allowed: acknowledge, mitigate, resolve, severity, note, assign"
             ),
-            (.triggered, .close(postmortemPublished: true), "cannot close INC-1: it is triggered"),
+            (.triggered, .close, "cannot close INC-1: it is triggered"),
             (.mitigated, .mitigate, "cannot mitigate INC-1: it is mitigated"),
             (.resolved, .resolve, "cannot resolve INC-1: it is resolved; allowed: reopen, close, note"),
             (.closed, .reopen, "cannot reopen INC-1: it is closed; allowed: note"),
@@ -112,18 +113,17 @@ struct IncidentEngineTests {
         var incident = opened(.p1)
         incident.status = .resolved
         #expect {
-            try strict.apply(.close(postmortemPublished: false), to: incident, by: "x", at: t0)
+            try strict.apply(.close, to: incident, by: "x", at: t0)
         } throws: { error in
             (error as? IncidentError)?.code == .postmortemRequired
                 && "\(error)".contains("firebreak postmortem publish INC-1")
         }
-        #expect(
-            try strict.apply(.close(postmortemPublished: true), to: incident, by: "x", at: t0).incident.status
-                == .closed)
+        var published = incident
+        published.postmortemPublished = true
+        #expect(try strict.apply(.close, to: published, by: "x", at: t0).incident.status == .closed)
         var minor = incident
         minor.severity = .p2
-        #expect(
-            try strict.apply(.close(postmortemPublished: false), to: minor, by: "x", at: t0).incident.status == .closed)
+        #expect(try strict.apply(.close, to: minor, by: "x", at: t0).incident.status == .closed)
     }
 
     @Test("raising the severity of a triggered incident re-plans the escalation from now")
@@ -135,7 +135,7 @@ struct IncidentEngineTests {
             transition.effects.first
                 == .record(
                     TimelineEntry(
-                        kind: "severity_changed", actor: "fay", at: at(120), details: ["from": "P2", "to": "P0"])))
+                        kind: .severityChanged, actor: "fay", at: at(120), details: ["from": "P2", "to": "P0"])))
     }
 
     @Test("changing to the same severity is refused")
@@ -149,7 +149,7 @@ struct IncidentEngineTests {
         let note = try engine.apply(.addNote(" rolled back "), to: opened(), by: "gil", at: t0)
         #expect(
             note.effects == [
-                .record(TimelineEntry(kind: "note", actor: "gil", at: t0, details: ["text": "rolled back"]))
+                .record(TimelineEntry(kind: .note, actor: "gil", at: t0, details: ["text": "rolled back"]))
             ])
         #expect(try engine.apply(.assign("hana"), to: opened(), by: "gil", at: t0).incident.assignee == "hana")
     }
@@ -209,7 +209,7 @@ struct EscalationTests {
             if case .record(let entry) = effect { return entry }
             return nil
         }.first
-        #expect(entry?.kind == "escalation_stopped")
+        #expect(entry?.kind == .escalationStopped)
         #expect(entry?.details["reason"]?.contains("'oncall'") == true)
     }
 }

@@ -14,7 +14,7 @@ struct BackupRestoreTests {
         let database = try harness.randomDatabase("orders.db")
         let backup = try await harness.engine.create(BackupSource(parsing: "sqlite:\(database)"))
         #expect(backup.id == "BK-1")
-        #expect(backup.kind == "sqlite")
+        #expect(backup.kind == TimelineKind(rawValue: "sqlite"))
         #expect(
             backup.manifest
                 == SQLiteManifest(tables: ["customers": 300, "orders": 300, "audit log": 300], userVersion: 12))
@@ -199,7 +199,7 @@ struct BackupRestoreTests {
         harness.directory.write("site/index.html", "defaced")
         harness.directory.write("site/extra.txt", "dropped by the attacker")
         let report = try await harness.restorer.restore(.id(backup.id), to: tree)
-        #expect(report.safetyBackup?.kind == "dir")
+        #expect(report.safetyBackup?.kind == TimelineKind(rawValue: "dir"))
         #expect(harness.directory.read("site/index.html") == "<h1>hello</h1>")
         #expect(!FileManager.default.fileExists(atPath: harness.directory.path("site/extra.txt")))
         let key = try FileManager.default.attributesOfItem(atPath: harness.directory.path("site/private/key.pem"))

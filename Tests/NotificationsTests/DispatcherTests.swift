@@ -16,10 +16,7 @@ struct DispatcherTests {
     /// Opens a P1 incident whose announcement goes to `announce`.
     static func openIncident(_ store: any Storage, config: FirebreakConfig) throws -> String {
         let engine = IncidentEngine(policy: config.policy)
-        return try await store.openIncident(
-            { engine.open(id: $0, title: "Checkout errors", severity: .p1, by: "alice", at: Date()) },
-            at: Date()
-        ).incident.id
+        return try await store.openIncident(at: Date()) { engine.open(id: $0, title: "Checkout errors", severity: .p1, by: "alice", at: Date()) }.incident.id
     }
 
     static func drain(_ dispatcher: Dispatcher, until condition: () async throws -> Bool) async throws {

@@ -71,16 +71,16 @@ struct ScriptedIncident {
             incidentID: "INC-1",
             incidentEvents: [
                 TimelineEntry(
-                    kind: "run_started", actor: "firebreak", at: at(1300),
+                    kind: .runStarted, actor: "firebreak", at: at(1300),
                     details: ["run": "RUN-1", "runbook": "database-restore"]),
                 TimelineEntry(
-                    kind: "step_finished", actor: "firebreak", at: at(1390),
+                    kind: .stepFinished, actor: "firebreak", at: at(1390),
                     details: [
                         "run": "RUN-1", "runbook": "database-restore", "step": "restore", "status": "succeeded",
                         "exit": "0",
                     ]),
                 TimelineEntry(
-                    kind: "run_succeeded", actor: "firebreak", at: at(1390),
+                    kind: .run("succeeded"), actor: "firebreak", at: at(1390),
                     details: ["run": "RUN-1", "runbook": "database-restore"]),
             ])
         _ = try await store.updateIncident(id: "INC-1", at: at(1400)) {
@@ -249,7 +249,7 @@ struct PostmortemTests {
         }
         #expect(closed.incident.status == .closed)
         #expect(
-            try await store.timeline(incidentID: "INC-1").map(\.kind).suffix(3) == [
+            try await store.timeline(incidentID: "INC-1").map(\.kind.rawValue).suffix(3) == [
                 "postmortem_draft", "postmortem_published", "closed",
             ])
     }

@@ -75,7 +75,7 @@ struct RunAPITests {
                 #expect(response.status == .badRequest)
             }
         }
-        let kinds = try await test.store.timeline(incidentID: "INC-1").map(\.kind)
+        let kinds = try await test.store.timeline(incidentID: "INC-1").map(\.kind.rawValue)
         #expect(kinds.contains("run_started"))
         #expect(kinds.contains("run_succeeded"))
     }

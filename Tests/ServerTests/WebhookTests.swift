@@ -90,7 +90,7 @@ struct WebhookTests {
                     "a re-posted resolve is a no-op")
             }
             #expect(try await test.store.incident(id: "INC-1").status == .resolved)
-            let kinds = try await test.store.timeline(incidentID: "INC-1").map(\.kind)
+            let kinds = try await test.store.timeline(incidentID: "INC-1").map(\.kind.rawValue)
             #expect(kinds.filter { $0 == "alert_repeated" }.count == 2)
             #expect(kinds.contains("runbook_routed"))
             #expect(kinds.filter { $0 == "resolved" }.count == 1)
@@ -101,7 +101,7 @@ struct WebhookTests {
                 #expect((response.body.json["outcomes"] as? [String: Int])?["reopened"] == 1)
                 #expect(response.body.json["runs"] as? [String] == [])
             }
-            let skipped = try await test.store.timeline(incidentID: "INC-1").last { $0.kind == "runbook_skipped" }
+            let skipped = try await test.store.timeline(incidentID: "INC-1").last { $0.kind == .runbookSkipped }
             #expect(skipped?.details["reason"] == "already ran for this incident")
         }
     }

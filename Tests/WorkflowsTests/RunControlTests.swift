@@ -32,10 +32,9 @@ struct RunControlTests {
     func cancelRunning() async throws {
         let harness = try Harness()
         let t0 = Date()
-        _ = try await harness.store.openIncident(
-            { id in
+        _ = try await harness.store.openIncident(at: t0) { id in
                 IncidentEngine().open(id: id, title: "Down", severity: .p2, by: "alice", at: t0)
-            }, at: t0)
+            }
         let (runID, task) = try await startSleeping(harness, incidentID: "INC-1")
         let started = ContinuousClock.now
         let (cancelled, signalled) = try await RunControl.cancel(
@@ -50,7 +49,7 @@ struct RunControlTests {
         #expect(detail.statuses == ["first=succeeded", "sleeper=failed", "after=skipped"])
         #expect(detail.run.error == "cancelled by bob: wrong runbook")
         #expect(!FileManager.default.fileExists(atPath: harness.directory.path("after-ran")))
-        let kinds = try await harness.store.timeline(incidentID: "INC-1").map(\.kind)
+        let kinds = try await harness.store.timeline(incidentID: "INC-1").map(\.kind.rawValue)
         #expect(kinds.contains("run_cancelled"))
         // A second cancel is refused: the run has ended.
         await #expect(throws: StoreError.self) {
@@ -118,8 +117,7 @@ struct RunControlTests {
         let harness = try Harness()
         let t0 = Date()
         let engine = IncidentEngine()
-        _ = try await harness.store.openIncident(
-            { id in engine.open(id: id, title: "Down", severity: .p3, by: "a", at: t0) }, at: t0)
+        _ = try await harness.store.openIncident(at: t0) { id in engine.open(id: id, title: "Down", severity: .p3, by: "a", at: t0) }
         let text = "# T\n\n```sh {name=gate confirm=true}\ntrue\n```\n"
         let runbook = try harness.parse(text)
         let executor = harness.executor()
