@@ -106,9 +106,20 @@ public struct FirebreakServer: Sendable {
         return router
     }
 
-    /// The HTTP application. `onRunning` receives the bound port (useful with port 0).
+    /// The HTTP application with the services that requests depend on (the alert writer and the run launcher)
+    /// attached, for tests and embedding: `app.test(.router)` and `runService()` run them beside the routes.
+    /// `onRunning` receives the bound port (useful with port 0).
     public func makeApplication(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol
+    {
+        var app = makeHTTPApplication(host: host, port: port, onRunning: onRunning)
+        app.addServices(pipeline, launcher)
+        return app
+    }
+
+    /// The HTTP application alone; ``run(host:port:onRunning:)`` puts it in the group beside the other services.
+    func makeHTTPApplication(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void)
+        -> Application<RouterResponder<FirebreakContext>>
     {
         let logger = self.logger
         return Application(
@@ -141,7 +152,7 @@ public struct FirebreakServer: Sendable {
                     .init(service: LoopService { await health.run() }),
                     // Without schedules or canaries it returns at once; that must not stop the group.
                     .init(service: LoopService { await modules.run() }, successTerminationBehavior: .ignore),
-                    .init(service: makeApplication(host: host, port: port, onRunning: onRunning)),
+                    .init(service: makeHTTPApplication(host: host, port: port, onRunning: onRunning)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

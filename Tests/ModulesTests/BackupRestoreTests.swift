@@ -14,7 +14,7 @@ struct BackupRestoreTests {
         let database = try harness.randomDatabase("orders.db")
         let backup = try await harness.engine.create(BackupSource(parsing: "sqlite:\(database)"))
         #expect(backup.id == "BK-1")
-        #expect(backup.kind == TimelineKind(rawValue: "sqlite"))
+        #expect(backup.kind == "sqlite")
         #expect(
             backup.manifest
                 == SQLiteManifest(tables: ["customers": 300, "orders": 300, "audit log": 300], userVersion: 12))
@@ -171,7 +171,7 @@ struct BackupRestoreTests {
         }
         let start = backups[0].createdAt
         for (offset, expected) in [(0.0, 0), (3599, 0), (3600, 1), (7300, 2), (99_999, 2)] {
-            let chosen = try harness.restorer.resolve(
+            let chosen = try await harness.restorer.resolve(
                 .latest(source: source.description, at: start.addingTimeInterval(offset)), target: file)
             #expect(chosen.id == backups[expected].id, "at +\(offset)s")
         }
@@ -199,7 +199,7 @@ struct BackupRestoreTests {
         harness.directory.write("site/index.html", "defaced")
         harness.directory.write("site/extra.txt", "dropped by the attacker")
         let report = try await harness.restorer.restore(.id(backup.id), to: tree)
-        #expect(report.safetyBackup?.kind == TimelineKind(rawValue: "dir"))
+        #expect(report.safetyBackup?.kind == "dir")
         #expect(harness.directory.read("site/index.html") == "<h1>hello</h1>")
         #expect(!FileManager.default.fileExists(atPath: harness.directory.path("site/extra.txt")))
         let key = try FileManager.default.attributesOfItem(atPath: harness.directory.path("site/private/key.pem"))
@@ -283,12 +283,12 @@ struct BackupRestoreTests {
         // The newest is corrupt: the newest good one is backups[2].
         try await harness.store.recordVerification(backupID: backups[3].id, at: harness.now, error: "damaged")
         harness.advance(30 * 86_400)
-        let preview = try harness.engine.prune(retention: Retention(keepDays: 1), dryRun: true)
+        let preview = try await harness.engine.prune(retention: Retention(keepDays: 1), dryRun: true)
         #expect(preview.deleted.map(\.backup.id).sorted() == [backups[0].id, backups[1].id, backups[3].id].sorted())
         #expect(try await harness.store.backups().count == 4)
         #expect(FileManager.default.fileExists(atPath: backups[0].path))
 
-        let report = try harness.engine.prune(retention: Retention(keepDays: 1))
+        let report = try await harness.engine.prune(retention: Retention(keepDays: 1))
         #expect(report.deleted.count == 3)
         #expect(try await harness.store.backups().map(\.id) == [backups[2].id])
         #expect(!FileManager.default.fileExists(atPath: backups[0].path))
@@ -296,7 +296,7 @@ struct BackupRestoreTests {
 
         // keep_last keeps the newest N whatever their age.
         for _ in 0..<3 { _ = try await harness.engine.create(source, retention: Retention(keepDays: nil)) }
-        let kept = try harness.engine.prune(retention: Retention(keepDays: nil, keepLast: 2))
+        let kept = try await harness.engine.prune(retention: Retention(keepDays: nil, keepLast: 2))
         #expect(kept.deleted.count == 2)
         #expect(try await harness.store.backups().count == 2)
     }

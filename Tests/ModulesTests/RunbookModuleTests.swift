@@ -30,7 +30,7 @@ extension ModuleHarness {
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
         let values = try ParamResolver.resolve(params, for: result.runbook)
         let path = directory.write("runbook-\(UUID().uuidString.prefix(6)).md", text)
-        let run = try executor().createRun(runbook: result.runbook, source: text, path: path, params: values)
+        let run = try await executor().createRun(runbook: result.runbook, source: text, path: path, params: values)
         _ = try await executor().execute(runID: run.id!, params: values)
         return try await store.runDetail(id: run.id!)
     }

@@ -14,7 +14,7 @@ struct DispatcherTests {
     }
 
     /// Opens a P1 incident whose announcement goes to `announce`.
-    static func openIncident(_ store: any Storage, config: FirebreakConfig) throws -> String {
+    static func openIncident(_ store: any Storage, config: FirebreakConfig) async throws -> String {
         let engine = IncidentEngine(policy: config.policy)
         return try await store.openIncident(at: Date()) { engine.open(id: $0, title: "Checkout errors", severity: .p1, by: "alice", at: Date()) }.incident.id
     }
@@ -40,11 +40,11 @@ struct DispatcherTests {
             delivery: {attempts: 3, initial_backoff: 10ms, max_backoff: 20ms, breaker_failures: 10}
             """)
         let store = try SQLiteStore.inMemory()
-        let id = try Self.openIncident(store, config: config)
+        let id = try await Self.openIncident(store, config: config)
         let dispatcher = Dispatcher(
             store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
             logger: Logger(label: "test"))
-        try await Self.drain(dispatcher) { try !store.deadLetters().isEmpty }
+        try await Self.drain(dispatcher) { try await !store.deadLetters().isEmpty }
         let dead = try await store.deadLetters()
         #expect(dead.count == 1)
         #expect(dead.first?.attempts == 3)
@@ -64,7 +64,7 @@ struct DispatcherTests {
         #expect(body["event"] as? String == "opened")
         #expect((body["incident"] as? [String: Any])?["id"] as? String == id)
         #expect(receiver.deliveries.last!.headers["x-firebreak-notification-id"] == String(dead.first!.id))
-        #expect(throws: StoreError.self) { try await store.replayDeadLetters(id: dead.first!.id, at: Date()) }
+        await #expect(throws: StoreError.self) { try await store.replayDeadLetters(id: dead.first!.id, at: Date()) }
     }
 
     @Test("slack format posts a text field")
@@ -78,7 +78,7 @@ struct DispatcherTests {
             announce: [chat]
             """)
         let store = try SQLiteStore.inMemory()
-        let id = try Self.openIncident(store, config: config)
+        let id = try await Self.openIncident(store, config: config)
         let dispatcher = Dispatcher(
             store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
             logger: Logger(label: "test"))
@@ -99,7 +99,7 @@ struct DispatcherTests {
             announce: [chat]
             """)
         let store = try SQLiteStore.inMemory()
-        let id = try Self.openIncident(store, config: config)
+        let id = try await Self.openIncident(store, config: config)
         let engine = IncidentEngine(policy: config.policy)
         _ = try await store.updateIncident(id: id, at: Date()) { try engine.apply(.resolve, to: $0, by: "alice", at: Date()) }
         let dispatcher = Dispatcher(
@@ -129,7 +129,7 @@ struct DispatcherTests {
             delivery: {attempts: 2, initial_backoff: 10ms}
             """)
         let store = try SQLiteStore.inMemory()
-        let id = try Self.openIncident(store, config: config)
+        let id = try await Self.openIncident(store, config: config)
         let dispatcher = Dispatcher(
             store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
             logger: Logger(label: "test"))
@@ -165,7 +165,7 @@ struct DispatcherTests {
         let dispatcher = Dispatcher(
             store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
             logger: Logger(label: "test"))
-        for _ in 0..<3 { _ = try Self.openIncident(store, config: config) }
+        for _ in 0..<3 { _ = try await Self.openIncident(store, config: config) }
         try await Self.drain(dispatcher) {
             let states = await dispatcher.breakerStates()
             return good.deliveries.count == 3 && states["bad"] == "open"

@@ -12,7 +12,7 @@ struct ScriptedIncident {
 
     func at(_ seconds: TimeInterval) -> Date { start.addingTimeInterval(seconds) }
 
-    init() throws {
+    init() async throws {
         store = try SQLiteStore.inMemory()
         let engine = IncidentEngine()
         let ingestor = AlertIngestor(engine: engine, policy: AlertPolicy())
@@ -20,7 +20,7 @@ struct ScriptedIncident {
             source: "alertmanager", key: "fp-1", status: .firing, name: "OrdersDBDown",
             labels: ["service": "orders", "env": "prod"], summary: "orders-db | primary unreachable",
             url: "http://prometheus.example/graph?g0.expr=up")
-        func ingest(_ alert: Alert, _ time: Date) throws {
+        func ingest(_ alert: Alert, _ time: Date) async throws {
             try await store.ingest { tx in
                 let snapshot = try tx.snapshot(incidentKey: "alertmanager:g|fp-1", alertKey: alert.key)
                 let decision = ingestor.decide(
@@ -30,9 +30,9 @@ struct ScriptedIncident {
             }
         }
         let start = self.start
-        func at(_ seconds: TimeInterval) -> Date { start.addingTimeInterval(seconds) }
-        try ingest(alert, at(0))
-        for repeat_ in 1...3 { try ingest(alert, at(Double(repeat_) * 30)) }
+        @Sendable func at(_ seconds: TimeInterval) -> Date { start.addingTimeInterval(seconds) }
+        try await ingest(alert, at(0))
+        for repeat_ in 1...3 { try await ingest(alert, at(Double(repeat_) * 30)) }
         // Nobody acknowledged within 15 minutes: level 1 of the escalation fires.
         let due = try await store.incident(id: "INC-1").escalation!.dueAt
         #expect(due == at(900))
@@ -82,7 +82,7 @@ struct ScriptedIncident {
                 TimelineEntry(
                     kind: .run("succeeded"), actor: "firebreak", at: at(1390),
                     details: ["run": "RUN-1", "runbook": "database-restore"]),
-            ])
+            ], claim: nil)
         _ = try await store.updateIncident(id: "INC-1", at: at(1400)) {
             try engine.apply(.addNote("failed over to the replica"), to: $0, by: "bob", at: at(1400))
         }
@@ -91,13 +91,15 @@ struct ScriptedIncident {
         }
         var resolved = alert
         resolved.status = .resolved
-        try ingest(resolved, at(1800))
+        try await ingest(resolved, at(1800))
         // Deliveries: the first notification went out, the second died.
-        let notifications = try await store.notifications(incidentID: "INC-1")
-        try await store.markNotificationSent(id: notifications[0].id, at: at(5))
-        if notifications.count > 1 {
+        let claimed = try await store.claimDueNotifications(
+            at: .distantFuture, owner: .process, lease: 60, limit: 10)
+        try await store.markNotificationSent(id: claimed[0].notification.id, at: at(5), claim: claimed[0].claim)
+        if claimed.count > 1 {
             try await store.markNotificationFailed(
-                id: notifications[1].id, error: "POST https://hooks.example/x answered 500", retryAt: nil)
+                id: claimed[1].notification.id, error: "POST https://hooks.example/x answered 500", retryAt: nil,
+                claim: claimed[1].claim)
         }
         _ = try await store.addActionItem(
             ActionItem(
@@ -114,9 +116,9 @@ struct PostmortemTests {
         .deletingLastPathComponent()
 
     @Test("the metrics of the scripted incident are exact")
-    func metrics() throws {
-        let scripted = try ScriptedIncident()
-        let input = try PostmortemInput.load(from: scripted.store, incidentID: "INC-1")
+    func metrics() async throws {
+        let scripted = try await ScriptedIncident()
+        let input = try await PostmortemInput.load(from: scripted.store, incidentID: "INC-1")
         let metrics = ResponseMetrics(input, now: scripted.at(99_999))
         #expect(metrics.triggeredAt == scripted.at(0))
         #expect(metrics.timeToAcknowledge == 1000)
@@ -131,9 +133,9 @@ struct PostmortemTests {
     }
 
     @Test("the generated Markdown matches the golden file (FIREBREAK_UPDATE_GOLDEN=1 re-records it)")
-    func goldenFile() throws {
-        let scripted = try ScriptedIncident()
-        let markdown = try PostmortemGenerator(
+    func goldenFile() async throws {
+        let scripted = try await ScriptedIncident()
+        let markdown = try await PostmortemGenerator(
             text: try String(
                 contentsOf: Self.root.appendingPathComponent("templates/postmortem.md.mustache"), encoding: .utf8),
             source: "templates/postmortem.md.mustache"
@@ -157,25 +159,25 @@ struct PostmortemTests {
     }
 
     @Test("the built-in template is the shipped templates/postmortem.md.mustache")
-    func builtInTemplate() throws {
-        let scripted = try ScriptedIncident()
+    func builtInTemplate() async throws {
+        let scripted = try await ScriptedIncident()
         let shipped = try String(
             contentsOf: Self.root.appendingPathComponent("templates/postmortem.md.mustache"), encoding: .utf8)
-        let fromFile = try PostmortemGenerator(text: shipped, source: "shipped").markdown(
+        let fromFile = try await PostmortemGenerator(text: shipped, source: "shipped").markdown(
             for: "INC-1", store: scripted.store, now: scripted.at(1))
         let directory = TemporaryDirectory()
         FileManager.default.changeCurrentDirectoryPath(directory.path)
         let builtIn = try PostmortemGenerator(templatePath: nil)
         #expect(builtIn.templateSource == "the built-in template")
-        #expect(
+        await #expect(
             builtIn.markdown(try PostmortemInput.load(from: scripted.store, incidentID: "INC-1"), now: scripted.at(1))
                 == fromFile)
     }
 
     @Test("HTML is a complete page with the headings and a table of contents")
-    func html() throws {
-        let scripted = try ScriptedIncident()
-        let markdown = try PostmortemGenerator(templatePath: nil).markdown(
+    func html() async throws {
+        let scripted = try await ScriptedIncident()
+        let markdown = try await PostmortemGenerator(templatePath: nil).markdown(
             for: "INC-1", store: scripted.store, now: scripted.at(3600))
         let html = PostmortemGenerator.html(markdown: markdown, title: "Post-mortem: INC-1")
         #expect(html.hasPrefix("<!DOCTYPE html>"))
@@ -195,12 +197,12 @@ struct PostmortemTests {
     }
 
     @Test("a custom template is used; a broken one names its line")
-    func customTemplates() throws {
-        let scripted = try ScriptedIncident()
+    func customTemplates() async throws {
+        let scripted = try await ScriptedIncident()
         let custom = try PostmortemGenerator(
             text: "{{incident.id}} took {{metrics.ttr}}; {{#alerts}}{{name}}x{{fired}} {{/alerts}}\n",
             source: "short.mustache")
-        #expect(
+        await #expect(
             try custom.markdown(for: "INC-1", store: scripted.store, now: scripted.at(1))
                 == "INC-1 took 30m; OrdersDBDownx4 \n")
         #expect {
@@ -218,21 +220,20 @@ struct PostmortemTests {
     }
 
     @Test("publishing is stored with its history, and it opens the close gate of a P1")
-    func publishGate() throws {
-        let scripted = try ScriptedIncident()
+    func publishGate() async throws {
+        let scripted = try await ScriptedIncident()
         let store = scripted.store
         let engine = IncidentEngine()
         #expect(try await store.incident(id: "INC-1").status == .resolved)
-        let unpublished = try await store.postmortem(incidentID: "INC-1")?.status == .published
-        #expect {
+        await #expect {
             _ = try await store.updateIncident(id: "INC-1", at: scripted.at(4000)) {
-                try engine.apply(.close(postmortemPublished: unpublished), to: $0, by: "alice", at: scripted.at(4000))
+                try engine.apply(.close, to: $0, by: "alice", at: scripted.at(4000))
             }
         } throws: { error in
             "\(error)".contains("needs a published post-mortem")
                 && "\(error)".contains("firebreak postmortem publish INC-1")
         }
-        let draft = try PostmortemGenerator(templatePath: nil).markdown(
+        let draft = try await PostmortemGenerator(templatePath: nil).markdown(
             for: "INC-1", store: store, now: scripted.at(4000))
         try await store.savePostmortem(
             incidentID: "INC-1", markdown: draft, status: .draft, by: "alice", at: scripted.at(4000))
@@ -243,9 +244,9 @@ struct PostmortemTests {
         #expect(stored.markdown.hasSuffix("Edited."))
         #expect(stored.publishedAt == scripted.at(4100))
         #expect(try await store.postmortemHistory(incidentID: "INC-1").map(\.status) == [.draft, .published])
-        let published = try await store.postmortem(incidentID: "INC-1")?.status == .published
+        // The store reads the publication inside the closing transaction; the caller says only "close".
         let closed = try await store.updateIncident(id: "INC-1", at: scripted.at(4200)) {
-            try engine.apply(.close(postmortemPublished: published), to: $0, by: "alice", at: scripted.at(4200))
+            try engine.apply(.close, to: $0, by: "alice", at: scripted.at(4200))
         }
         #expect(closed.incident.status == .closed)
         #expect(

@@ -28,7 +28,7 @@ struct RunAPITests {
 
     @Test("start a run tied to an incident, wait at the confirm step, approve, and finish")
     func startApproveFinish() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         let runbooks = test.directory.url.appendingPathComponent("runbooks")
         try FileManager.default.createDirectory(at: runbooks, withIntermediateDirectories: true)
         try Self.runbook.write(to: runbooks.appendingPathComponent("restart.md"), atomically: true, encoding: .utf8)
@@ -93,8 +93,8 @@ struct RunbookContainmentTests {
 
     /// A server whose runbooks directory holds `restart.md`, a symlink to a file outside it, and a symlinked
     /// directory outside it; outside the directory sits a runbook that must never run.
-    static func server() throws -> (TestServer, URL) {
-        let test = try TestServer()
+    static func server() async throws -> (TestServer, URL) {
+        let test = try await TestServer()
         let manager = FileManager.default
         let runbooks = test.directory.url.appendingPathComponent("runbooks")
         let outside = test.directory.url.appendingPathComponent("outside")
@@ -127,7 +127,7 @@ struct RunbookContainmentTests {
             ("evil", 404, "runbook_not_found"),
         ])
     func escapes(reference: String, status: Int, code: String) async throws {
-        let (test, outside) = try Self.server()
+        let (test, outside) = try await Self.server()
         let resolved = reference.replacingOccurrences(of: "ABS", with: test.directory.url.path)
         let body = try JSONSerialization.data(withJSONObject: ["runbook": resolved, "params": [:] as [String: String]])
         try await test.application().test(.router) { client in
@@ -148,7 +148,7 @@ struct RunbookContainmentTests {
 
     @Test("a runbook inside the directory still starts by id")
     func byID() async throws {
-        let (test, _) = try Self.server()
+        let (test, _) = try await Self.server()
         try await test.application().test(.router) { client in
             try await client.execute(
                 uri: "/api/v1/runs", method: .post, headers: test.auth,

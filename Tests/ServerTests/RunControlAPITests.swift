@@ -29,7 +29,7 @@ struct RunControlAPITests {
 
     @Test("approving a run with a secret param resumes it: the server holds the secret for the run's life")
     func approveWithSecret() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         try test.writeRunbook("rotate.md", Self.secretRunbook)
         try await test.application().test(.router) { client in
             try await client.execute(
@@ -61,7 +61,7 @@ struct RunControlAPITests {
 
     @Test("after a restart the approval's params supply the secret, and a missing one is named")
     func approveAfterRestart() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         try test.writeRunbook("rotate.md", Self.secretRunbook)
         try await test.application().test(.router) { client in
             try await client.execute(
@@ -94,7 +94,7 @@ struct RunControlAPITests {
 
     @Test("cancel through the API kills the step and answers the cancelled run; retry restarts a failed one")
     func cancelAndRetry() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         let marker = test.directory.path("started")
         let fixed = test.directory.path("fixed")
         try test.writeRunbook(
@@ -152,7 +152,7 @@ struct RunControlAPITests {
     @Test(
         "a trigger's params come from the alert's labels: DatabaseCorrupted starts database-restore with its database")
     func triggerParams() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         try test.writeRunbook(
             "restore.md",
             """
@@ -187,7 +187,7 @@ struct RunControlAPITests {
 
     @Test("health answers from the background round without writing, and a stale round is a failure")
     func healthFromBackground() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         await test.server.scheduler.tick()
         await test.server.dispatcher.tick()
         let database = try DatabaseQueue(path: test.directory.url.appendingPathComponent("data/firebreak.db").path)
@@ -231,7 +231,7 @@ struct RunControlAPITests {
 
     @Test("HEAD works on GET routes, with the GET's headers and no body")
     func head() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         try await test.application().test(.live) { client in
             try await client.execute(uri: "/api/v1/incidents", method: .head, headers: test.auth) { response in
                 #expect(response.status == .ok)

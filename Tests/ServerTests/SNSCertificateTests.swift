@@ -72,7 +72,7 @@ struct SNSCertificateTests {
     @Test("a certificate fetched from Amazon's host, chaining to a trust root, verifies; it is fetched once")
     func fetchedAndCached() async throws {
         let authority = try await Authority.start()
-        let test = try TestServer(authority.config)
+        let test = try await TestServer(authority.config)
         try await test.application().test(.router) { client in
             let (status, body) = try await post(client, test, authority.messages["chain"])
             #expect(status == 200, "\(body)")
@@ -88,7 +88,7 @@ struct SNSCertificateTests {
     @Test("a leaf alone is completed with its issuer from amazontrust.com (Authority Information Access)")
     func issuerFetched() async throws {
         let authority = try await Authority.start()
-        let test = try TestServer(authority.config)
+        let test = try await TestServer(authority.config)
         try await test.application().test(.router) { client in
             let (status, body) = try await post(client, test, authority.messages["leaf"])
             #expect(status == 200, "\(body)")
@@ -105,7 +105,7 @@ struct SNSCertificateTests {
         ])
     func refused(variant: String, reason: String) async throws {
         let authority = try await Authority.start()
-        let test = try TestServer(authority.config)
+        let test = try await TestServer(authority.config)
         try await test.application().test(.router) { client in
             let (status, body) = try await post(client, test, authority.messages[variant])
             #expect(status == 403)

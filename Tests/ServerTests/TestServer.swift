@@ -15,7 +15,7 @@ struct TestServer {
     let server: FirebreakServer
     let token: String
 
-    init(_ yaml: String = "") throws {
+    init(_ yaml: String = "") async throws {
         directory = TemporaryDirectory()
         store = try SQLiteStore.open(directory: directory.url.appendingPathComponent("data"))
         var config = try FirebreakConfig.parse(yaml)
@@ -23,7 +23,7 @@ struct TestServer {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         server = try FirebreakServer(store: store, config: config, logger: logger)
-        token = try server.tokens.create(name: "tests")
+        token = try await server.tokens.create(name: "tests")
     }
 
     var auth: HTTPFields { [.authorization: "Bearer \(token)"] }

@@ -45,7 +45,7 @@ struct WebhookTests {
     @Test(
         "Alertmanager: firing opens a P1 and runs the matching runbook once; a re-post counts; resolved auto-resolves")
     func alertmanagerLifecycle() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         try test.writeRunbook("triage.md", Self.triage)
         let firing = try WebhookFixtures.text("alertmanager/firing.json")
         try await test.application().test(.router) { client in
@@ -108,7 +108,7 @@ struct WebhookTests {
 
     @Test("alert values reach steps only as variables: $(…) and backticks are never executed")
     func injection() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         let marker = test.directory.path("pwned")
         try test.writeRunbook(
             "echo.md",
@@ -148,7 +148,7 @@ struct WebhookTests {
 
     @Test("auth: none is 401, a wrong token 403; ?token= and basic auth work for senders without headers")
     func auth() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         let body = #"{"name":"A"}"#
         try await test.application().test(.router) { client in
             try await client.execute(uri: "/webhooks/generic", method: .post, body: body.buffer) { response in
@@ -176,7 +176,7 @@ struct WebhookTests {
 
     @Test("bad payloads are 400 JSON naming the field, never a 500")
     func badPayloads() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         try await test.application().test(.router) { client in
             for (path, body, expected) in [
                 ("alertmanager", "{", "malformed JSON"),
@@ -201,7 +201,7 @@ struct WebhookTests {
 
     @Test("PagerDuty Events v2: 202 with the dedup_key; acknowledge and resolve act on that incident; invalid is 400")
     func pagerDuty() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         try await test.application().test(.router) { client in
             let trigger =
                 #"{"routing_key":"\#(test.token)","event_action":"trigger","payload":{"summary":"Disk full on db1","source":"db1","severity":"error"}}"#
@@ -258,7 +258,7 @@ struct WebhookTests {
 
     @Test("CloudWatch through SNS: v1 and v2 signatures verify; a tampered message is 403; OK resolves")
     func cloudwatch() async throws {
-        let test = try TestServer(Self.cloudwatchConfig(TemporaryDirectory()))
+        let test = try await TestServer(Self.cloudwatchConfig(TemporaryDirectory()))
         let textPlain: HTTPFields = [.authorization: "Bearer \(test.token)", .contentType: "text/plain; charset=UTF-8"]
         try await test.application().test(.router) { client in
             try await client.execute(
@@ -302,7 +302,7 @@ struct WebhookTests {
 
     @Test("CloudWatch: a topic outside the allow-list is refused; an unreachable signing certificate is refused")
     func cloudwatchRefusals() async throws {
-        let allowList = try TestServer(
+        let allowList = try await TestServer(
             Self.cloudwatchConfig(TemporaryDirectory(), topics: ["arn:aws:sns:us-east-1:1:other"]))
         try await allowList.application().test(.router) { client in
             try await client.execute(
@@ -315,7 +315,7 @@ struct WebhookTests {
         }
         // Without local certificates the signing certificate is fetched from Amazon, which cannot be reached here:
         // refused, with the reason (SNSCertificateTests covers fetching against a loopback stand-in).
-        let unconfigured = try TestServer()
+        let unconfigured = try await TestServer()
         try await unconfigured.application().test(.router) { client in
             try await client.execute(
                 uri: "/webhooks/cloudwatch", method: .post, headers: unconfigured.auth,
@@ -327,7 +327,7 @@ struct WebhookTests {
                 )
             }
         }
-        let off = try TestServer("webhooks:\n  cloudwatch:\n    verify_signatures: false\n")
+        let off = try await TestServer("webhooks:\n  cloudwatch:\n    verify_signatures: false\n")
         try await off.application().test(.router) { client in
             try await client.execute(
                 uri: "/webhooks/cloudwatch", method: .post, headers: off.auth,
@@ -340,7 +340,7 @@ struct WebhookTests {
 
     @Test("Grafana: with a secret, the HMAC-SHA256 signature header is required and checked")
     func grafanaSignature() async throws {
-        let test = try TestServer("webhooks:\n  grafana:\n    secret: s3cret\n")
+        let test = try await TestServer("webhooks:\n  grafana:\n    secret: s3cret\n")
         let body =
             #"{"version":"1","groupKey":"g","alerts":[{"status":"firing","labels":{"alertname":"CPU","severity":"warning"},"fingerprint":"f"}]}"#
         let signature = HMAC<SHA256>.authenticationCode(

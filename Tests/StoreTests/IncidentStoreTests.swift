@@ -82,8 +82,8 @@ struct IncidentStoreTests {
     }
 
     @Test("an unknown incident is notFound")
-    func unknown() throws {
+    func unknown() async throws {
         let store = try SQLiteStore.inMemory()
-        #expect { try await store.incident(id: "INC-7") } throws: { ($0 as? StoreError)?.code == .notFound }
+        await #expect { try await store.incident(id: "INC-7") } throws: { ($0 as? StoreError)?.code == .notFound }
     }
 }
