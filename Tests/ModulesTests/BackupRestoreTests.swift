@@ -175,8 +175,8 @@ struct BackupRestoreTests {
                 .latest(source: source.description, at: start.addingTimeInterval(offset)), target: file)
             #expect(chosen.id == backups[expected].id, "at +\(offset)s")
         }
-        #expect(throws: ModuleError.self) {
-            try harness.restorer.resolve(
+        await #expect(throws: ModuleError.self) {
+            try await harness.restorer.resolve(
                 .latest(source: source.description, at: start.addingTimeInterval(-1)), target: file)
         }
         _ = try await harness.restorer.restore(

@@ -12,7 +12,7 @@ import Testing
 struct APITests {
     @Test("no token is 401, a wrong or revoked token is 403, with JSON bodies")
     func authentication() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         try await test.application().test(.router) { client in
             try await client.execute(uri: "/api/v1/incidents", method: .get) { response in
                 #expect(response.status == .unauthorized)
@@ -44,7 +44,7 @@ struct APITests {
 
     @Test("incidents: open, act, refuse with the allowed actions, and timeline with the request id")
     func incidents() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         try await test.application().test(.router) { client in
             var headers = test.auth
             headers[HTTPField.Name("X-Request-ID")!] = "req-42"
@@ -123,7 +123,7 @@ struct APITests {
             ("/api/v1/nowhere", "{}", 404, "not_found"),
         ])
     func badInput(_ uri: String, _ body: String, _ status: Int, _ error: String) async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         try await test.application().test(.router) { client in
             try await client.execute(uri: uri, method: .post, headers: test.auth, body: body.buffer) { response in
                 #expect(Int(response.status.code) == status)
@@ -136,7 +136,7 @@ struct APITests {
 
     @Test("a body over the limit is 413")
     func bodyLimit() async throws {
-        let test = try TestServer("server: {max_body: 1KiB}")
+        let test = try await TestServer("server: {max_body: 1KiB}")
         try await test.application().test(.live) { client in
             let big = #"{"title":""# + String(repeating: "x", count: 2048) + #"","severity":"P1"}"#
             try await client.execute(uri: "/api/v1/incidents", method: .post, headers: test.auth, body: big.buffer) {
@@ -155,7 +155,7 @@ struct APITests {
 
     @Test("over the rate limit is 429 with Retry-After; every answer has the X-RateLimit headers")
     func rateLimit() async throws {
-        let test = try TestServer("server: {rate_limit: {rate: 0.01, burst: 3}}")
+        let test = try await TestServer("server: {rate_limit: {rate: 0.01, burst: 3}}")
         try await test.application().test(.live) { client in
             for expected in [2, 1, 0] {
                 try await client.execute(uri: "/api/v1/incidents", method: .get, headers: test.auth) { response in
@@ -177,7 +177,7 @@ struct APITests {
 
     @Test("health is 200 when all is well and 503 while another process holds the database's write lock")
     func health() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         try await test.application().test(.live) { client in
             // The loops run in `serve`; here they tick by hand, just before each look.
             await test.server.health.refresh()
@@ -229,7 +229,7 @@ struct APITests {
 
     @Test("metrics cover requests, incidents, escalations, notifications and runs")
     func metrics() async throws {
-        let test = try TestServer("severities: {P0: {acknowledge_within: 0s}}")
+        let test = try await TestServer("severities: {P0: {acknowledge_within: 0s}}")
         try await test.application().test(.router) { client in
             try await client.execute(
                 uri: "/api/v1/incidents", method: .post, headers: test.auth,

@@ -7,8 +7,8 @@ import Yams
 @Suite("docs/openapi.yaml")
 struct OpenAPITests {
     @Test("documents exactly the routes the server has")
-    func routesMatch() throws {
-        let test = try TestServer()
+    func routesMatch() async throws {
+        let test = try await TestServer()
         let served = Set(test.server.makeRouter().routes.map { "\($0.method.rawValue.lowercased()) \($0.path)" })
         let text = try String(
             contentsOf: CommandLineTool.packageRoot.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)

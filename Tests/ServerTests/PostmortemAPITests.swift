@@ -11,7 +11,7 @@ import Testing
 struct PostmortemAPITests {
     @Test("GET /incidents/{id}/postmortem answers Markdown or HTML by Accept; closing a P1 needs a published one")
     func postmortem() async throws {
-        let test = try TestServer()
+        let test = try await TestServer()
         try await test.application().test(.router) { client in
             try await client.execute(
                 uri: "/api/v1/incidents", method: .post, headers: test.auth,
