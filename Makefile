@@ -27,14 +27,15 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
+# Formatting (swift format ships with the toolchain; the rules are .swift-format), then the shipped runbooks.
 lint: build
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 	$(BIN_DEBUG) lint runbooks/
 
-# The suite, then the shipped runbooks, the README's tour and whole loop run verbatim (port 8080 must be free),
-# and schemathesis against docs/openapi.yaml and a live server.
-test: build
+# Formatting and the shipped runbooks (make lint), the suite, the README's tour and whole loop run verbatim (port
+# 8080 must be free), and schemathesis against docs/openapi.yaml and a live server.
+test: lint
 	$(SWIFT) test
-	$(BIN_DEBUG) lint runbooks/
 	scripts/readme-tour.py $(BIN_DEBUG)
 	scripts/schemathesis.sh $(BIN_DEBUG)
 

@@ -37,6 +37,15 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 
     /// The answer for any error: domain errors keep their meaning, Hummingbird's own errors become JSON, and
     /// anything else (which would be a bug) is a JSON 500 that never leaks internals.
+    /// The API's way to find a record the store did not find (the store's own words name no adapter).
+    static func hint(for entity: StoreError.Entity?) -> String {
+        switch entity {
+        case .incident?: "; list incidents with GET /api/v1/incidents"
+        case .run?: "; list runs with GET /api/v1/runs"
+        default: ""
+        }
+    }
+
     static func from(_ error: any Error) -> APIError {
         switch error {
         case let error as APIError:
@@ -52,8 +61,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             }
         case let error as StoreError:
             switch error.code {
-            case .notFound: return APIError(.notFound, "not_found", error.message)
+            case .notFound: return APIError(.notFound, "not_found", error.message + hint(for: error.entity))
             case .conflict: return APIError(.conflict, "conflict", error.message)
+            case .cancelled, .claimLost: return APIError(.conflict, "conflict", error.message)
             default: return APIError(.serviceUnavailable, "unavailable", error.message, headers: [.retryAfter: "5"])
             }
         case let error as WorkflowError:

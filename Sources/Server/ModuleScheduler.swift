@@ -17,14 +17,17 @@ actor ModuleScheduler {
     let pipeline: AlertPipeline
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Who claims the slots this scheduler runs.
+    let owner: ClaimOwner
     private var streaks: [String: Int] = [:]
     private var firing: Set<String> = []
     private var sequence = 0
 
     init(
         config: FirebreakConfig, backups: BackupEngine, monitor: HealthMonitor, pipeline: AlertPipeline, logger: Logger,
-        now: @escaping @Sendable () -> Date = Date.init
+        owner: ClaimOwner = .process, now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.owner = owner
         self.config = config
         self.backups = backups
         self.monitor = monitor
@@ -33,7 +36,8 @@ actor ModuleScheduler {
         self.now = now
     }
 
-    /// Runs every schedule and canary until cancelled.
+    /// Runs every schedule and canary until cancelled. Each cron slot and canary tick is claimed first, so that
+    /// with several nodes one of them takes it, and a slot that ran is never run again.
     func run() async {
         guard !config.backupSchedules.isEmpty || !config.canaries.isEmpty else { return }
         logger.info(
@@ -43,7 +47,9 @@ actor ModuleScheduler {
             for canary in config.canaries {
                 group.addTask {
                     while !Task.isCancelled {
-                        await self.probe(canary)
+                        await self.claimed(.slot("canary:\(canary.check.name)", at: self.tick(canary.every))) {
+                            await self.probe(canary)
+                        }
                         try? await Task.sleep(for: canary.every)
                     }
                 }
@@ -54,12 +60,33 @@ actor ModuleScheduler {
         }
     }
 
+    /// The start of the current tick of a canary that runs `every`: the slot all nodes agree on.
+    nonisolated func tick(_ every: Duration) -> Date {
+        let seconds = max(1, Double(every.components.seconds))
+        return Date(timeIntervalSince1970: (now().timeIntervalSince1970 / seconds).rounded(.down) * seconds)
+    }
+
+    /// Runs `body` when this process wins the claim on `slot`, and marks the slot done after it.
+    private func claimed(_ slot: WorkItem, _ body: () async -> Void) async {
+        let store = backups.store
+        do {
+            guard let claim = try await store.claim(slot, owner: owner, lease: 3600, at: now()) else {
+                logger.debug("\(slot) is taken by another node")
+                return
+            }
+            await body()
+            try await store.release(claim, completed: true)
+        } catch {
+            logger.error("cannot claim \(slot): \(error)")
+        }
+    }
+
     private func runBackups() async {
         var due = config.backupSchedules.map { $0.cron.next(after: now()) }
         while !Task.isCancelled {
             for (index, schedule) in config.backupSchedules.enumerated() {
                 guard let time = due[index], time <= now() else { continue }
-                await backup(schedule)
+                await claimed(.slot("backup:\(schedule.source)", at: time)) { await backup(schedule) }
                 due[index] = schedule.cron.next(after: max(time, now()))
             }
             try? await Task.sleep(for: .seconds(1))

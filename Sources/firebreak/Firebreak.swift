@@ -49,7 +49,7 @@ struct Firebreak: AsyncParsableCommand {
             FileHandle.standardError.write("error: \(error.message)\n")
             Foundation.exit(error.code == .execution ? ExitStatus.failed : ExitStatus.invalidInput)
         case let error as StoreError:
-            FileHandle.standardError.write("error: \(error.message)\n")
+            FileHandle.standardError.write("error: \(error.message)\(hint(for: error))\n")
             Foundation.exit(error.code == .unavailable ? ExitStatus.failed : ExitStatus.invalidInput)
         case let error as ModuleError:
             FileHandle.standardError.write("error: \(error.message)\n")
@@ -78,6 +78,24 @@ struct Firebreak: AsyncParsableCommand {
             if !message.isEmpty { FileHandle.standardError.write(message + "\n") }
             // ArgumentParser uses 64 for usage errors; Firebreak documents 2 for every invalid input.
             Foundation.exit(code == .validationFailure ? ExitStatus.invalidInput : code.rawValue)
+        }
+    }
+}
+
+extension Firebreak {
+    /// The command line's way to go on from a store error: the command that lists what was not found, or where the
+    /// data dir comes from. The store's messages name no command, since HTTP clients read them too.
+    static func hint(for error: StoreError) -> String {
+        switch (error.code, error.entity) {
+        case (.notFound, .incident?): return "; list incidents with 'firebreak incident list'"
+        case (.notFound, .run?): return "; list runs with 'firebreak runs list'"
+        case (.notFound, .token?): return "; list them with 'firebreak token list'"
+        case (.notFound, .notification?): return "; list dead letters with 'firebreak dlq list'"
+        case (.notFound, .backup?): return "; list backups with 'firebreak backup list'"
+        case (.notFound, .actionItem?): return "; list them with 'firebreak postmortem action list INC-n'"
+        case (.unavailable, _) where error.message.hasPrefix("cannot create the data directory"):
+            return "; pass --data-dir or set FIREBREAK_DATA to a writable directory"
+        default: return ""
         }
     }
 }

@@ -113,7 +113,7 @@ struct RunIncidentTests {
         directory.write("runbooks/fix.md", "# Fix\n\n```sh\ntouch ran\n```\n")
         let run = try await CommandLineTool.run(["run", "fix", "--incident", "INC-9"], in: directory.path)
         #expect(run.status == 2)
-        #expect(run.stderr.contains("no incident INC-9"))
+        #expect(run.stderr.contains("no incident INC-9; list incidents with 'firebreak incident list'"))
         #expect(directory.read("ran") == nil)
     }
 }

@@ -134,6 +134,23 @@ struct APITests {
         }
     }
 
+    @Test("a missing record names the API's way to find one, never a CLI command")
+    func notFoundWords() async throws {
+        let test = try await TestServer()
+        try await test.application().test(.router) { client in
+            for (uri, route) in [
+                ("/api/v1/incidents/INC-99", "GET /api/v1/incidents"), ("/api/v1/runs/RUN-9", "GET /api/v1/runs"),
+            ] {
+                try await client.execute(uri: uri, method: .get, headers: test.auth) { response in
+                    let detail = response.body.json["detail"] as? String ?? ""
+                    #expect(response.status == .notFound)
+                    #expect(detail.contains(route), "\(detail)")
+                    #expect(!detail.contains("firebreak "), "\(detail)")
+                }
+            }
+        }
+    }
+
     @Test("a body over the limit is 413")
     func bodyLimit() async throws {
         let test = try await TestServer("server: {max_body: 1KiB}")

@@ -96,11 +96,11 @@ extension SQLiteStore {
         }
     }
 
-    /// Completed slots are kept a week, long enough that no schedule looks back that far.
+    /// Completed slots are kept a day: no schedule looks back that far (each asks for its next slot from now).
     static func pruneCompletedSlots(before time: Date, _ db: Database) throws {
         try db.execute(
             sql: "DELETE FROM work_claims WHERE kind = 'slot' AND completed_at < ?",
-            arguments: [time.addingTimeInterval(-7 * 86_400).timeIntervalSince1970])
+            arguments: [time.addingTimeInterval(-86_400).timeIntervalSince1970])
     }
 
     static func currentClaim(on work: WorkItem, _ db: Database) throws -> Claim? {
