@@ -22,8 +22,7 @@ struct AlertStoreTests {
                 newID: { (try? tx.nextIncidentID()) ?? "" }, at: now)
             try tx.store(decision, alert: alert, severity: .p2, at: now, requestID: nil)
             try tx.append(
-                TimelineEntry(kind: .note, actor: "t", at: now, details: ["text": tricky]), to: "INC-1", requestID: nil
-            )
+                TimelineEntry(kind: .note, actor: "t", at: now, details: ["text": tricky]), to: "INC-1", requestID: nil)
         }
         let stored = try #require(try await store.alerts(incidentID: "INC-1").first)
         #expect(stored.alert.labels == ["q": tricky])

@@ -11,8 +11,8 @@ struct IncidentStoreTests {
 
     func open(_ store: any Storage, _ severity: Severity = .p1) async throws -> Incident {
         try await store.openIncident(at: t0) { id in
-                engine.open(id: id, title: "Orders down", severity: severity, by: "alice", at: t0)
-            }.incident
+            engine.open(id: id, title: "Orders down", severity: severity, by: "alice", at: t0)
+        }.incident
     }
 
     @Test("opening allocates INC-n and writes the incident, its timeline and its outbox together")
@@ -24,7 +24,7 @@ struct IncidentStoreTests {
         #expect(second.id == "INC-2")
         let stored = try await store.incident(id: "inc-1")
         #expect(stored == first)
-        #expect(try await store.timeline(incidentID: "INC-1").map(\.kind.rawValue) == ["opened"])
+        #expect(try await store.timeline(incidentID: "INC-1").map(\.kind) == [.opened])
         #expect(try await store.notifications(incidentID: "INC-1").map(\.event) == ["opened"])
         #expect(try await store.notifications(incidentID: "INC-2").isEmpty, "P3 does not page")
     }
@@ -57,7 +57,7 @@ struct IncidentStoreTests {
         #expect(incident.acknowledgedAt == t0.addingTimeInterval(60))
         #expect(incident.escalation == nil)
         let events = try await store.timeline(incidentID: "INC-1")
-        #expect(events.map(\.kind.rawValue) == ["opened", "acknowledged"])
+        #expect(events.map(\.kind) == [.opened, .acknowledged])
         #expect(events.map(\.actor) == ["alice", "bob"])
     }
 
