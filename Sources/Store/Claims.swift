@@ -122,7 +122,9 @@ public struct ClaimedNotification: Sendable, Equatable {
 /// - Of owners racing for one item, exactly one gets it.
 /// - An unexpired claim is refused to another owner; an expired one is taken over, with a greater token.
 /// - A write with a claim that was taken over is refused with `.claimLost`, and changes nothing.
-/// - A released claim can be taken at once; a completed slot never again.
+/// - A released claim can be taken at once; a completed slot never again (engines may forget a completed slot
+///   after a day: no schedule asks for a slot that old).
+/// - A token is never handed out twice; the same owner renewing keeps its token.
 public protocol ClaimStorage: Sendable {
     /// Takes (or renews, for the same owner) the claim on `work` for `lease` from `time`.
     /// - Parameter takingOverFrom: Says of the current holder's owner whether it is known to be dead (a process on

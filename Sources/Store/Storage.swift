@@ -29,7 +29,8 @@ public protocol IncidentStorage: Sendable {
     /// transaction, so concurrent responders cannot lose each other's changes. A transition that closes a P0 or
     /// P1 incident is refused in that transaction unless its post-mortem is published (when `policy` asks).
     /// - Parameter claim: The escalation claim a scheduler holds; the write is refused when it was taken over.
-    /// - Throws: ``StoreError`` `.notFound`, `.conflict` (close gate), `.claimLost`; whatever `decide` throws.
+    /// - Throws: ``StoreError`` `.notFound`, `.claimLost`; whatever `decide` throws (the engine's
+    ///   `IncidentError.postmortemRequired` for the close gate).
     func updateIncident(
         id: String, at time: Date, requestID: String?, claim: Claim?,
         _ decide: @escaping @Sendable (Incident) throws -> Transition
@@ -152,8 +153,8 @@ public protocol RunStorage: Sendable {
     /// `pending`.
     func pauseRun(id: Int64) async throws
 
-    /// Cancels a run that has not ended: the run and its unfinished steps become `cancelled`, and later writes of
-    /// its executor are refused.
+    /// Cancels a run that has not ended: the run becomes `cancelled`, a running step `failed`, the steps not
+    /// reached `skipped`, and later writes of its executor are refused.
     /// - Throws: ``StoreError`` `.notFound`, `.conflict` when it already ended.
     func cancelRun(id: Int64, by actor: String, reason: String?, at date: Date) async throws -> RunRecord
 
@@ -222,6 +223,7 @@ public protocol OutboxStorage: Sendable {
     func deadLetters() async throws -> [NotificationRecord]
 
     /// Re-queues dead letters (all when `id` is nil) for delivery at `time` with a fresh count of attempts.
+    /// - Returns: The notifications as they are now: pending, with no attempts.
     /// - Throws: ``StoreError`` `.notFound` when `id` is not a dead letter.
     @discardableResult
     func replayDeadLetters(id: Int64?, at time: Date) async throws -> [NotificationRecord]

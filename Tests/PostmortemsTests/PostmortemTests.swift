@@ -166,7 +166,7 @@ struct PostmortemTests {
         let fromFile = try await PostmortemGenerator(text: shipped, source: "shipped").markdown(
             for: "INC-1", store: scripted.store, now: scripted.at(1))
         let directory = TemporaryDirectory()
-        FileManager.default.changeCurrentDirectoryPath(directory.path)
+        _ = FileManager.default.changeCurrentDirectoryPath(directory.path)
         let builtIn = try PostmortemGenerator(templatePath: nil)
         #expect(builtIn.templateSource == "the built-in template")
         await #expect(

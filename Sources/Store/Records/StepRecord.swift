@@ -4,8 +4,13 @@ import GRDB
 /// A row of `run_steps`: the state of one step of a run.
 public struct StepRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "run_steps"
-    public static let databaseDateEncodingStrategy = DatabaseDateEncodingStrategy.timeIntervalSince1970
-    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
+    /// Dates are stored as seconds since 1970, as the hand-written statements write them, so that SQL compares them.
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy {
+        .timeIntervalSince1970
+    }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy {
+        .timeIntervalSince1970
+    }
 
     /// The run.
     public var runID: Int64
@@ -74,8 +79,13 @@ public struct StepRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
 /// A row of `step_attempts`: one try of a step.
 public struct AttemptRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "step_attempts"
-    public static let databaseDateEncodingStrategy = DatabaseDateEncodingStrategy.timeIntervalSince1970
-    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
+    /// Dates are stored as seconds since 1970, as the hand-written statements write them, so that SQL compares them.
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy {
+        .timeIntervalSince1970
+    }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy {
+        .timeIntervalSince1970
+    }
 
     /// The run.
     public var runID: Int64

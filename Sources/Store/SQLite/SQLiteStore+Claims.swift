@@ -42,16 +42,16 @@ extension SQLiteStore {
                 sql: "SELECT owner, token, expires_at, completed_at FROM work_claims WHERE kind = ? AND key = ?"),
             arguments: [work.kind.name, work.key])
         if work.kind == .slot { try pruneCompletedSlots(before: time, db) }
-        var token: Int64 = 1
+        var renewal: Int64?
         if let row {
             if (row["completed_at"] as Double?) != nil { return nil }
             let holder = (row["owner"] as String?).flatMap(ClaimOwner.init)
-            let current: Int64 = row["token"]
             let expires = Date(timeIntervalSince1970: row["expires_at"])
             if let holder, holder != owner, expires > time, !(dead?(holder) ?? false) { return nil }
-            // The same owner keeps its token (a renewal); anyone else gets a greater one, which fences the last.
-            token = holder == owner ? current : current + 1
+            // The same owner keeps its token (a renewal); anyone else gets a new one, which fences the last.
+            if holder == owner { renewal = row["token"] }
         }
+        let token = try renewal ?? nextToken(db)
         let claim = Claim(work: work, owner: owner, token: token, expiresAt: time.addingTimeInterval(lease))
         try db.cachedStatement(
             sql: """
@@ -63,6 +63,20 @@ extension SQLiteStore {
             work.kind.name, work.key, owner.description, token, claim.expiresAt.timeIntervalSince1970,
         ])
         return claim
+    }
+
+    /// The next fencing token: one counter for every claim, so a token is never handed out twice, even after the
+    /// claim's row was deleted on release.
+    static func nextToken(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "UPDATE claim_tokens SET last = last + 1 WHERE id = 1 RETURNING last")) ?? 1
+    }
+
+    /// Refuses a claim on other work than the write is about: a caller's mix-up, never a race.
+    static func ensureClaim(_ claim: Claim, isFor work: WorkItem) throws {
+        guard claim.work == work else {
+            throw StoreError(.conflict, "the claim on \(claim.work) cannot write \(work)")
+        }
     }
 
     /// The fencing check: refuses a write whose claim is no longer the current one.
@@ -89,8 +103,7 @@ extension SQLiteStore {
                 sql: "UPDATE work_claims SET owner = NULL, completed_at = ? WHERE kind = ? AND key = ?",
                 arguments: [claim.expiresAt.timeIntervalSince1970, claim.work.kind.name, claim.work.key])
         } else {
-            // Gone: the next claimant starts again at token 1, and a stale holder is still refused, because the
-            // fence compares the owner (unique per claimant) as well as the token.
+            // Gone: the next claimant draws a new token from the counter, so a stale holder stays refused.
             try db.cachedStatement(sql: "DELETE FROM work_claims WHERE kind = ? AND key = ?")
                 .execute(arguments: [claim.work.kind.name, claim.work.key])
         }

@@ -46,7 +46,10 @@ extension SQLiteStore {
         _ decide: @escaping @Sendable (Incident) throws -> Transition
     ) async throws -> Transition {
         try await write { db in
-            if let claim { try Self.ensureHeld(claim, db) }
+            if let claim {
+                try Self.ensureClaim(claim, isFor: WorkItem(.escalation, key: id.uppercased()))
+                try Self.ensureHeld(claim, db)
+            }
             guard var incident = try Self.fetchIncident(id: id, db) else {
                 throw StoreError(.notFound, "no incident \(id)", entity: .incident)
             }
@@ -107,7 +110,7 @@ extension SQLiteStore {
                     sql:
                         "SELECT id, kind, actor, at, details, request_id FROM incident_events WHERE incident_id = ? ORDER BY id"
                 ),
-                arguments: [incidentID]
+                arguments: [incidentID.uppercased()]
             ).map { row in
                 IncidentEvent(
                     id: row[0], kind: TimelineKind(rawValue: row[1]), actor: row[2], at: Date(timeIntervalSince1970: row[3]),

@@ -57,7 +57,7 @@ extension SQLiteStore {
         try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM notifications WHERE incident_id = ? ORDER BY id",
-                arguments: [incidentID]
+                arguments: [incidentID.uppercased()]
             ).map(NotificationRecord.init(row:))
         }
     }
@@ -66,15 +66,18 @@ extension SQLiteStore {
         async throws -> [ClaimedNotification]
     {
         try await write { db in
-            // Oldest first; a row another live owner holds is passed over (SQLite's writer lock makes this the
-            // single-node `FOR UPDATE SKIP LOCKED`).
+            // Oldest first; a row another live owner holds is passed over in the query itself (SQLite's writer
+            // lock makes this the single-node `FOR UPDATE SKIP LOCKED`).
             let due = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ?
-                        ORDER BY next_attempt_at, id LIMIT ?
+                        SELECT n.* FROM notifications n
+                        LEFT JOIN work_claims c ON c.kind = 'notification' AND c.key = CAST(n.id AS TEXT)
+                        WHERE n.status = 'pending' AND n.next_attempt_at <= ?
+                            AND (c.owner IS NULL OR c.owner = ? OR c.expires_at <= ?)
+                        ORDER BY n.next_attempt_at, n.id LIMIT ?
                         """),
-                arguments: [time.timeIntervalSince1970, limit * 2]
+                arguments: [time.timeIntervalSince1970, owner.description, time.timeIntervalSince1970, limit]
             ).map(NotificationRecord.init(row:))
             var claimed: [ClaimedNotification] = []
             for notification in due where claimed.count < limit {
@@ -97,6 +100,7 @@ extension SQLiteStore {
 
     public func markNotificationSent(id: Int64, at time: Date, claim: Claim) async throws {
         try await write { db in
+            try Self.ensureClaim(claim, isFor: WorkItem(.notification, key: String(id)))
             try Self.ensureHeld(claim, db)
             try db.execute(
                 sql:
@@ -108,6 +112,7 @@ extension SQLiteStore {
 
     public func markNotificationFailed(id: Int64, error: String, retryAt: Date?, claim: Claim) async throws {
         try await write { db in
+            try Self.ensureClaim(claim, isFor: WorkItem(.notification, key: String(id)))
             try Self.ensureHeld(claim, db)
             try db.execute(
                 sql: """
@@ -122,6 +127,7 @@ extension SQLiteStore {
 
     public func postponeNotification(id: Int64, until time: Date, claim: Claim) async throws {
         try await write { db in
+            try Self.ensureClaim(claim, isFor: WorkItem(.notification, key: String(id)))
             try Self.ensureHeld(claim, db)
             try db.execute(
                 sql: "UPDATE notifications SET next_attempt_at = ? WHERE id = ?",
@@ -160,12 +166,17 @@ extension SQLiteStore {
                     status.map { "notification \(id) is \($0), not a dead letter; only dead letters can be replayed" }
                         ?? "no notification \(id)", entity: .notification)
             }
-            for row in rows {
+            var replayed: [NotificationRecord] = []
+            for var row in rows {
                 try db.execute(
                     sql: "UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ?",
                     arguments: [time.timeIntervalSince1970, row.id])
+                row.status = .pending
+                row.attempts = 0
+                row.nextAttemptAt = time
+                replayed.append(row)
             }
-            return rows
+            return replayed
         }
     }
 

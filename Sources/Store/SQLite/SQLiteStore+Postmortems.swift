@@ -113,9 +113,12 @@ extension SQLiteStore {
                 TimelineEntry(
                     kind: .postmortem(status.rawValue), actor: actor, at: time,
                     details: ["bytes": String(markdown.utf8.count)]), to: incidentID, db)
+            // An earlier publication's time stays (COALESCE above): answer what is stored, not what was asked.
+            let stored = try Double.fetchOne(
+                db, sql: "SELECT published_at FROM postmortems WHERE incident_id = ?", arguments: [incidentID])
             return PostmortemRecord(
                 incidentID: incidentID, status: status, markdown: markdown, updatedAt: time, updatedBy: actor,
-                publishedAt: publishedAt.map(Date.init(timeIntervalSince1970:)))
+                publishedAt: stored.map(Date.init(timeIntervalSince1970:)))
         }
     }
 
@@ -152,6 +155,11 @@ extension SQLiteStore {
                 ])
             var stored = item
             stored.id = db.lastInsertedRowID
+            try Self.append(
+                TimelineEntry(
+                    kind: .actionItem(item.status), actor: item.owner, at: item.createdAt,
+                    details: ["action_item": String(stored.id), "type": item.type.rawValue, "text": item.text]),
+                to: item.incidentID, db)
             return stored
         }
     }

@@ -94,8 +94,13 @@ extension SQLiteStore {
         try await write { db in
             let due = try String.fetchAll(
                 db,
-                sql: "SELECT id FROM incidents WHERE escalation_due_at <= ? ORDER BY escalation_due_at LIMIT ?",
-                arguments: [time.timeIntervalSince1970, limit * 2])
+                sql: """
+                    SELECT i.id FROM incidents i
+                    LEFT JOIN work_claims c ON c.kind = 'escalation' AND c.key = i.id
+                    WHERE i.escalation_due_at <= ? AND (c.owner IS NULL OR c.owner = ? OR c.expires_at <= ?)
+                    ORDER BY i.escalation_due_at LIMIT ?
+                    """,
+                arguments: [time.timeIntervalSince1970, owner.description, time.timeIntervalSince1970, limit])
             var claims: [Claim] = []
             for id in due where claims.count < limit {
                 if let claim = try Self.claim(

@@ -224,6 +224,25 @@ enum Schema {
                     CREATE INDEX action_items_incident ON action_items(incident_id, id);
                     """)
         }
+        migrator.registerMigration("v7-run-dates") { db in
+            // Runs, steps and attempts inserted through their records stored dates as text (GRDB's default): the
+            // record types declared their date strategy in a form GRDB 7 no longer reads. SQL then compared that
+            // text with numbers (`started_at >= ?` counted every run as recent). Dates are seconds since 1970.
+            let columns = [
+                "runs": ["started_at", "finished_at"],
+                "run_steps": ["started_at", "finished_at", "approved_at"],
+                "step_attempts": ["started_at", "finished_at"],
+            ]
+            for (table, names) in columns {
+                for name in names {
+                    try db.execute(
+                        sql: """
+                            UPDATE \(table) SET \(name) = (julianday(\(name)) - 2440587.5) * 86400.0
+                            WHERE typeof(\(name)) = 'text'
+                            """)
+                }
+            }
+        }
         migrator.registerMigration("v7-claims") { db in
             // One row per claimed piece of background work (see ClaimStorage): who holds it, its fencing token and
             // when its lease ends. A completed schedule slot keeps its row so that it never runs twice.
@@ -238,6 +257,8 @@ enum Schema {
                         completed_at DOUBLE,
                         PRIMARY KEY (kind, key)
                     ) WITHOUT ROWID;
+                    CREATE TABLE claim_tokens (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+                    INSERT INTO claim_tokens (id, last) VALUES (1, 0);
                     """)
         }
         return migrator

@@ -49,11 +49,7 @@ enum Engine: String, CaseIterable, CustomStringConvertible, Sendable {
     /// The bugs this suite found in the engine and that are not fixed yet.
     var knownBugs: Set<KnownBug> {
         switch self {
-        case .sqliteFile:
-            [
-                .runDatesStoredAsText, .claimScanStopsAtHeldRows, .tokenRestartsAfterRelease, .actionItemNotRecorded,
-                .savedPostmortemDiffers,
-            ]
+        case .sqliteFile: []
         }
     }
 }
