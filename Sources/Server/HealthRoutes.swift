@@ -7,6 +7,7 @@ import NIOCore
 import Notifications
 import Prometheus
 import Store
+import Synchronization
 import Views
 
 /// `GET /health` (no token) and `GET /metrics` (Prometheus text, no token).
@@ -97,33 +98,42 @@ struct HealthRoutes {
     }
 
     @Sendable func metrics(_ request: Request, context: FirebreakContext) async throws -> Response {
-        // Gauges of what is stored are read at scrape time, so they are right after a restart too.
-        if let incidents = try? await store.incidentCounts() {
-            for status in IncidentStatus.allCases {
-                for severity in Severity.allCases {
-                    Metrics.Gauge(
-                        label: "firebreak_incidents",
-                        dimensions: [("status", status.rawValue), ("severity", severity.rawValue)]
-                    )
-                    .record(incidents[status]?[severity] ?? 0)
+        // Gauges of what is stored are read at scrape time, so they are right after a restart too. They are
+        // recorded and emitted under one lock: the registry is the process's, and two scrapes (two servers in
+        // one test process) must not interleave their gauges.
+        let incidents = try? await store.incidentCounts()
+        let runs = try? await store.runCounts()
+        let notifications = try? await store.notificationCounts()
+        let breakers = await monitor.breakerStates
+        let buffer = FirebreakMetrics.scrape.withLock { _ -> [UInt8] in
+            if let incidents {
+                for status in IncidentStatus.allCases {
+                    for severity in Severity.allCases {
+                        Metrics.Gauge(
+                            label: "firebreak_incidents",
+                            dimensions: [("status", status.rawValue), ("severity", severity.rawValue)]
+                        )
+                        .record(incidents[status]?[severity] ?? 0)
+                    }
                 }
             }
-        }
-        if let runs = try? await store.runCounts() {
-            for status in RunStatus.allCases {
-                Metrics.Gauge(label: "firebreak_runs", dimensions: [("status", status.rawValue)]).record(
-                    runs[status] ?? 0)
+            if let runs {
+                for status in RunStatus.allCases {
+                    Metrics.Gauge(label: "firebreak_runs", dimensions: [("status", status.rawValue)]).record(
+                        runs[status] ?? 0)
+                }
             }
-        }
-        if let notifications = try? await store.notificationCounts() {
-            for status in ["pending", "sent", "dead"] {
-                Metrics.Gauge(label: "firebreak_notifications", dimensions: [("status", status)])
-                    .record(notifications[NotificationRecord.Status(rawValue: status)!] ?? 0)
+            if let notifications {
+                for status in ["pending", "sent", "dead"] {
+                    Metrics.Gauge(label: "firebreak_notifications", dimensions: [("status", status)])
+                        .record(notifications[NotificationRecord.Status(rawValue: status)!] ?? 0)
+                }
             }
+            HealthMetrics.record(breakers: breakers)
+            var buffer: [UInt8] = []
+            registry.emit(into: &buffer)
+            return buffer
         }
-        HealthMetrics.record(breakers: await monitor.breakerStates)
-        var buffer: [UInt8] = []
-        registry.emit(into: &buffer)
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
@@ -132,6 +142,9 @@ struct HealthRoutes {
 
 /// The process-wide metrics registry; swift-metrics can be bootstrapped once per process.
 public enum FirebreakMetrics {
+    /// Held while a scrape records the stored gauges and emits the registry.
+    static let scrape = Mutex(())
+
     public static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

@@ -102,17 +102,23 @@ final class AlertPipeline: Service, Sendable {
     }
 
     /// The single writer, until graceful shutdown; then it commits what is queued and stops taking deliveries.
+    /// It runs on its own executor's thread, off the cooperative pool (see ``DedicatedExecutor``).
     func run() async {
-        await withGracefulShutdownHandler {
-            for await _ in signals {
-                await commitQueued()
+        await withTaskExecutorPreference(Self.executor) {
+            await withGracefulShutdownHandler {
+                for await _ in signals {
+                    await commitQueued()
+                }
+            } onGracefulShutdown: {
+                self.signal.finish()
             }
-        } onGracefulShutdown: {
-            self.signal.finish()
+            queue.withLock { $0.stopped = true }
+            await commitQueued()
         }
-        queue.withLock { $0.stopped = true }
-        await commitQueued()
     }
+
+    /// One writer thread per process, however many pipelines (tests build several servers).
+    private static let executor = DedicatedExecutor(name: "firebreak-ingest")
 
     private func commitQueued() async {
         while case let batch = take(), !batch.isEmpty {
