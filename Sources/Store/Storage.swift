@@ -82,6 +82,10 @@ public protocol AlertStorage: Sendable {
     /// transaction, and the engine runs it off the cooperative pool (SQLite on its writer queue).
     func ingest<T: Sendable>(_ body: @escaping @Sendable (any AlertTransaction) throws -> T) async throws -> T
 
+    /// The executor a group-commit writer should run on to reach ``ingest(_:)`` without a thread hop, when the
+    /// engine has one (SQLite: its ingest thread, which waits on the database itself), or `nil`.
+    var ingestExecutor: (any TaskExecutor)? { get }
+
     /// The alerts of an incident, in the order they first fired.
     func alerts(incidentID: String) async throws -> [AlertRecord]
 

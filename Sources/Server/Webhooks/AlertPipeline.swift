@@ -102,9 +102,10 @@ final class AlertPipeline: Service, Sendable {
     }
 
     /// The single writer, until graceful shutdown; then it commits what is queued and stops taking deliveries.
-    /// It runs on its own executor's thread, off the cooperative pool (see ``DedicatedExecutor``).
+    /// It runs on the engine's ingest executor when it has one (SQLite's ingest thread), so a batch reaches the
+    /// database without waiting for a turn on the cooperative pool, and is answered from there.
     func run() async {
-        await withTaskExecutorPreference(Self.executor) {
+        await withTaskExecutorPreference(store.ingestExecutor) {
             await withGracefulShutdownHandler {
                 for await _ in signals {
                     await commitQueued()
@@ -117,8 +118,6 @@ final class AlertPipeline: Service, Sendable {
         }
     }
 
-    /// One writer thread per process, however many pipelines (tests build several servers).
-    private static let executor = DedicatedExecutor(name: "firebreak-ingest")
 
     private func commitQueued() async {
         while case let batch = take(), !batch.isEmpty {
