@@ -17,6 +17,9 @@ public struct FirebreakContext: RequestContext {
         remoteAddress = source.channel.remoteAddress?.ipAddress ?? "local"
     }
 
+    /// Answers in the ``JSONConvention`` shared with the CLI.
+    public var responseEncoder: ConventionResponseEncoder { ConventionResponseEncoder() }
+
     /// Bodies are limited by ``RequestMiddleware`` with the configured size; decoding never sees more.
     public var maxUploadSize: Int { Int.max }
 

@@ -42,11 +42,6 @@ struct HealthRoutes {
         /// The configured dependency checks, when there are any.
         var dependencies: HealthSummaryJSON?
 
-        enum CodingKeys: String, CodingKey {
-            case status, checks, dependencies
-            case checkedAt = "checked_at"
-            case ageSeconds = "age_seconds"
-        }
     }
 
     @Sendable func health(_ request: Request, context: FirebreakContext) async throws -> Response {

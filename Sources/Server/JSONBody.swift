@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Views
 
 /// A request's JSON object, read with precise 400 answers: malformed JSON, a field that is not allowed, a missing
 /// field or a field of the wrong type each say so by name.
@@ -72,17 +73,30 @@ struct JSONBody {
     }
 }
 
-/// A JSON response with the status and headers given.
+/// A JSON response with the status and headers given, in the ``JSONConvention`` (``ConventionResponseEncoder``).
 func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws
     -> Response
 {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    let body = try encoder.encode(value)
-    var fields = headers
-    fields[.contentType] = "application/json; charset=utf-8"
-    // Explicit, so that HEAD (the same response without its body) still says how long the GET answer is.
-    fields[.contentLength] = String(body.count)
-    return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    try ConventionResponseEncoder().response(value, status: status, headers: headers)
+}
+
+/// The request context's `responseEncoder`: what a handler that returns a `ResponseEncodable` value is answered
+/// with, and what ``jsonResponse(_:status:headers:)`` uses, so every JSON answer has one convention, the CLI's.
+public struct ConventionResponseEncoder: ResponseEncoder {
+    public init() {}
+
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws
+        -> Response
+    {
+        try response(value, status: .ok, headers: [:])
+    }
+
+    func response(_ value: some Encodable, status: HTTPResponse.Status, headers: HTTPFields) throws -> Response {
+        let body = try JSONConvention.encoder().encode(value)
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        // Explicit, so that HEAD (the same response without its body) still says how long the GET answer is.
+        fields[.contentLength] = String(body.count)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
 }

@@ -55,11 +55,6 @@ struct RunRoutes {
         var resumed: Bool
         var resumeError: String?
 
-        enum CodingKeys: String, CodingKey {
-            case run, step, resumed
-            case approvedBy = "approved_by"
-            case resumeError = "resume_error"
-        }
     }
 
     @Sendable func approve(_ request: Request, context: FirebreakContext) async throws -> Response {

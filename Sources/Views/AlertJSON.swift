@@ -20,15 +20,6 @@ public struct AlertJSON: Encodable, Sendable {
     public var firstSeen: Date
     public var lastSeen: Date
 
-    enum CodingKeys: String, CodingKey {
-        case source, key, name, status, severity, labels, annotations, summary, url
-        case incidentID = "incident_id"
-        case startsAt = "starts_at"
-        case endsAt = "ends_at"
-        case fireCount = "fire_count"
-        case firstSeen = "first_seen"
-        case lastSeen = "last_seen"
-    }
 
     public init(_ record: AlertRecord) {
         incidentID = record.incidentID
@@ -57,13 +48,6 @@ public struct SubscriptionJSON: Encodable, Sendable {
     public var confirmedAt: Date?
     public var error: String?
 
-    enum CodingKeys: String, CodingKey {
-        case error
-        case topicArn = "topic_arn"
-        case subscribeURL = "subscribe_url"
-        case receivedAt = "received_at"
-        case confirmedAt = "confirmed_at"
-    }
 
     public init(_ subscription: SNSSubscription) {
         topicArn = subscription.topicArn

@@ -10,11 +10,6 @@ public struct IncidentJSON: Encodable, Sendable {
         public var cycle: Int
         public var dueAt: Date
 
-        enum CodingKeys: String, CodingKey {
-            case policy, cycle
-            case nextLevel = "next_level"
-            case dueAt = "due_at"
-        }
     }
 
     public struct Event: Encodable, Sendable {
@@ -24,10 +19,6 @@ public struct IncidentJSON: Encodable, Sendable {
         public var details: [String: String]
         public var requestID: String?
 
-        enum CodingKeys: String, CodingKey {
-            case kind, actor, at, details
-            case requestID = "request_id"
-        }
 
         public init(_ event: IncidentEvent) {
             kind = event.kind.rawValue
@@ -49,12 +40,6 @@ public struct IncidentJSON: Encodable, Sendable {
         public var lastError: String?
         public var createdAt: Date
 
-        enum CodingKeys: String, CodingKey {
-            case id, channel, event, status, attempts
-            case incidentID = "incident_id"
-            case lastError = "last_error"
-            case createdAt = "created_at"
-        }
 
         public init(_ record: NotificationRecord) {
             id = record.id
@@ -85,15 +70,6 @@ public struct IncidentJSON: Encodable, Sendable {
     public var timeline: [Event]?
     public var notifications: [Notification]?
 
-    enum CodingKeys: String, CodingKey {
-        case id, title, summary, severity, status, commander, assignee, escalation, timeline, notifications
-        case triggeredAt = "triggered_at"
-        case acknowledgedAt = "acknowledged_at"
-        case mitigatedAt = "mitigated_at"
-        case resolvedAt = "resolved_at"
-        case closedAt = "closed_at"
-        case dedupKey = "dedup_key"
-    }
 
     public init(_ incident: Incident) {
         id = incident.id

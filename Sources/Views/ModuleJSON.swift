@@ -19,12 +19,6 @@ public struct BackupJSON: Encodable, Sendable {
     public var run: String?
     public var manifest: SQLiteManifest?
 
-    enum CodingKeys: String, CodingKey {
-        case id, source, kind, path, bytes, sha256, status, error, reason, run, manifest
-        case createdAt = "created_at"
-        case expiresAt = "expires_at"
-        case verifiedAt = "verified_at"
-    }
 
     public init(_ backup: BackupRecord) {
         id = backup.id
@@ -56,12 +50,6 @@ public struct DrillJSON: Encodable, Sendable {
     public var message: String
     public var run: String?
 
-    enum CodingKeys: String, CodingKey {
-        case id, source, backup, status, message, run
-        case startedAt = "started_at"
-        case rtoMs = "rto_ms"
-        case rpoMs = "rpo_ms"
-    }
 
     public init(_ drill: DrillRecord) {
         id = drill.id
@@ -87,10 +75,6 @@ public struct HealthResultJSON: Encodable, Sendable {
     public var breaker: String
     public var critical: Bool
 
-    enum CodingKeys: String, CodingKey {
-        case name, kind, status, message, attempts, breaker, critical
-        case latencyMs = "latency_ms"
-    }
 
     public init(_ result: HealthResult) {
         name = result.name

@@ -20,16 +20,6 @@ public struct RunJSON: Encodable, Sendable {
         public var outputs: [String: String]
         public var attemptHistory: [AttemptJSON]?
 
-        enum CodingKeys: String, CodingKey {
-            case name, kind, status, attempts, reason, output, outputs
-            case exitCode = "exit_code"
-            case startedAt = "started_at"
-            case finishedAt = "finished_at"
-            case durationMs = "duration_ms"
-            case approvedBy = "approved_by"
-            case approvedAt = "approved_at"
-            case attemptHistory = "attempt_history"
-        }
     }
 
     public struct AttemptJSON: Encodable, Sendable {
@@ -41,13 +31,6 @@ public struct RunJSON: Encodable, Sendable {
         public var durationMs: Int64?
         public var output: String
 
-        enum CodingKeys: String, CodingKey {
-            case number, status, output
-            case exitCode = "exit_code"
-            case startedAt = "started_at"
-            case finishedAt = "finished_at"
-            case durationMs = "duration_ms"
-        }
     }
 
     public var id: String
@@ -66,14 +49,6 @@ public struct RunJSON: Encodable, Sendable {
     public var interrupted: Bool?
     public var steps: [StepJSON]?
 
-    enum CodingKeys: String, CodingKey {
-        case id, runbook, title, status, mode, error, params, steps, interrupted
-        case runbookPath = "runbook_path"
-        case incidentID = "incident_id"
-        case startedAt = "started_at"
-        case finishedAt = "finished_at"
-        case durationMs = "duration_ms"
-    }
 
     public init(_ run: RunRecord, detail: RunDetail? = nil, runsDirectory: URL? = nil) {
         id = run.displayID

@@ -7,6 +7,7 @@ import Postmortems
 import Runbooks
 import Server
 import Store
+import Views
 import Workflows
 
 /// The `firebreak` command-line tool.
@@ -171,12 +172,9 @@ extension FileHandle {
     }
 }
 
-/// Writes JSON to stdout with sorted keys and ISO 8601 dates.
+/// Writes JSON to stdout in the ``JSONConvention`` that the HTTP API answers with, pretty-printed.
 func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    let data = try encoder.encode(value)
+    let data = try JSONConvention.encoder(pretty: true).encode(value)
     FileHandle.standardOutput.write(data)
     FileHandle.standardOutput.write("\n")
 }

@@ -10,7 +10,7 @@ import Testing
 struct BackupRestoreTests {
     @Test("a SQLite backup restores to equal data, with integrity and the manifest")
     func sqliteRoundTrip() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let database = try harness.randomDatabase("orders.db")
         let backup = try await harness.engine.create(BackupSource(parsing: "sqlite:\(database)"))
         #expect(backup.id == "BK-1")
@@ -39,7 +39,7 @@ struct BackupRestoreTests {
 
     @Test("a backup taken while a writer keeps inserting is consistent, and the writer is not blocked")
     func backupUnderWrites() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let database = try harness.randomDatabase("live.db", rows: 2000)
         let pool = try DatabasePool(path: database)
         let writer = Task.detached { () -> (Int, Double) in
@@ -81,7 +81,7 @@ struct BackupRestoreTests {
 
     @Test("a flipped byte makes verify fail and restore refuse, leaving the target byte-identical")
     func corruption() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let database = try harness.randomDatabase("app.db")
         let backup = try await harness.engine.create(BackupSource(parsing: "sqlite:\(database)"))
         let passed = await harness.engine.verify(backup)
@@ -118,7 +118,7 @@ struct BackupRestoreTests {
 
     @Test("a backup whose data does not match its manifest is refused")
     func manifestMismatch() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let database = try harness.randomDatabase("app.db", rows: 20)
         var backup = try await harness.engine.create(BackupSource(parsing: "sqlite:\(database)"))
         backup.manifest?.tables["orders"] = 21
@@ -133,7 +133,7 @@ struct BackupRestoreTests {
 
     @Test("restoring over an existing database takes a safety backup first, and it restores the old data")
     func safetyBackup() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let database = try harness.randomDatabase("app.db", rows: 50, seed: 1)
         let original = try ModuleHarness.dump(database)
         let backup = try await harness.engine.create(BackupSource(parsing: "sqlite:\(database)"))
@@ -160,7 +160,7 @@ struct BackupRestoreTests {
 
     @Test("--at picks the newest backup at or before the time")
     func pointInTime() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let file = harness.directory.write("config.txt", "version 1")
         let source = try BackupSource(parsing: "file:\(file)")
         var backups: [BackupRecord] = []
@@ -186,7 +186,7 @@ struct BackupRestoreTests {
 
     @Test("directories round-trip with their permissions, and an existing tree is swapped, not merged")
     func directories() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let tree = harness.directory.path("site")
         harness.directory.write("site/index.html", "<h1>hello</h1>")
         harness.directory.write("site/private/key.pem", "secret")
@@ -210,7 +210,7 @@ struct BackupRestoreTests {
 
     @Test("a dir: restore swaps the tree in one step: a watcher never sees the target missing")
     func directorySwapIsAtomic() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let tree = harness.directory.path("site")
         for index in 0..<50 { harness.directory.write("site/page-\(index).html", String(repeating: "x", count: 4096)) }
         let backup = try await harness.engine.create(BackupSource(parsing: "dir:\(tree)"))
@@ -240,7 +240,7 @@ struct BackupRestoreTests {
 
     @Test("a command backup stores the command's output; a failing command stores nothing")
     func commandBackups() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let backup = try await harness.engine.create(
             BackupSource(parsing: "command:pg", command: "printf 'CREATE TABLE t;\\n'; echo noise >&2"))
         #expect(backup.source == "command:pg")
@@ -258,7 +258,7 @@ struct BackupRestoreTests {
 
     @Test("bad sources are refused with the accepted forms")
     func badSources() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         #expect(throws: ModuleError.self) { try BackupSource(parsing: "postgres://x") }
         #expect(throws: ModuleError.self) { try BackupSource(parsing: "command:dump") }
         await #expect {
@@ -272,7 +272,7 @@ struct BackupRestoreTests {
 
     @Test("prune deletes expired backups but never the newest good one of a source")
     func retention() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let file = harness.directory.write("a.txt", "a")
         let source = try BackupSource(parsing: "file:\(file)")
         var backups: [BackupRecord] = []
@@ -303,7 +303,7 @@ struct BackupRestoreTests {
 
     @Test("a drill restores the latest backup to scratch and records RTO and RPO")
     func drill() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let database = try harness.randomDatabase("app.db", rows: 100)
         let before = ModuleHarness.checksum(database)
         let backup = try await harness.engine.create(BackupSource(parsing: "sqlite:\(database)"))

@@ -129,7 +129,7 @@ struct HealthTests {
 
     @Test("tcp, sqlite, disk, command and backup_freshness checks")
     func otherKinds() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let server = try await WebhookReceiver.start()
         defer { server.stop() }
         let monitor = HealthMonitor(store: harness.store, now: { harness.clock.value.withLock { $0 } })

@@ -70,7 +70,7 @@ struct RunbookModuleTests {
 
     @Test("a runbook backs up, breaks and restores a database through module steps; outputs reach later steps")
     func backupBreakRestore() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let database = try harness.randomDatabase("app.db", rows: 40)
         let original = try ModuleHarness.dump(database)
         let text = """
@@ -125,8 +125,8 @@ struct RunbookModuleTests {
     }
 
     @Test("module bodies are linted with their file lines")
-    func lint() throws {
-        let harness = try ModuleHarness()
+    func lint() async throws {
+        let harness = try await ModuleHarness()
         let text =
             "# T\n\n```yaml {module=backup}\nsource: sqlite:/x\nkeep_dayz: 3\n```\n\n```yaml {module=health}\ntcp: localhost\n```\n\n```yaml {module=restore}\nbackup: latest\n```\n\n```yaml {module=teleport}\nx: 1\n```\n"
         let problems = harness.lint(text).diagnostics.map { "\($0.line): \($0.message)" }
@@ -140,7 +140,7 @@ struct RunbookModuleTests {
 
     @Test("runbooks/database-restore.md restores the latest backup after confirmation, keeping a safety backup")
     func databaseRestore() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let database = try harness.randomDatabase("orders.db", rows: 60)
         let original = try ModuleHarness.dump(database)
         _ = try await harness.engine.create(BackupSource(parsing: "sqlite:\(database)"))
@@ -167,7 +167,7 @@ struct RunbookModuleTests {
 
     @Test("runbooks/database-restore.md rolls back to the safety backup when no good backup exists")
     func databaseRestoreRollback() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let database = try harness.randomDatabase("orders.db", rows: 10)
         let before = try ModuleHarness.dump(database)
         let text = try Self.shipped("database-restore.md")
@@ -183,7 +183,7 @@ struct RunbookModuleTests {
 
     @Test("runbooks/restore-drill.md drills the latest backup and reports RTO and RPO")
     func restoreDrill() async throws {
-        let harness = try ModuleHarness()
+        let harness = try await ModuleHarness()
         let database = try harness.randomDatabase("app.db", rows: 20)
         let source = "sqlite:\(database)"
         let text = try Self.shipped("restore-drill.md")

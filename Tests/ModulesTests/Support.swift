@@ -11,8 +11,8 @@ final class ModuleHarness: Sendable {
     let store: any Storage
     let clock = TestClock()
 
-    init() throws {
-        store = try SQLiteStore.open(directory: directory.url.appendingPathComponent("data"))
+    init() async throws {
+        store = try await SQLiteStore.open(directory: directory.url.appendingPathComponent("data"))
     }
 
     var engine: BackupEngine {

@@ -17,7 +17,7 @@ struct TestServer {
 
     init(_ yaml: String = "") async throws {
         directory = TemporaryDirectory()
-        store = try SQLiteStore.open(directory: directory.url.appendingPathComponent("data"))
+        store = try await SQLiteStore.open(directory: directory.url.appendingPathComponent("data"))
         var config = try FirebreakConfig.parse(yaml)
         config.runbooksDirectory = directory.url.appendingPathComponent("runbooks").path
         var logger = Logger(label: "test")

@@ -44,13 +44,13 @@ struct IncidentStoreTests {
     func transitionsPersist() async throws {
         let directory = TemporaryDirectory()
         do {
-            let store = try SQLiteStore.open(directory: directory.url)
+            let store = try await SQLiteStore.open(directory: directory.url)
             _ = try await open(store, .p0)
             _ = try await store.updateIncident(id: "INC-1", at: t0.addingTimeInterval(60)) {
                 try engine.apply(.acknowledge, to: $0, by: "bob", at: t0.addingTimeInterval(60))
             }
         }
-        let store = try SQLiteStore.open(directory: directory.url)
+        let store = try await SQLiteStore.open(directory: directory.url)
         let incident = try await store.incident(id: "INC-1")
         #expect(incident.status == .acknowledged)
         #expect(incident.commander == "bob")

@@ -33,7 +33,7 @@ struct StoreTests {
     func durableCommit() async throws {
         let directory = TemporaryDirectory()
         do {
-            let store = try SQLiteStore.open(directory: directory.url)
+            let store = try await SQLiteStore.open(directory: directory.url)
             var run = try await makeRun(store)
             var step = try await store.runDetail(id: 1).steps[0]
             run.status = .running
@@ -45,7 +45,7 @@ struct StoreTests {
                     runID: 1, stepIndex: 0, number: 1, status: .succeeded, exitCode: 0, startedAt: Date(),
                     output: "ok\n"))
         }
-        let reopened = try SQLiteStore.open(directory: directory.url)
+        let reopened = try await SQLiteStore.open(directory: directory.url)
         let detail = try await reopened.runDetail(id: 1)
         #expect(detail.run.status == .running)
         #expect(detail.steps[0].status == .succeeded)
@@ -102,7 +102,7 @@ struct StoreTests {
     func walAndPermissions() async throws {
         let directory = TemporaryDirectory()
         let data = directory.url.appendingPathComponent("data")
-        let store = try SQLiteStore.open(directory: data)
+        let store = try await SQLiteStore.open(directory: data)
         _ = try await makeRun(store)
         #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("firebreak.db-wal").path))
         let attributes = try FileManager.default.attributesOfItem(atPath: data.path)

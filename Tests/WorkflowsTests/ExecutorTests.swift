@@ -13,7 +13,7 @@ import Workflows
 struct ExecutorTests {
     @Test("a timeout ends the step long before the child would, and kills its whole process group")
     func timeout() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let pidFile = harness.directory.path("child.pid")
         let text = """
             # T
@@ -41,7 +41,7 @@ struct ExecutorTests {
 
     @Test("attempts are counted and retries wait within the backoff bounds")
     func retries() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text = """
             # T
 
@@ -66,7 +66,7 @@ struct ExecutorTests {
 
     @Test("a step that succeeds on a later attempt succeeds")
     func eventualSuccess() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let marker = harness.directory.path("marker")
         let text =
             "# T\n\n```sh {name=s attempts=3 delay=10ms}\nif [ -e '\(marker)' ]; then echo ok; else touch '\(marker)'; exit 1; fi\n```\n"
@@ -78,7 +78,7 @@ struct ExecutorTests {
 
     @Test("abort is the default: later steps are skipped and the run fails")
     func abortByDefault() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text = "# T\n\n```sh {name=a}\nexit 3\n```\n\n```sh {name=b}\necho never\n```\n"
         let detail = try await harness.run(text)
         #expect(detail.statuses == ["a=failed", "b=skipped"])
@@ -89,7 +89,7 @@ struct ExecutorTests {
 
     @Test("onFailure=continue moves on and the run can still succeed")
     func continueOnFailure() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text = "# T\n\n```sh {name=a onFailure=continue}\nexit 1\n```\n\n```sh {name=b}\necho b\n```\n"
         let detail = try await harness.run(text)
         #expect(detail.statuses == ["a=failed", "b=succeeded"])
@@ -98,7 +98,7 @@ struct ExecutorTests {
 
     @Test("goto jumps to a rollback step, skipping what lies between; the run ends failed")
     func gotoRollback() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text = """
             # T
 
@@ -123,7 +123,7 @@ struct ExecutorTests {
 
     @Test("rollback steps are skipped when nothing fails")
     func rollbackSkipped() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text =
             "# T\n\n```sh {name=apply onFailure=goto:undo}\ntrue\n```\n\n```sh {name=undo rollback=true}\necho undo\n```\n"
         let detail = try await harness.run(text)
@@ -133,7 +133,7 @@ struct ExecutorTests {
 
     @Test("when decides, and the reason of a skip is stored")
     func when() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text = """
             ---
             params:
@@ -161,7 +161,7 @@ struct ExecutorTests {
 
     @Test("capture and FIREBREAK_OUTPUT publish outputs that later steps see as variables")
     func outputs() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text = """
             # T
 
@@ -185,7 +185,7 @@ struct ExecutorTests {
 
     @Test("params and front-matter env reach steps as variables")
     func paramEnvironment() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text = """
             ---
             params:
@@ -206,7 +206,7 @@ struct ExecutorTests {
 
     @Test("a hostile param value is data, never code")
     func injection() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let x = harness.directory.path("x")
         let y = harness.directory.path("y")
         let value = "$(touch \(x)); `touch \(y)`"
@@ -222,7 +222,7 @@ struct ExecutorTests {
 
     @Test("secret params and *TOKEN* variables are redacted from stored output and params")
     func redaction() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text = """
             ---
             params:
@@ -246,7 +246,7 @@ struct ExecutorTests {
 
     @Test("output over the limit keeps the tail")
     func outputTail() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let configuration = ExecutorConfiguration(
             runsDirectory: harness.directory.url.appendingPathComponent("data/runs"),
             runner: ShellRunner(outputLimit: 1000))

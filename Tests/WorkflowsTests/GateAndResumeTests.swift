@@ -10,7 +10,7 @@ import Workflows
 struct GateAndResumeTests {
     @Test("a confirm step makes an automatic run wait; approve and resume run it")
     func confirm() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text = "# T\n\n```sh {name=a}\necho a\n```\n\n```sh {name=danger confirm=true}\necho danger\n```\n"
         var detail = try await harness.run(text)
         #expect(detail.run.status == .waiting)
@@ -26,7 +26,7 @@ struct GateAndResumeTests {
 
     @Test("a manual step waits; approval marks it done")
     func manual() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text = "# T\n\n- [ ] Call the vendor {name=call}\n\n```sh {name=after}\necho after\n```\n"
         var detail = try await harness.run(text)
         #expect(detail.run.status == .waiting)
@@ -60,7 +60,7 @@ struct GateAndResumeTests {
 
     @Test("an interrupted idempotent step re-runs on resume; succeeded steps do not")
     func resumeIdempotent() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let log = harness.directory.path("log")
         let text =
             "# T\n\n```sh {name=one}\necho one >> '\(log)'\n```\n\n```sh {name=two idempotent=true}\necho two >> '\(log)'\n```\n"
@@ -74,7 +74,7 @@ struct GateAndResumeTests {
 
     @Test("an interrupted non-idempotent step waits with a reason, and runs after approval")
     func resumeNotIdempotent() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let log = harness.directory.path("log")
         let text = "# T\n\n```sh {name=one}\necho one >> '\(log)'\n```\n\n```sh {name=two}\necho two >> '\(log)'\n```\n"
         let runID = try await crash(harness, text: text)
@@ -91,7 +91,7 @@ struct GateAndResumeTests {
 
     @Test("a finished run cannot be resumed")
     func finishedRun() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let detail = try await harness.run("# T\n\n```sh {name=a}\ntrue\n```\n")
         await #expect(throws: WorkflowError.self) {
             _ = try await harness.resume(detail.run.id!)
@@ -100,7 +100,7 @@ struct GateAndResumeTests {
 
     @Test("secret params are not stored, so resume asks for them again")
     func secretsOnResume() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text =
             "---\nparams:\n  token: { secret: true }\n---\n# T\n\n```sh {name=gate confirm=true}\necho \"$TOKEN\" | wc -c\n```\n"
         let detail = try await harness.run(text, params: ["token": "abcdef"])
@@ -149,8 +149,8 @@ struct BackoffAndParamTests {
     }
 
     @Test("param errors name every problem")
-    func paramErrors() throws {
-        let runbook = try Harness().parse(
+    func paramErrors() async throws {
+        let runbook = try await Harness().parse(
             """
             ---
             params:
@@ -211,7 +211,7 @@ final class ProblemLog: Sendable {
 struct ReportingTests {
     @Test("a step is reported finished only after its result is committed")
     func reportedAfterCommit() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text = "# T\n\n```sh {name=a}\ntrue\n```\n\n```sh {name=b attempts=2 delay=1ms}\nexit 1\n```\n"
         let runbook = try harness.parse(text)
         let plain = harness.executor()

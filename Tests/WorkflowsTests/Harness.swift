@@ -12,8 +12,8 @@ final class Harness: Sendable {
     let store: any Storage
     let sleeps = SleepLog()
 
-    init() throws {
-        store = try SQLiteStore.open(directory: directory.url.appendingPathComponent("data"))
+    init() async throws {
+        store = try await SQLiteStore.open(directory: directory.url.appendingPathComponent("data"))
     }
 
     func executor(grace: Duration = .seconds(5), environment: [String: String] = [:]) -> Executor {

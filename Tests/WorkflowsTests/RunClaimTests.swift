@@ -25,7 +25,7 @@ struct RunClaimTests {
 
     @Test("a run held by a live claim of another host is refused, and nothing runs")
     func liveClaimElsewhere() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let runID = try await created(harness, text)
         let other = ClaimOwner(host: "node-b.example", process: 42, nonce: "x")
         _ = try #require(try await harness.store.claim(.run(runID), owner: other, lease: 60, at: Date()))
@@ -43,7 +43,7 @@ struct RunClaimTests {
 
     @Test("a claim left by a dead process on this host is taken over at once, and released when the run ends")
     func deadLocalClaim() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let runID = try await created(harness, text)
         let dead = ClaimOwner(host: ClaimOwner.process.host, process: 999_999, nonce: "gone")
         _ = try #require(try await harness.store.claim(.run(runID), owner: dead, lease: 3600, at: Date()))
@@ -54,7 +54,7 @@ struct RunClaimTests {
 
     @Test("an executor whose claim was taken over stops at its next commit, and its step result is not written")
     func takenOver() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let gate = harness.directory.path("go")
         let started = harness.directory.path("started")
         let runID = try await created(

@@ -30,7 +30,7 @@ struct RunControlTests {
 
     @Test("cancel stops the step in flight (its process group), skips the rest and is on the incident's timeline")
     func cancelRunning() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let t0 = Date()
         _ = try await harness.store.openIncident(at: t0) { id in
                 IncidentEngine().open(id: id, title: "Down", severity: .p2, by: "alice", at: t0)
@@ -59,7 +59,7 @@ struct RunControlTests {
 
     @Test("approve refuses a step that is running, or not reached yet")
     func approveOnlyWaiting() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (runID, task) = try await startSleeping(harness)
         await #expect(throws: StoreError.self) {
             _ = try await harness.store.approve(runID: runID, stepName: "sleeper", by: "mallory", at: Date())
@@ -76,7 +76,7 @@ struct RunControlTests {
 
     @Test("retry runs a failed run again from its failed step; the steps that succeeded stay done")
     func retryFromFailedStep() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let log = harness.directory.path("log")
         let fixed = harness.directory.path("fixed")
         let text =
@@ -99,7 +99,7 @@ struct RunControlTests {
 
     @Test("a retried confirm step asks again: the approval was for the attempt that failed")
     func retryAsksAgain() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text = "# T\n\n```sh {name=gate confirm=true}\nexit 1\n```\n"
         let waiting = try await harness.run(text)
         #expect(waiting.run.status == .waiting)
@@ -114,7 +114,7 @@ struct RunControlTests {
 
     @Test("a waiting run is cancelled when its incident resolves")
     func waitingRunEndsWithIncident() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let t0 = Date()
         let engine = IncidentEngine()
         _ = try await harness.store.openIncident(at: t0) { id in engine.open(id: id, title: "Down", severity: .p3, by: "a", at: t0) }
@@ -136,7 +136,7 @@ struct RunControlTests {
 
     @Test("an output named path or ld_preload is refused: the step fails and $PATH stays intact")
     func reservedOutputs() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let text =
             "# T\n\n```sh {name=one onFailure=continue}\necho path=/nowhere >> \"$FIREBREAK_OUTPUT\"\n```\n\n"
             + "```sh {name=two}\ncommand -v sh\n```\n"

@@ -52,6 +52,23 @@ public final class SQLiteStore: Storage {
         }
     }
 
+    /// Opens the store as ``open(directory:configuration:)`` does, on a thread of its own: opening and migrating
+    /// a database file waits on the disk, which an async caller must not do on the cooperative pool.
+    public static func open(directory: URL, configuration: StoreConfiguration = StoreConfiguration()) async throws
+        -> SQLiteStore
+    {
+        try await withTaskExecutorPreference(openThread) {
+            try openBlocking(directory: directory, configuration: configuration)
+        }
+    }
+
+    /// Where async callers open databases.
+    private static let openThread = DedicatedExecutor(name: "firebreak-open")
+
+    private static func openBlocking(directory: URL, configuration: StoreConfiguration) throws -> SQLiteStore {
+        try open(directory: directory, configuration: configuration)
+    }
+
     /// An in-memory store, for tests.
     public static func inMemory() throws -> SQLiteStore {
         let store = SQLiteStore(writer: try DatabaseQueue(), directory: nil)

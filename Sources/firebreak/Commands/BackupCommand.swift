@@ -187,10 +187,5 @@ struct BackupCommand: AsyncParsableCommand {
         var kept: Int
         var freedBytes: Int64
 
-        enum CodingKeys: String, CodingKey {
-            case deleted, kept
-            case dryRun = "dry_run"
-            case freedBytes = "freed_bytes"
-        }
     }
 }

@@ -88,12 +88,6 @@ struct PostmortemCommand: ParsableCommand {
         var ttrSeconds: Double?
         var escalations: Int
 
-        enum CodingKeys: String, CodingKey {
-            case incident, status, format, document, escalations
-            case ttaSeconds = "tta_seconds"
-            case ttmSeconds = "ttm_seconds"
-            case ttrSeconds = "ttr_seconds"
-        }
     }
 
     struct Show: AsyncParsableCommand {
@@ -152,12 +146,6 @@ struct PostmortemCommand: ParsableCommand {
         var updatedBy: String
         var publishedAt: Date?
 
-        enum CodingKeys: String, CodingKey {
-            case incident, status, markdown
-            case updatedAt = "updated_at"
-            case updatedBy = "updated_by"
-            case publishedAt = "published_at"
-        }
     }
 
     /// Shared by review and publish: the text to store.
@@ -306,10 +294,6 @@ struct PostmortemCommand: ParsableCommand {
         var link: String?
         var createdAt: Date
 
-        enum CodingKeys: String, CodingKey {
-            case id, incident, type, owner, status, text, link
-            case createdAt = "created_at"
-        }
 
         init(_ item: ActionItem) {
             id = item.id

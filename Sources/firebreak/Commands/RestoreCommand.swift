@@ -76,13 +76,6 @@ struct RestoreCommand: AsyncParsableCommand {
         var safetyBackup: BackupJSON?
         var durationMs: Int64
 
-        enum CodingKeys: String, CodingKey {
-            case backup, target
-            case dryRun = "dry_run"
-            case replacedExisting = "replaced_existing"
-            case safetyBackup = "safety_backup"
-            case durationMs = "duration_ms"
-        }
     }
 }
 

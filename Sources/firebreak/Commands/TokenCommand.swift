@@ -39,11 +39,6 @@ struct TokenCommand: ParsableCommand {
             var prefix: String
             var createdAt: Date
             var revokedAt: Date?
-            enum CodingKeys: String, CodingKey {
-                case name, prefix
-                case createdAt = "created_at"
-                case revokedAt = "revoked_at"
-            }
         }
 
         func run() async throws {

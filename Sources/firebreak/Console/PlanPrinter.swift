@@ -20,11 +20,6 @@ enum PlanPrinter {
         var cwd: String?
         var text: String
 
-        enum CodingKeys: String, CodingKey {
-            case index, name, kind, line, heading, timeout, attempts, backoff, when, confirm, idempotent, rollback
-            case capture, cwd, text
-            case onFailure = "on_failure"
-        }
     }
 
     static func plan(_ runbook: Runbook) -> [StepPlan] {

@@ -17,7 +17,7 @@ enum Engine: String, CaseIterable, CustomStringConvertible, Sendable {
         switch self {
         case .sqliteFile:
             let directory = TemporaryDirectory(prefix: "firebreak-conformance")
-            let store = try SQLiteStore.open(directory: directory.url.appendingPathComponent("data"))
+            let store = try await SQLiteStore.open(directory: directory.url.appendingPathComponent("data"))
             return (store, { try? FileManager.default.removeItem(at: directory.url) })
         }
     }
