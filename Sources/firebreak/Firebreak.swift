@@ -158,11 +158,12 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens the store, honouring `FIREBREAK_DURABILITY=full|normal`. The server defaults to `full`: a webhook's
     /// 2xx promises the alert survives power loss, and group commit pays one fsync per batch, not per alert.
-    func openStore(defaultDurability: Durability = .normal) throws -> any Storage {
+    func openStore(defaultDurability: Durability = .normal) async throws -> any Storage {
         let durability =
             ProcessInfo.processInfo.environment["FIREBREAK_DURABILITY"].flatMap(Durability.init(rawValue:))
             ?? defaultDurability
-        return try SQLiteStore.open(directory: dataDirectory, configuration: StoreConfiguration(durability: durability))
+        return try await SQLiteStore.open(
+            directory: dataDirectory, configuration: StoreConfiguration(durability: durability))
     }
 }
 

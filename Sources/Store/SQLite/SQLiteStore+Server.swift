@@ -135,19 +135,25 @@ extension SQLiteStore {
             return
         }
         do {
-            var config = Configuration()
-            config.busyMode = .timeout(timeout)
-            let queue = try DatabaseQueue(
-                path: directory.appendingPathComponent("firebreak.db").path, configuration: config)
-            try await queue.write { db in
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)",
-                    arguments: [time.timeIntervalSince1970])
+            // A connection of its own (so the probe sees a lock another process holds), opened and closed on the
+            // open thread: opening a file is a wait on the disk, which the cooperative pool must not do.
+            try await withTaskExecutorPreference(Self.openThread) {
+                try Self.probeBlocking(path: directory.appendingPathComponent("firebreak.db").path, at: time, timeout: timeout)
             }
-            try queue.close()
         } catch {
             throw StoreError(.unavailable, "the database does not take writes: \(error)", cause: error)
         }
+    }
+
+    private static func probeBlocking(path: String, at time: Date, timeout: TimeInterval) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(timeout)
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        try queue.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)", arguments: [time.timeIntervalSince1970])
+        }
+        try queue.close()
     }
 
     /// Open and closed incidents counted by status and severity.

@@ -62,8 +62,8 @@ public final class SQLiteStore: Storage {
         }
     }
 
-    /// Where async callers open databases.
-    private static let openThread = DedicatedExecutor(name: "firebreak-open")
+    /// Where async callers open databases (and the health probe its own connection).
+    static let openThread = DedicatedExecutor(name: "firebreak-open")
 
     private static func openBlocking(directory: URL, configuration: StoreConfiguration) throws -> SQLiteStore {
         try open(directory: directory, configuration: configuration)

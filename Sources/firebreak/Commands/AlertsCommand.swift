@@ -23,7 +23,7 @@ struct AlertsCommand: ParsableCommand {
         }
 
         func run() async throws {
-            let store = try global.openStore()
+            let store = try await global.openStore()
             if let incident { _ = try await store.incident(id: incident) }
             let alerts: [AlertRecord]
             if let incident {

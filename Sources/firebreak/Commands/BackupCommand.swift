@@ -8,9 +8,9 @@ import Views
 struct ModuleOptions: ParsableArguments {
     @OptionGroup var global: GlobalOptions
 
-    func engine() throws -> (BackupEngine, ModuleSettings) {
+    func engine() async throws -> (BackupEngine, ModuleSettings) {
         let settings = try global.loadConfig().modules
-        let store = try global.openStore()
+        let store = try await global.openStore()
         return (
             BackupEngine(store: store, repository: settings.repository(dataDirectory: global.dataDirectory)), settings
         )
@@ -52,7 +52,7 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             let parsed = try BackupSource(parsing: source, command: command)
-            let (engine, settings) = try options.engine()
+            let (engine, settings) = try await options.engine()
             var retention = settings.retention
             if let keepDays {
                 guard keepDays > 0 else { throw ValidationError("--keep-days must be at least 1") }
@@ -77,7 +77,7 @@ struct BackupCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let (engine, _) = try options.engine()
+            let (engine, _) = try await options.engine()
             let name = try source.map { try BackupSource(parsing: $0, command: "-").description }
             let backups = try await engine.store.backups(source: name)
             if json { return try printJSON(backups.map(BackupJSON.init)) }
@@ -112,7 +112,7 @@ struct BackupCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (engine, _) = try options.engine()
+            let (engine, _) = try await options.engine()
             let backups = all ? try await engine.store.backups() : [try await engine.store.backup(id: id!)]
             var results: [BackupEngine.Verification] = []
             for (index, backup) in backups.enumerated() {
@@ -153,7 +153,7 @@ struct BackupCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let (engine, settings) = try options.engine()
+            let (engine, settings) = try await options.engine()
             var retention = settings.retention
             if let keepLast {
                 guard keepLast > 0 else { throw ValidationError("--keep-last must be at least 1") }

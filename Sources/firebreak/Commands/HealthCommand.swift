@@ -16,7 +16,7 @@ struct HealthCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try global.loadConfig()
-        let store = try? global.openStore()
+        let store = try? await global.openStore()
         let checks = config.healthChecks.isEmpty ? ownChecks : config.healthChecks
         let summary = await HealthMonitor(store: store, breaker: config.modules.breaker).run(checks)
         if json {

@@ -107,7 +107,7 @@ struct IncidentCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try global.openStore()
+            let store = try await global.openStore()
             let incident = try await store.incident(id: id)
             var view = IncidentJSON(incident)
             view.timeline = try await store.timeline(incidentID: incident.id).map(IncidentJSON.Event.init)

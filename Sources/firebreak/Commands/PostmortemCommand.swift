@@ -35,7 +35,7 @@ struct PostmortemCommand: ParsableCommand {
         }
 
         func run() async throws {
-            let store = try global.openStore()
+            let store = try await global.openStore()
             let generator = try PostmortemGenerator(templatePath: template)
             let input = try await PostmortemInput.load(from: store, incidentID: id)
             let now = Date()
@@ -98,7 +98,7 @@ struct PostmortemCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try global.openStore()
+            let store = try await global.openStore()
             let incident = try await store.incident(id: id)
             if history {
                 let versions = try await store.postmortemHistory(incidentID: incident.id)
@@ -158,7 +158,7 @@ struct PostmortemCommand: ParsableCommand {
         var file: String?
 
         func save(_ status: PostmortemStatus, force: Bool = false) async throws {
-            let store = try global.openStore()
+            let store = try await global.openStore()
             let incident = try await store.incident(id: id)
             let markdown: String
             if let file {
@@ -248,7 +248,7 @@ struct PostmortemCommand: ParsableCommand {
                 guard let kind = ActionItem.Kind(rawValue: type) else {
                     throw ValidationError("--type must be one of mitigate, prevent, process, other, not '\(type)'")
                 }
-                let store = try global.openStore()
+                let store = try await global.openStore()
                 let incident = try await store.incident(id: id)
                 let item = try await store.addActionItem(
                     ActionItem(
@@ -265,7 +265,7 @@ struct PostmortemCommand: ParsableCommand {
             @Flag(help: "Print JSON.") var json = false
 
             func run() async throws {
-                let store = try global.openStore()
+                let store = try await global.openStore()
                 let items = try await store.actionItems(incidentID: try await store.incident(id: id).id)
                 if json { return try printJSON(items.map(ActionJSON.init)) }
                 if items.isEmpty {

@@ -44,7 +44,7 @@ struct RestoreCommand: AsyncParsableCommand {
             }
             selection = .id(backup)
         }
-        let (engine, _) = try options.engine()
+        let (engine, _) = try await options.engine()
         if !json { FileHandle.standardError.write("verifying and restoring…\n") }
         let report = try await RestoreEngine(backups: engine).restore(selection, to: to, dryRun: dryRun)
         if json {
@@ -97,7 +97,7 @@ struct DrillCommand: AsyncParsableCommand {
 
         func run() async throws {
             let name = try BackupSource(parsing: source, command: "-").description
-            let (engine, _) = try options.engine()
+            let (engine, _) = try await options.engine()
             if !json { FileHandle.standardError.write("drilling \(name)…\n") }
             let drill = await RestoreEngine(backups: engine).drill(source: name)
             if json {
@@ -124,7 +124,7 @@ struct DrillCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let (engine, _) = try options.engine()
+            let (engine, _) = try await options.engine()
             let name = try source.map { try BackupSource(parsing: $0, command: "-").description }
             let drills = try await engine.store.drills(source: name)
             if json { return try printJSON(drills.map(DrillJSON.init)) }

@@ -60,7 +60,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             return
         }
-        let store = try global.openStore()
+        let store = try await global.openStore()
         var incidentID: String?
         if let incident { incidentID = try await store.incident(id: incident).id }
         let session = try RunSession(global: global, store: store, yes: yes, json: json)
@@ -104,7 +104,7 @@ struct ResumeCommand: AsyncParsableCommand {
         guard let runID = RunRecord.parseID(runReference) else {
             throw ValidationError("'\(runReference)' is not a run id; write it like RUN-12")
         }
-        let store = try global.openStore()
+        let store = try await global.openStore()
         let record = try await store.runDetail(id: runID).run
         try await RunSession(global: global, store: store, yes: yes, json: json).continueRun(
             record, assignments: params)
@@ -136,7 +136,7 @@ struct ApproveCommand: AsyncParsableCommand {
             throw ValidationError("'\(runReference)' is not a run id; write it like RUN-12")
         }
         let approver = by ?? CurrentUser.name
-        let store = try global.openStore()
+        let store = try await global.openStore()
         let record = try await store.approve(runID: runID, stepName: step, by: approver, at: Date())
         if json {
             try printJSON(["run": RunRecord.displayID(runID), "step": record.name, "approved_by": approver])

@@ -31,7 +31,7 @@ extension RunsCommand {
 
         func run() async throws {
             let runID = try parseRunID(runReference)
-            let store = try global.openStore()
+            let store = try await global.openStore()
             let (record, signalled) = try await RunControl.cancel(
                 store: store, runID: runID, by: by ?? CurrentUser.name, reason: reason,
                 runsDirectory: global.runsDirectory)
@@ -77,7 +77,7 @@ extension RunsCommand {
 
         func run() async throws {
             let runID = try parseRunID(runReference)
-            let store = try global.openStore()
+            let store = try await global.openStore()
             let record = try await store.runDetail(id: runID).run
             let actor = by ?? CurrentUser.name
             let session = try RunSession(global: global, store: store, yes: yes, json: json)

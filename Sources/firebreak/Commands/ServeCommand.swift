@@ -46,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { _ in LineLogHandler(format: format, level: level) }
         let logger = Logger(label: "firebreak")
-        let store = try global.openStore(defaultDurability: .full)
+        let store = try await global.openStore(defaultDurability: .full)
         let lock = try ServeLock.acquire(dataDirectory: global.dataDirectory)
         defer { lock.release() }
         logger.notice(

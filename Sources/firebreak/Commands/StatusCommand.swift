@@ -49,7 +49,7 @@ struct StatusCommand: AsyncParsableCommand {
             runbooksDirectory: config.runbooksDirectory, serverRunning: ServeLock.isHeld(dataDirectory: data.url),
             openIncidents: [:], runs: [:])
         if exists {
-            let store = try global.openStore()
+            let store = try await global.openStore()
             for (status, bySeverity) in try await store.incidentCounts() where status != .resolved && status != .closed {
                 for (severity, count) in bySeverity where count > 0 {
                     report.openIncidents[severity.rawValue, default: 0] += count
