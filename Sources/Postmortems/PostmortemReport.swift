@@ -51,7 +51,8 @@ public struct PostmortemInput: Sendable {
             incident: incident, events: try await store.timeline(incidentID: incident.id),
             alerts: try await store.alerts(incidentID: incident.id),
             notifications: try await store.notifications(incidentID: incident.id),
-            runs: runs, backups: backups, drills: drills, actionItems: try await store.actionItems(incidentID: incident.id),
+            runs: runs, backups: backups, drills: drills,
+            actionItems: try await store.actionItems(incidentID: incident.id),
             status: try await store.postmortem(incidentID: incident.id)?.status ?? .draft)
     }
 }

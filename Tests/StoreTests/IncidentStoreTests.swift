@@ -11,8 +11,8 @@ struct IncidentStoreTests {
 
     func open(_ store: any Storage, _ severity: Severity = .p1) async throws -> Incident {
         try await store.openIncident(at: t0) { id in
-                engine.open(id: id, title: "Orders down", severity: severity, by: "alice", at: t0)
-            }.incident
+            engine.open(id: id, title: "Orders down", severity: severity, by: "alice", at: t0)
+        }.incident
     }
 
     @Test("opening allocates INC-n and writes the incident, its timeline and its outbox together")
