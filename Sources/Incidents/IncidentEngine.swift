@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Something that happened to an incident, for its timeline.
@@ -295,14 +296,6 @@ public struct IncidentEngine: Sendable {
         guard incident.escalation != nil else { return [] }
         incident.escalation = nil
         return [.cancelEscalation]
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `TimeInterval`.
-    public var seconds: TimeInterval {
-        let (whole, fraction) = components
-        return TimeInterval(whole) + TimeInterval(fraction) / 1e18
     }
 }
 

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Incidents
 import Yams
@@ -16,7 +17,7 @@ public enum ModuleSpecs {
     public static func healthCheck(_ node: Node, defaultName: String?, lineOffset: Int = 0, lint: Bool = false) throws
         -> HealthCheck
     {
-        let reader = SpecReader(lineOffset: lineOffset, lint: lint)
+        let reader = YAMLReader<SpecError>.moduleBody(lineOffset: lineOffset, lint: lint)
         var values: [String: Node] = [:]
         for (key, value) in try reader.mapping(node, at: "a health check", known: checkKeys) { values[key] = value }
         let probes = probeKeys.filter { values[$0] != nil }
@@ -111,8 +112,8 @@ public enum ModuleSpecs {
     public static func healthStep(_ text: String, stepName: String, lineOffset: Int = 0, lint: Bool = false) throws
         -> [HealthCheck]
     {
-        let reader = SpecReader(lineOffset: lineOffset, lint: lint)
-        let root = try SpecReader.root(text, lineOffset: lineOffset)
+        let reader = YAMLReader<SpecError>.moduleBody(lineOffset: lineOffset, lint: lint)
+        let root = try reader.root(text)
         if let list = root.mapping?["checks"] {
             guard root.mapping?.count == 1 else {
                 throw reader.fail(root, "with 'checks:', put every other key inside the checks")
@@ -140,8 +141,8 @@ public enum ModuleSpecs {
     /// Parses a `backup` step body: `source`, and `command` for `command:` sources, `keep_days`, `keep_last`,
     /// `timeout`.
     public static func backupStep(_ text: String, lineOffset: Int = 0, lint: Bool = false) throws -> BackupStep {
-        let reader = SpecReader(lineOffset: lineOffset, lint: lint)
-        let root = try SpecReader.root(text, lineOffset: lineOffset)
+        let reader = YAMLReader<SpecError>.moduleBody(lineOffset: lineOffset, lint: lint)
+        let root = try reader.root(text)
         var values: [String: Node] = [:]
         for (key, value) in try reader.mapping(
             root, at: "a backup step", known: ["source", "command", "keep_days", "keep_last", "timeout"])
@@ -185,8 +186,8 @@ public enum ModuleSpecs {
     /// Parses a `restore` step body: `backup` (an id or `latest`), `source`, `to`, `at`, `dry_run`; or
     /// `drill: true` with `source`.
     public static func restoreStep(_ text: String, lineOffset: Int = 0, lint: Bool = false) throws -> RestoreStep {
-        let reader = SpecReader(lineOffset: lineOffset, lint: lint)
-        let root = try SpecReader.root(text, lineOffset: lineOffset)
+        let reader = YAMLReader<SpecError>.moduleBody(lineOffset: lineOffset, lint: lint)
+        let root = try reader.root(text)
         var values: [String: Node] = [:]
         for (key, value) in try reader.mapping(
             root, at: "a restore step", known: ["backup", "source", "to", "at", "dry_run", "drill"])
