@@ -140,6 +140,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -150,9 +151,8 @@ let package = Package(
         .executableTarget(
             name: "firebreak",
             dependencies: [
-                "Basics", "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Notifications", "Server",
-                "Views", "Postmortems",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Basics", "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Server", "Views",
+                "Postmortems",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -180,16 +180,18 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkflowsTests",
-            dependencies: ["Workflows", "Runbooks", "Store", "Incidents", "FirebreakTesting"],
+            dependencies: [
+                "Workflows", "Runbooks", "Store", "Incidents", "FirebreakTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ModulesTests",
             dependencies: [
-                "Modules", "Workflows", "Runbooks", "Store", "Incidents", "FirebreakTesting",
+                "Modules", "Workflows", "Runbooks", "Store", "FirebreakTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -200,13 +202,16 @@ let package = Package(
         ),
         .testTarget(
             name: "NotificationsTests",
-            dependencies: ["Notifications", "Config", "Store", "Incidents", "FirebreakTesting"],
+            dependencies: [
+                "Notifications", "Config", "Store", "Incidents", "FirebreakTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Config", "Notifications", "Store", "Incidents", "FirebreakTesting",
+                "Server", "Config", "Store", "Incidents", "FirebreakTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -214,13 +219,19 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             exclude: ["Support"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FirebreakCLITests",
-            dependencies: ["firebreak", "Store", "Incidents", "FirebreakTesting"],
+            dependencies: [
+                "firebreak", "FirebreakTesting",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             exclude: ["Support", "Snapshots"],
             swiftSettings: swiftSettings
         ),
