@@ -36,7 +36,18 @@ let package = Package(
             providers: [.apt(["libmarkdown2-dev"])]
         ),
         .target(
+            name: "Basics",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BasicsTests",
+            dependencies: ["Basics", "FirebreakTesting", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Incidents",
+            dependencies: ["Basics"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -46,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "Runbooks",
-            dependencies: ["Incidents", "CDiscount", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Basics", "Incidents", "CDiscount", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -57,7 +68,7 @@ let package = Package(
         .target(
             name: "Modules",
             dependencies: [
-                "Incidents", "Runbooks", "Store",
+                "Basics", "Incidents", "Store",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -70,7 +81,7 @@ let package = Package(
         .target(
             name: "Postmortems",
             dependencies: [
-                "Incidents", "Runbooks", "Store",
+                "Basics", "Incidents", "Runbooks", "Store",
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: swiftSettings
@@ -84,7 +95,7 @@ let package = Package(
         .target(
             name: "Workflows",
             dependencies: [
-                "Incidents", "Runbooks", "Store", "Modules",
+                "Basics", "Incidents", "Runbooks", "Store", "Modules",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -98,13 +109,13 @@ let package = Package(
         ),
         .target(
             name: "Config",
-            dependencies: ["Incidents", "Runbooks", "Modules", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Basics", "Incidents", "Modules", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Notifications",
             dependencies: [
-                "Incidents", "Runbooks", "Store", "Config",
+                "Basics", "Incidents", "Store", "Config",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -118,8 +129,8 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Notifications", "Views",
-                "Postmortems",
+                "Basics", "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Notifications",
+                "Views", "Postmortems",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -129,6 +140,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -139,9 +151,8 @@ let package = Package(
         .executableTarget(
             name: "firebreak",
             dependencies: [
-                "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Notifications", "Server", "Views",
+                "Basics", "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Server", "Views",
                 "Postmortems",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -169,16 +180,18 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkflowsTests",
-            dependencies: ["Workflows", "Runbooks", "Store", "Incidents", "FirebreakTesting"],
+            dependencies: [
+                "Workflows", "Runbooks", "Store", "Incidents", "FirebreakTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ModulesTests",
             dependencies: [
-                "Modules", "Workflows", "Runbooks", "Store", "Incidents", "FirebreakTesting",
+                "Modules", "Workflows", "Runbooks", "Store", "FirebreakTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -189,13 +202,16 @@ let package = Package(
         ),
         .testTarget(
             name: "NotificationsTests",
-            dependencies: ["Notifications", "Config", "Store", "Incidents", "FirebreakTesting"],
+            dependencies: [
+                "Notifications", "Config", "Store", "Incidents", "FirebreakTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Config", "Notifications", "Store", "Incidents", "FirebreakTesting",
+                "Server", "Config", "Store", "Incidents", "FirebreakTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -203,13 +219,19 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             exclude: ["Support"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FirebreakCLITests",
-            dependencies: ["firebreak", "Store", "Incidents", "FirebreakTesting"],
+            dependencies: [
+                "firebreak", "FirebreakTesting",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             exclude: ["Support", "Snapshots"],
             swiftSettings: swiftSettings
         ),

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Incidents
 import Yams
@@ -36,7 +37,7 @@ public struct CloudWatchSettings: Sendable, Equatable {
 }
 
 extension AlertPolicy {
-    static func read(_ node: Node, _ reader: YAMLReader) throws(ConfigError) -> AlertPolicy {
+    static func read(_ node: Node, _ reader: YAMLReader<ConfigError>) throws(ConfigError) -> AlertPolicy {
         var policy = AlertPolicy()
         func severity(_ value: Node, _ path: String) throws(ConfigError) -> Severity {
             let text = try reader.string(value, at: path)
@@ -81,7 +82,7 @@ extension AlertPolicy {
 }
 
 extension WebhookSettings {
-    static func read(_ node: Node, _ reader: YAMLReader) throws(ConfigError) -> WebhookSettings {
+    static func read(_ node: Node, _ reader: YAMLReader<ConfigError>) throws(ConfigError) -> WebhookSettings {
         var settings = WebhookSettings()
         for (key, value) in try reader.mapping(node, at: "webhooks", known: ["rate_limit", "grafana", "cloudwatch"]) {
             let path = "webhooks.\(key)"

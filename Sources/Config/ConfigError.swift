@@ -1,3 +1,5 @@
+import Basics
+
 /// A configuration file that cannot be used, with the place and the fix.
 public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `path:line: message`, ready to print.
@@ -9,4 +11,11 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension ConfigError: YAMLReaderError {
+    /// `path:line: message`, or `path: message` for a node without a position.
+    public init(path: String, line: Int?, message: String) {
+        self.init("\(path)\(line.map { ":\($0)" } ?? ""): \(message)")
+    }
 }

@@ -1,7 +1,7 @@
+import Basics
 import Foundation
 import Incidents
 import Modules
-import Runbooks
 import Yams
 
 /// Everything `firebreak.yml` can set. Every field has a default, so no file at all is a valid configuration.
@@ -51,7 +51,7 @@ public struct FirebreakConfig: Sendable, Equatable {
 
     /// Parses configuration text.
     public static func parse(_ text: String, path: String = "firebreak.yml") throws(ConfigError) -> FirebreakConfig {
-        let reader = YAMLReader(path: path)
+        let reader = YAMLReader<ConfigError>(path: path)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -97,7 +97,7 @@ public struct FirebreakConfig: Sendable, Equatable {
     }
 
     /// Every channel and policy named anywhere must exist.
-    private func validate(_ root: Node, _ reader: YAMLReader) throws(ConfigError) {
+    private func validate(_ root: Node, _ reader: YAMLReader<ConfigError>) throws(ConfigError) {
         let known = channels.keys.sorted()
         func check(_ channel: String, _ context: String) throws(ConfigError) {
             guard channels[channel] != nil else {
@@ -122,7 +122,9 @@ public struct FirebreakConfig: Sendable, Equatable {
         }
     }
 
-    private static func readSeverities(_ node: Node, into policy: inout IncidentPolicy, _ reader: YAMLReader)
+    private static func readSeverities(
+        _ node: Node, into policy: inout IncidentPolicy, _ reader: YAMLReader<ConfigError>
+    )
         throws(ConfigError)
     {
         for (name, body) in try reader.mapping(node, at: "severities", known: []) {
@@ -153,7 +155,8 @@ public struct FirebreakConfig: Sendable, Equatable {
         }
     }
 
-    private static func readEscalation(name: String, _ node: Node, _ reader: YAMLReader) throws(ConfigError)
+    private static func readEscalation(name: String, _ node: Node, _ reader: YAMLReader<ConfigError>)
+        throws(ConfigError)
         -> EscalationPolicy
     {
         var policy = EscalationPolicy(name: name, levels: [])

@@ -1,7 +1,7 @@
+import Basics
 import Foundation
 import Incidents
 import Modules
-import Runbooks
 import Yams
 
 /// A backup the server takes on a cron schedule (UTC), then prunes its source with the same retention.
@@ -35,7 +35,8 @@ public struct Canary: Sendable, Equatable {
 }
 
 extension FirebreakConfig {
-    static func readBackups(_ node: Node, into config: inout FirebreakConfig, _ reader: YAMLReader) throws(ConfigError)
+    static func readBackups(_ node: Node, into config: inout FirebreakConfig, _ reader: YAMLReader<ConfigError>)
+        throws(ConfigError)
     {
         for (key, value) in try reader.mapping(
             node, at: "backups", known: ["repository", "keep_days", "keep_last", "schedules"])
@@ -60,7 +61,9 @@ extension FirebreakConfig {
         }
     }
 
-    private static func readSchedule(_ node: Node, _ reader: YAMLReader) throws(ConfigError) -> BackupSchedule {
+    private static func readSchedule(_ node: Node, _ reader: YAMLReader<ConfigError>) throws(ConfigError)
+        -> BackupSchedule
+    {
         var source: String?
         var command: String?
         var cron: CronSchedule?
@@ -97,7 +100,9 @@ extension FirebreakConfig {
         }
     }
 
-    static func readHealth(_ node: Node, into config: inout FirebreakConfig, _ reader: YAMLReader) throws(ConfigError) {
+    static func readHealth(_ node: Node, into config: inout FirebreakConfig, _ reader: YAMLReader<ConfigError>)
+        throws(ConfigError)
+    {
         for (key, value) in try reader.mapping(node, at: "health", known: ["checks", "breaker"]) {
             if key == "breaker" {
                 for (field, setting) in try reader.mapping(
@@ -135,7 +140,8 @@ extension FirebreakConfig {
         }
     }
 
-    static func readCanaries(_ node: Node, into config: inout FirebreakConfig, _ reader: YAMLReader) throws(ConfigError)
+    static func readCanaries(_ node: Node, into config: inout FirebreakConfig, _ reader: YAMLReader<ConfigError>)
+        throws(ConfigError)
     {
         guard let items = node.sequence else {
             throw reader.fail(node, "'canaries' must be a list of {check, every} entries")

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Yams
 
@@ -22,7 +23,7 @@ public struct ServerSettings: Sendable, Equatable {
 
     public init() {}
 
-    static func read(_ node: Node, _ reader: YAMLReader) throws(ConfigError) -> ServerSettings {
+    static func read(_ node: Node, _ reader: YAMLReader<ConfigError>) throws(ConfigError) -> ServerSettings {
         var settings = ServerSettings()
         for (key, value) in try reader.mapping(
             node, at: "server",
@@ -86,7 +87,9 @@ public struct NotificationChannel: Sendable, Equatable {
         self.timeout = timeout
     }
 
-    static func read(name: String, _ node: Node, _ reader: YAMLReader) throws(ConfigError) -> NotificationChannel {
+    static func read(name: String, _ node: Node, _ reader: YAMLReader<ConfigError>) throws(ConfigError)
+        -> NotificationChannel
+    {
         let path = "channels.\(name)"
         var fields: [String: Node] = [:]
         for (key, value) in try reader.mapping(
@@ -155,7 +158,7 @@ public struct DeliverySettings: Sendable, Equatable {
 
     public init() {}
 
-    static func read(_ node: Node, _ reader: YAMLReader) throws(ConfigError) -> DeliverySettings {
+    static func read(_ node: Node, _ reader: YAMLReader<ConfigError>) throws(ConfigError) -> DeliverySettings {
         var settings = DeliverySettings()
         for (key, value) in try reader.mapping(
             node, at: "delivery",

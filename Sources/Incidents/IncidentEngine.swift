@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Something that happened to an incident, for its timeline.
@@ -124,89 +125,137 @@ public struct IncidentEngine: Sendable {
     public func apply(_ action: IncidentAction, to incident: Incident, by actor: String, at time: Date)
         throws(IncidentError) -> Transition
     {
-        var next = incident
+        var change = Change(incident, action: action, actor: actor, time: time)
+        switch action {
+        case .acknowledge: try acknowledge(&change)
+        case .mitigate: try mitigate(&change)
+        case .resolve: try resolve(&change)
+        case .reopen: try reopen(&change)
+        case .close: try close(&change)
+        case .changeSeverity(let severity): try changeSeverity(to: severity, &change)
+        case .addNote(let text): try addNote(text, &change)
+        case .assign(let assignee): try assign(assignee, &change)
+        }
+        return Transition(incident: change.next, effects: change.effects)
+    }
+
+    /// One action under way: the incident before it, the incident after it, and the effects so far.
+    private struct Change {
+        let incident: Incident
+        let action: IncidentAction
+        let actor: String
+        let time: Date
+        var next: Incident
         var effects: [IncidentEffect] = []
-        func refuse() -> IncidentError {
+
+        init(_ incident: Incident, action: IncidentAction, actor: String, time: Date) {
+            self.incident = incident
+            self.action = action
+            self.actor = actor
+            self.time = time
+            next = incident
+        }
+
+        /// The error for an action the incident's state does not allow.
+        func refusal() -> IncidentError {
             IncidentError(
                 .invalidTransition,
-                "cannot \(action.name) \(incident.id): it is \(incident.status.rawValue); allowed: \(Self.allowedActions(in: incident.status).joined(separator: ", "))"
+                "cannot \(action.name) \(incident.id): it is \(incident.status.rawValue); allowed: \(IncidentEngine.allowedActions(in: incident.status).joined(separator: ", "))"
             )
         }
-        func record(_ kind: TimelineKind, _ details: [String: String] = [:]) {
+
+        mutating func record(_ kind: TimelineKind, _ details: [String: String] = [:]) {
             effects.append(.record(TimelineEntry(kind: kind, actor: actor, at: time, details: details)))
         }
-        switch action {
-        case .acknowledge:
-            guard incident.status == .triggered else { throw refuse() }
-            next.status = .acknowledged
-            next.acknowledgedAt = time
-            next.commander = actor
-            record(.acknowledged)
-            effects += stopEscalation(&next)
-        case .mitigate:
-            guard incident.status == .triggered || incident.status == .acknowledged else { throw refuse() }
-            next.status = .mitigated
-            next.mitigatedAt = time
-            record(.mitigated)
-            effects += stopEscalation(&next)
-        case .resolve:
-            guard incident.isOpen else { throw refuse() }
-            next.status = .resolved
-            next.resolvedAt = time
-            record(.resolved)
-            effects += stopEscalation(&next)
-            if policy.policy(for: next.severity).pages {
-                effects.append(.notify(channels: policy.announce, event: "resolved"))
-            }
-        case .reopen:
-            guard incident.status == .resolved else { throw refuse() }
-            next.status = .triggered
-            next.triggeredAt = time
-            next.acknowledgedAt = nil
-            next.mitigatedAt = nil
-            next.resolvedAt = nil
-            next.commander = nil
-            record(.reopened)
-            if policy.policy(for: next.severity).pages {
-                effects.append(.notify(channels: policy.announce, event: "reopened"))
-            }
-            effects += plan(&next, from: time)
-        case .close:
-            guard incident.status == .resolved else { throw refuse() }
-            if policy.postmortemRequiredToClose.contains(incident.severity) && !incident.postmortemPublished {
-                throw IncidentError(
-                    .postmortemRequired,
-                    "cannot close \(incident.id): a \(incident.severity.rawValue) incident needs a published post-mortem; generate one with 'firebreak postmortem generate \(incident.id)' and publish it with 'firebreak postmortem publish \(incident.id)'"
-                )
-            }
-            next.status = .closed
-            next.closedAt = time
-            record(.closed)
-        case .changeSeverity(let severity):
-            guard incident.status != .closed, incident.status != .resolved else { throw refuse() }
-            guard severity != incident.severity else {
-                throw IncidentError(.unchanged, "\(incident.id) is already \(severity.rawValue)")
-            }
-            next.severity = severity
-            record(.severityChanged, ["from": incident.severity.rawValue, "to": severity.rawValue])
-            // A raised severity re-plans the escalation from now; a lowered one keeps an
-            // acknowledged incident quiet and re-plans a triggered one under the new policy.
-            if next.status == .triggered {
-                if policy.policy(for: severity).pages {
-                    effects.append(.notify(channels: policy.announce, event: "severity_changed"))
-                }
-                effects += plan(&next, from: time)
-            }
-        case .addNote(let text):
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty else { throw IncidentError(.invalidInput, "a note needs some text") }
-            record(.note, ["text": trimmed])
-        case .assign(let assignee):
-            guard incident.status != .closed else { throw refuse() }
-            next.assignee = assignee
-            record(.assigned, ["to": assignee])
+    }
+
+    private func acknowledge(_ change: inout Change) throws(IncidentError) {
+        guard change.incident.status == .triggered else { throw change.refusal() }
+        change.next.status = .acknowledged
+        change.next.acknowledgedAt = change.time
+        change.next.commander = change.actor
+        change.record(.acknowledged)
+        change.effects += stopEscalation(&change.next)
+    }
+
+    private func mitigate(_ change: inout Change) throws(IncidentError) {
+        guard change.incident.status == .triggered || change.incident.status == .acknowledged else {
+            throw change.refusal()
         }
-        return Transition(incident: next, effects: effects)
+        change.next.status = .mitigated
+        change.next.mitigatedAt = change.time
+        change.record(.mitigated)
+        change.effects += stopEscalation(&change.next)
+    }
+
+    private func resolve(_ change: inout Change) throws(IncidentError) {
+        guard change.incident.isOpen else { throw change.refusal() }
+        change.next.status = .resolved
+        change.next.resolvedAt = change.time
+        change.record(.resolved)
+        change.effects += stopEscalation(&change.next)
+        if policy.policy(for: change.next.severity).pages {
+            change.effects.append(.notify(channels: policy.announce, event: "resolved"))
+        }
+    }
+
+    private func reopen(_ change: inout Change) throws(IncidentError) {
+        guard change.incident.status == .resolved else { throw change.refusal() }
+        change.next.status = .triggered
+        change.next.triggeredAt = change.time
+        change.next.acknowledgedAt = nil
+        change.next.mitigatedAt = nil
+        change.next.resolvedAt = nil
+        change.next.commander = nil
+        change.record(.reopened)
+        if policy.policy(for: change.next.severity).pages {
+            change.effects.append(.notify(channels: policy.announce, event: "reopened"))
+        }
+        change.effects += plan(&change.next, from: change.time)
+    }
+
+    private func close(_ change: inout Change) throws(IncidentError) {
+        let incident = change.incident
+        guard incident.status == .resolved else { throw change.refusal() }
+        if policy.postmortemRequiredToClose.contains(incident.severity) && !incident.postmortemPublished {
+            throw IncidentError(
+                .postmortemRequired,
+                "cannot close \(incident.id): a \(incident.severity.rawValue) incident needs a published post-mortem; generate one with 'firebreak postmortem generate \(incident.id)' and publish it with 'firebreak postmortem publish \(incident.id)'"
+            )
+        }
+        change.next.status = .closed
+        change.next.closedAt = change.time
+        change.record(.closed)
+    }
+
+    private func changeSeverity(to severity: Severity, _ change: inout Change) throws(IncidentError) {
+        let incident = change.incident
+        guard incident.status != .closed, incident.status != .resolved else { throw change.refusal() }
+        guard severity != incident.severity else {
+            throw IncidentError(.unchanged, "\(incident.id) is already \(severity.rawValue)")
+        }
+        change.next.severity = severity
+        change.record(.severityChanged, ["from": incident.severity.rawValue, "to": severity.rawValue])
+        // A raised severity re-plans the escalation from now; a lowered one keeps an
+        // acknowledged incident quiet and re-plans a triggered one under the new policy.
+        if change.next.status == .triggered {
+            if policy.policy(for: severity).pages {
+                change.effects.append(.notify(channels: policy.announce, event: "severity_changed"))
+            }
+            change.effects += plan(&change.next, from: change.time)
+        }
+    }
+
+    private func addNote(_ text: String, _ change: inout Change) throws(IncidentError) {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw IncidentError(.invalidInput, "a note needs some text") }
+        change.record(.note, ["text": trimmed])
+    }
+
+    private func assign(_ assignee: String, _ change: inout Change) throws(IncidentError) {
+        guard change.incident.status != .closed else { throw change.refusal() }
+        change.next.assignee = assignee
+        change.record(.assigned, ["to": assignee])
     }
 
     /// Applies an action and, when `note` is given, adds it to the timeline in the same transition.
@@ -295,14 +344,6 @@ public struct IncidentEngine: Sendable {
         guard incident.escalation != nil else { return [] }
         incident.escalation = nil
         return [.cancelEscalation]
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `TimeInterval`.
-    public var seconds: TimeInterval {
-        let (whole, fraction) = components
-        return TimeInterval(whole) + TimeInterval(fraction) / 1e18
     }
 }
 

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
+import Basics
 import Config
 import Foundation
 import Logging
 import NIOCore
-import Runbooks
 import Subprocess
 import SystemPackage
 

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Incidents
 import Store
@@ -49,7 +50,9 @@ enum PostmortemContext {
             "responders": responders.isEmpty ? "_TODO: list the responders_" : cell(responders.joined(separator: ", ")),
             "metrics": metricValues(metrics),
             "severity_time": Severity.allCases.compactMap { severity -> [String: Any]? in
-                metrics.timeInSeverity[severity].map { ["severity": severity.rawValue, "duration": duration($0)] }
+                metrics.timeInSeverity[severity].map {
+                    ["severity": severity.rawValue, "duration": DurationParser.formatElapsed($0)]
+                }
             },
             "milestones": milestones(metrics),
             "detection": detection(input, metrics: metrics),
@@ -71,7 +74,9 @@ enum PostmortemContext {
     }
 
     static func metricValues(_ metrics: ResponseMetrics) -> [String: Any] {
-        func optional(_ value: TimeInterval?, _ missing: String) -> String { value.map(duration) ?? missing }
+        func optional(_ value: TimeInterval?, _ missing: String) -> String {
+            value.map(DurationParser.formatElapsed) ?? missing
+        }
         var values: [String: Any] = [
             "tta": optional(metrics.timeToAcknowledge, "not acknowledged"),
             "ttm": optional(metrics.timeToMitigate, "not mitigated"),
@@ -97,7 +102,7 @@ enum PostmortemContext {
         ].map { name, at in
             [
                 "name": name, "at": at.map(time) ?? "-",
-                "after": at.map { duration($0.timeIntervalSince(metrics.triggeredAt)) } ?? "-",
+                "after": at.map { DurationParser.formatElapsed($0.timeIntervalSince(metrics.triggeredAt)) } ?? "-",
             ]
         }
     }
@@ -145,7 +150,7 @@ enum PostmortemContext {
             var values: [String: Any] = [
                 "name": cell(step.name), "status": step.status.rawValue, "attempts": step.attempts,
                 "exit_code": step.exitCode.map(String.init) ?? "-",
-                "duration": step.durationMs.map { duration(Double($0) / 1000) } ?? "-",
+                "duration": step.durationMs.map { DurationParser.formatElapsed(Double($0) / 1000) } ?? "-",
             ]
             let tail = (detail.attempts[step.index]?.last?.output ?? "").split(
                 separator: "\n", omittingEmptySubsequences: false
@@ -155,7 +160,8 @@ enum PostmortemContext {
             return values
         }
         let elapsed =
-            run.finishedAt.map { duration($0.timeIntervalSince(run.startedAt)) } ?? "still \(run.status.rawValue)"
+            run.finishedAt.map { DurationParser.formatElapsed($0.timeIntervalSince(run.startedAt)) }
+            ?? "still \(run.status.rawValue)"
         return [
             "id": run.displayID, "runbook": cell(run.runbookID), "title": cell(run.title),
             "status": run.status.rawValue,
@@ -173,7 +179,8 @@ enum PostmortemContext {
         items += input.drills.map { drill in
             let figures =
                 drill.status == "passed"
-                ? "RTO \(drill.rtoMs ?? 0) ms, RPO \(duration(Double(drill.rpoMs ?? 0) / 1000))" : drill.message
+                ? "RTO \(drill.rtoMs ?? 0) ms, RPO \(DurationParser.formatElapsed(Double(drill.rpoMs ?? 0) / 1000))"
+                : drill.message
             return (
                 drill.startedAt,
                 "\(time(drill.startedAt)) drill \(drill.id) of \(drill.source): \(drill.status), \(figures)"
@@ -208,16 +215,6 @@ enum PostmortemContext {
 
     static func day(_ date: Date) -> String {
         String(time(date).prefix(10))
-    }
-
-    /// `45s`, `12m 5s`, `3h 2m`, `2d 4h`.
-    static func duration(_ seconds: TimeInterval) -> String {
-        let total = Int(seconds.rounded())
-        if total < 60 { return "\(total)s" }
-        let (days, hours, minutes, rest) = (total / 86_400, total % 86_400 / 3600, total % 3600 / 60, total % 60)
-        if days > 0 { return "\(days)d \(hours)h" }
-        if hours > 0 { return "\(hours)h \(minutes)m" }
-        return rest == 0 ? "\(minutes)m" : "\(minutes)m \(rest)s"
     }
 
     /// Text safe inside a Markdown table cell.

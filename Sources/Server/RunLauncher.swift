@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 import Metrics
-import ServiceLifecycle
 import Modules
 import Runbooks
+import ServiceLifecycle
 import Store
 import Workflows
 

@@ -62,7 +62,8 @@ struct RunRoutes {
         let body = try await JSONBody.read(request, allowed: ["step", "by", "params"])
         let approver = context.actor(try body.string("by"))
         let supplied = try body.stringMap("params")
-        let step = try await store.approve(runID: runID, stepName: try body.requiredString("step"), by: approver, at: Date())
+        let step = try await store.approve(
+            runID: runID, stepName: try body.requiredString("step"), by: approver, at: Date())
         var approval = Approval(run: RunRecord.displayID(runID), step: step.name, approvedBy: approver, resumed: true)
         do {
             try await launcher.resume(runID: runID, supplied: supplied)

@@ -21,4 +21,3 @@ public struct StoreConfiguration: Sendable {
         self.busyTimeout = busyTimeout
     }
 }
-

@@ -16,7 +16,9 @@ struct DispatcherTests {
     /// Opens a P1 incident whose announcement goes to `announce`.
     static func openIncident(_ store: any Storage, config: FirebreakConfig) async throws -> String {
         let engine = IncidentEngine(policy: config.policy)
-        return try await store.openIncident(at: Date()) { engine.open(id: $0, title: "Checkout errors", severity: .p1, by: "alice", at: Date()) }.incident.id
+        return try await store.openIncident(at: Date()) {
+            engine.open(id: $0, title: "Checkout errors", severity: .p1, by: "alice", at: Date())
+        }.incident.id
     }
 
     static func drain(_ dispatcher: Dispatcher, until condition: () async throws -> Bool) async throws {
@@ -101,7 +103,9 @@ struct DispatcherTests {
         let store = try SQLiteStore.inMemory()
         let id = try await Self.openIncident(store, config: config)
         let engine = IncidentEngine(policy: config.policy)
-        _ = try await store.updateIncident(id: id, at: Date()) { try engine.apply(.resolve, to: $0, by: "alice", at: Date()) }
+        _ = try await store.updateIncident(id: id, at: Date()) {
+            try engine.apply(.resolve, to: $0, by: "alice", at: Date())
+        }
         let dispatcher = Dispatcher(
             store: store, config: config, sender: DefaultSender(logger: Logger(label: "test")),
             logger: Logger(label: "test"))

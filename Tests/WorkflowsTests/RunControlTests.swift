@@ -33,8 +33,8 @@ struct RunControlTests {
         let harness = try await Harness()
         let t0 = Date()
         _ = try await harness.store.openIncident(at: t0) { id in
-                IncidentEngine().open(id: id, title: "Down", severity: .p2, by: "alice", at: t0)
-            }
+            IncidentEngine().open(id: id, title: "Down", severity: .p2, by: "alice", at: t0)
+        }
         let (runID, task) = try await startSleeping(harness, incidentID: "INC-1")
         let started = ContinuousClock.now
         let (cancelled, signalled) = try await RunControl.cancel(
@@ -117,7 +117,9 @@ struct RunControlTests {
         let harness = try await Harness()
         let t0 = Date()
         let engine = IncidentEngine()
-        _ = try await harness.store.openIncident(at: t0) { id in engine.open(id: id, title: "Down", severity: .p3, by: "a", at: t0) }
+        _ = try await harness.store.openIncident(at: t0) { id in
+            engine.open(id: id, title: "Down", severity: .p3, by: "a", at: t0)
+        }
         let text = "# T\n\n```sh {name=gate confirm=true}\ntrue\n```\n"
         let runbook = try harness.parse(text)
         let executor = harness.executor()

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// What the store knows about an alert's incident key when the alert arrives.

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A runbook as routing sees it: its id, its triggers and the severity it gives the incidents it opens.

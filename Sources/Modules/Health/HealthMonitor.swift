@@ -1,6 +1,6 @@
+import Basics
 import Foundation
 import Incidents
-import Runbooks
 import Store
 
 /// Runs health checks with retries and a circuit breaker per target. A breaker opens after

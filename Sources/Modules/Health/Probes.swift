@@ -1,7 +1,7 @@
 import AsyncHTTPClient
+import Basics
 import Foundation
 import NIOCore
-import Runbooks
 import Store
 import Subprocess
 

@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import Runbooks
 import Store
 
 /// Restores catalogued backups without ever destroying data: the checksum is verified first, the backup is

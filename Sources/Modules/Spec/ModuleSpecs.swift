@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Incidents
 import Yams
@@ -16,9 +17,45 @@ public enum ModuleSpecs {
     public static func healthCheck(_ node: Node, defaultName: String?, lineOffset: Int = 0, lint: Bool = false) throws
         -> HealthCheck
     {
-        let reader = SpecReader(lineOffset: lineOffset, lint: lint)
+        let reader = YAMLReader<SpecError>.moduleBody(lineOffset: lineOffset, lint: lint)
         var values: [String: Node] = [:]
         for (key, value) in try reader.mapping(node, at: "a health check", known: checkKeys) { values[key] = value }
+        let (kind, target) = try probeKind(of: node, values, reader)
+        let probe: HealthCheck.Probe
+        switch kind {
+        case "http":
+            probe = try httpProbe(target, values, reader)
+        case "tcp":
+            probe = try tcpProbe(target, reader)
+        case "sqlite":
+            probe = .sqlite(
+                path: try reader.string(target, at: "sqlite"),
+                query: try values["query"].map { try reader.string($0, at: "query") } ?? "SELECT 1",
+                expect: try values["expect"].map { try reader.string($0, at: "expect") })
+        case "disk":
+            probe = .disk(
+                path: try reader.string(target, at: "disk"),
+                minFreePercent: try values["min_free"].map { try reader.double($0, at: "min_free", range: 0...100) }
+                    ?? 10)
+        case "command":
+            probe = .command(try reader.literalCommand(target, at: "command"))
+        default:
+            probe = try backupFreshnessProbe(target, values, reader)
+        }
+        let name = try values["name"].map { try reader.string($0, at: "name") } ?? defaultName ?? kind
+        var check = HealthCheck(name: name, probe: probe)
+        if let node = values["timeout"] { check.timeout = try reader.duration(node, at: "timeout") }
+        if let node = values["degraded_after"] { check.degradedAfter = try reader.duration(node, at: "degraded_after") }
+        if let node = values["critical"] { check.critical = try reader.bool(node, at: "critical") }
+        if let node = values["retries"] { check.retries = try reader.int(node, at: "retries") }
+        if let node = values["retry_delay"] { check.retryDelay = try reader.duration(node, at: "retry_delay") }
+        return check
+    }
+
+    /// The check's one kind of probe and its target, with every kind-specific key checked against the kind.
+    private static func probeKind(of node: Node, _ values: [String: Node], _ reader: YAMLReader<SpecError>) throws
+        -> (String, Node)
+    {
         let probes = probeKeys.filter { values[$0] != nil }
         guard probes.count == 1, let kind = probes.first, let target = values[kind] else {
             throw reader.fail(
@@ -35,84 +72,70 @@ public enum ModuleSpecs {
         where values[specific] != nil && !(allowed[kind] ?? []).contains(specific) {
             throw reader.fail(values[specific], "'\(specific)' does not apply to a \(kind) check")
         }
-        let probe: HealthCheck.Probe
-        switch kind {
-        case "http":
-            let url = try reader.string(target, at: "http")
-            guard
-                reader.deferred(target)
-                    || (URLComponents(string: url).map {
-                        ["http", "https"].contains($0.scheme ?? "") && $0.host != nil
-                    } ?? false)
-            else { throw reader.fail(target, "'http' must be an http:// or https:// URL, not '\(url)'") }
-            var expect = [200]
-            if let node = values["expect_status"] {
-                let items = node.sequence ?? [node]
-                expect = []
-                for item in items { expect.append(try reader.int(item, at: "expect_status", minimum: 100)) }
-            }
-            probe = .http(
-                url: url,
-                method: try values["method"].map { try reader.string($0, at: "method").uppercased() } ?? "GET",
-                expectStatus: expect,
-                bodyContains: try values["body_contains"].map { try reader.string($0, at: "body_contains") })
-        case "tcp":
-            let text = try reader.string(target, at: "tcp")
-            if reader.deferred(target) {
-                probe = .tcp(host: text, port: 1)
-                break
-            }
-            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-                (1...65535).contains(port),
-                colon > text.startIndex
-            else { throw reader.fail(target, "'tcp' must be host:port, like db.internal:5432, not '\(text)'") }
-            probe = .tcp(
-                host: String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
-        case "sqlite":
-            probe = .sqlite(
-                path: try reader.string(target, at: "sqlite"),
-                query: try values["query"].map { try reader.string($0, at: "query") } ?? "SELECT 1",
-                expect: try values["expect"].map { try reader.string($0, at: "expect") })
-        case "disk":
-            probe = .disk(
-                path: try reader.string(target, at: "disk"),
-                minFreePercent: try values["min_free"].map { try reader.double($0, at: "min_free", range: 0...100) }
-                    ?? 10)
-        case "command":
-            probe = .command(try reader.literalCommand(target, at: "command"))
-        default:
-            guard let maxAge = values["max_age"] else {
-                throw reader.fail(target, "a backup_freshness check needs 'max_age', like 26h")
-            }
-            let source = try reader.string(target, at: "backup_freshness")
-            if reader.deferred(target) {
-                probe = .backupFreshness(source: source, maxAge: try reader.duration(maxAge, at: "max_age"))
-                break
-            }
-            do {
-                probe = .backupFreshness(
-                    source: try BackupSource(parsing: source, command: "-").description,
-                    maxAge: try reader.duration(maxAge, at: "max_age"))
-            } catch let error as ModuleError {
-                throw reader.fail(target, error.message)
-            }
+        return (kind, target)
+    }
+
+    /// `http: URL`, with `method`, `expect_status` and `body_contains`.
+    private static func httpProbe(_ target: Node, _ values: [String: Node], _ reader: YAMLReader<SpecError>) throws
+        -> HealthCheck.Probe
+    {
+        let url = try reader.string(target, at: "http")
+        guard
+            reader.deferred(target)
+                || (URLComponents(string: url).map {
+                    ["http", "https"].contains($0.scheme ?? "") && $0.host != nil
+                } ?? false)
+        else { throw reader.fail(target, "'http' must be an http:// or https:// URL, not '\(url)'") }
+        var expect = [200]
+        if let node = values["expect_status"] {
+            let items = node.sequence ?? [node]
+            expect = []
+            for item in items { expect.append(try reader.int(item, at: "expect_status", minimum: 100)) }
         }
-        let name = try values["name"].map { try reader.string($0, at: "name") } ?? defaultName ?? kind
-        var check = HealthCheck(name: name, probe: probe)
-        if let node = values["timeout"] { check.timeout = try reader.duration(node, at: "timeout") }
-        if let node = values["degraded_after"] { check.degradedAfter = try reader.duration(node, at: "degraded_after") }
-        if let node = values["critical"] { check.critical = try reader.bool(node, at: "critical") }
-        if let node = values["retries"] { check.retries = try reader.int(node, at: "retries") }
-        if let node = values["retry_delay"] { check.retryDelay = try reader.duration(node, at: "retry_delay") }
-        return check
+        return .http(
+            url: url,
+            method: try values["method"].map { try reader.string($0, at: "method").uppercased() } ?? "GET",
+            expectStatus: expect,
+            bodyContains: try values["body_contains"].map { try reader.string($0, at: "body_contains") })
+    }
+
+    /// `tcp: host:port`; an IPv6 host may be bracketed.
+    private static func tcpProbe(_ target: Node, _ reader: YAMLReader<SpecError>) throws -> HealthCheck.Probe {
+        let text = try reader.string(target, at: "tcp")
+        if reader.deferred(target) { return .tcp(host: text, port: 1) }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (1...65535).contains(port),
+            colon > text.startIndex
+        else { throw reader.fail(target, "'tcp' must be host:port, like db.internal:5432, not '\(text)'") }
+        return .tcp(host: String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
+    }
+
+    /// `backup_freshness: SOURCE` with `max_age`.
+    private static func backupFreshnessProbe(
+        _ target: Node, _ values: [String: Node], _ reader: YAMLReader<SpecError>
+    ) throws -> HealthCheck.Probe {
+        guard let maxAge = values["max_age"] else {
+            throw reader.fail(target, "a backup_freshness check needs 'max_age', like 26h")
+        }
+        let source = try reader.string(target, at: "backup_freshness")
+        if reader.deferred(target) {
+            return .backupFreshness(source: source, maxAge: try reader.duration(maxAge, at: "max_age"))
+        }
+        do {
+            return .backupFreshness(
+                source: try BackupSource(parsing: source, command: "-").description,
+                maxAge: try reader.duration(maxAge, at: "max_age"))
+        } catch let error as ModuleError {
+            throw reader.fail(target, error.message)
+        }
     }
 
     /// A `health` step body: one check, or `checks:` with a list of them.
     public static func healthStep(_ text: String, stepName: String, lineOffset: Int = 0, lint: Bool = false) throws
         -> [HealthCheck]
     {
-        let reader = SpecReader(lineOffset: lineOffset, lint: lint)
-        let root = try SpecReader.root(text, lineOffset: lineOffset)
+        let reader = YAMLReader<SpecError>.moduleBody(lineOffset: lineOffset, lint: lint)
+        let root = try reader.root(text)
         if let list = root.mapping?["checks"] {
             guard root.mapping?.count == 1 else {
                 throw reader.fail(root, "with 'checks:', put every other key inside the checks")
@@ -140,8 +163,8 @@ public enum ModuleSpecs {
     /// Parses a `backup` step body: `source`, and `command` for `command:` sources, `keep_days`, `keep_last`,
     /// `timeout`.
     public static func backupStep(_ text: String, lineOffset: Int = 0, lint: Bool = false) throws -> BackupStep {
-        let reader = SpecReader(lineOffset: lineOffset, lint: lint)
-        let root = try SpecReader.root(text, lineOffset: lineOffset)
+        let reader = YAMLReader<SpecError>.moduleBody(lineOffset: lineOffset, lint: lint)
+        let root = try reader.root(text)
         var values: [String: Node] = [:]
         for (key, value) in try reader.mapping(
             root, at: "a backup step", known: ["source", "command", "keep_days", "keep_last", "timeout"])
@@ -185,8 +208,8 @@ public enum ModuleSpecs {
     /// Parses a `restore` step body: `backup` (an id or `latest`), `source`, `to`, `at`, `dry_run`; or
     /// `drill: true` with `source`.
     public static func restoreStep(_ text: String, lineOffset: Int = 0, lint: Bool = false) throws -> RestoreStep {
-        let reader = SpecReader(lineOffset: lineOffset, lint: lint)
-        let root = try SpecReader.root(text, lineOffset: lineOffset)
+        let reader = YAMLReader<SpecError>.moduleBody(lineOffset: lineOffset, lint: lint)
+        let root = try reader.root(text)
         var values: [String: Node] = [:]
         for (key, value) in try reader.mapping(
             root, at: "a restore step", known: ["backup", "source", "to", "at", "dry_run", "drill"])

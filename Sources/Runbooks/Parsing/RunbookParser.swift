@@ -1,3 +1,4 @@
+import Basics
 import Yams
 
 /// Parses Markdown runbooks into ``Runbook`` values, collecting every problem with its line.

@@ -53,15 +53,57 @@ enum DetailsJSON {
     }
 
     private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> [String: String]? {
+        var scanner = Scanner(bytes: bytes)
+        return scanner.flatObject()
+    }
+
+    /// Reads a flat JSON object of strings from UTF-8 bytes; each method returns `nil` for anything else.
+    private struct Scanner {
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
-        func skipSpace() {
+
+        init(bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+        }
+
+        /// `{"key":"value",…}`, after optional white space; what follows the closing brace is not read.
+        mutating func flatObject() -> [String: String]? {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
+            index += 1
+            var result: [String: String] = [:]
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { return result }
+            while true {
+                skipSpace()
+                guard let key = string() else { return nil }
+                skipSpace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+                index += 1
+                skipSpace()
+                guard let value = string() else { return nil }
+                result[key] = value
+                skipSpace()
+                guard index < bytes.count else { return nil }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                if bytes[index] == UInt8(ascii: "}") { return result }
+                return nil
+            }
+        }
+
+        mutating func skipSpace() {
             while index < bytes.count,
                 bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
             {
                 index += 1
             }
         }
-        func string() -> String? {
+
+        /// A string literal; without escapes it is decoded straight from the bytes.
+        mutating func string() -> String? {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
             index += 1
             let start = index
@@ -74,7 +116,12 @@ enum DetailsJSON {
                 defer { index += 1 }
                 return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             }
-            var scalars = Array(bytes[start..<index])
+            return escapedString(startingWith: Array(bytes[start..<index]))
+        }
+
+        /// The rest of a string literal with escapes, from its first backslash; `scalars` holds the bytes before.
+        private mutating func escapedString(startingWith scalars: [UInt8]) -> String? {
+            var scalars = scalars
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
@@ -98,23 +145,29 @@ enum DetailsJSON {
                 case UInt8(ascii: "b"): scalars.append(0x08)
                 case UInt8(ascii: "f"): scalars.append(0x0C)
                 case UInt8(ascii: "u"):
-                    guard var code = hex4() else { return nil }
-                    if (0xD800..<0xDC00).contains(code) {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                            bytes[index + 1] == UInt8(ascii: "u")
-                        else { return nil }
-                        index += 2
-                        guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    guard let scalar = Unicode.Scalar(code) else { return nil }
+                    guard let scalar = unicodeEscape() else { return nil }
                     scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
                 default: return nil
                 }
             }
             return nil
         }
-        func hex4() -> UInt32? {
+
+        /// The scalar of a `\uXXXX` escape after its `\u`, with the low half of a surrogate pair.
+        private mutating func unicodeEscape() -> Unicode.Scalar? {
+            guard var code = hex4() else { return nil }
+            if (0xD800..<0xDC00).contains(code) {
+                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                    bytes[index + 1] == UInt8(ascii: "u")
+                else { return nil }
+                index += 2
+                guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+            }
+            return Unicode.Scalar(code)
+        }
+
+        private mutating func hex4() -> UInt32? {
             guard index + 4 <= bytes.count else { return nil }
             var value: UInt32 = 0
             for _ in 0..<4 {
@@ -130,30 +183,6 @@ enum DetailsJSON {
                 index += 1
             }
             return value
-        }
-        skipSpace()
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
-        index += 1
-        var result: [String: String] = [:]
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { return result }
-        while true {
-            skipSpace()
-            guard let key = string() else { return nil }
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
-            index += 1
-            skipSpace()
-            guard let value = string() else { return nil }
-            result[key] = value
-            skipSpace()
-            guard index < bytes.count else { return nil }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            if bytes[index] == UInt8(ascii: "}") { return result }
-            return nil
         }
     }
 }

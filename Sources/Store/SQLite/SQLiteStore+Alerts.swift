@@ -92,7 +92,8 @@ struct SQLiteAlertTransaction: AlertTransaction {
                 """
         ).execute(arguments: [
             transition.incident.id, alert.source, alert.key, alert.name, alert.status.rawValue, severity.rawValue,
-            SQLiteStore.encodeDetails(alert.labels), SQLiteStore.encodeDetails(alert.annotations), alert.summary, alert.url,
+            SQLiteStore.encodeDetails(alert.labels), SQLiteStore.encodeDetails(alert.annotations), alert.summary,
+            alert.url,
             alert.startsAt?.timeIntervalSince1970,
             alert.status == .resolved ? (alert.endsAt ?? time).timeIntervalSince1970 : nil,
             decision.fireCount, time.timeIntervalSince1970, time.timeIntervalSince1970,
@@ -205,7 +206,9 @@ extension SQLiteStore {
     // MARK: SNS subscriptions
 
     /// Records a subscription confirmation request (again: the same message is stored once).
-    public func recordSubscription(topicArn: String, messageID: String, subscribeURL: String, at time: Date) async throws {
+    public func recordSubscription(topicArn: String, messageID: String, subscribeURL: String, at time: Date)
+        async throws
+    {
         try await write { db in
             try db.execute(
                 sql: """

@@ -17,7 +17,9 @@ public struct IncidentEvent: Sendable, Equatable, Codable {
     /// The HTTP request that caused it, when one did.
     public var requestID: String?
 
-    public init(id: Int64, kind: TimelineKind, actor: String, at: Date, details: [String: String], requestID: String? = nil) {
+    public init(
+        id: Int64, kind: TimelineKind, actor: String, at: Date, details: [String: String], requestID: String? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.actor = actor
@@ -113,7 +115,8 @@ extension SQLiteStore {
                 arguments: [incidentID.uppercased()]
             ).map { row in
                 IncidentEvent(
-                    id: row[0], kind: TimelineKind(rawValue: row[1]), actor: row[2], at: Date(timeIntervalSince1970: row[3]),
+                    id: row[0], kind: TimelineKind(rawValue: row[1]), actor: row[2],
+                    at: Date(timeIntervalSince1970: row[3]),
                     details: Self.decodeDetails(row[4]), requestID: row[5])
             }
         }
@@ -160,7 +163,9 @@ extension SQLiteStore {
             case .notify(let channels, let event):
                 // The notification carries the details of the timeline entry it announces (an escalation's level).
                 var details: [String: String] = [:]
-                for case .record(let entry) in transition.effects where entry.kind.rawValue == event { details = entry.details }
+                for case .record(let entry) in transition.effects where entry.kind.rawValue == event {
+                    details = entry.details
+                }
                 for channel in channels {
                     try db.execute(
                         sql: """

@@ -181,7 +181,9 @@ extension SQLiteStore {
 
     /// Sets an action item's status (`open` or `done`), with a timeline entry on its incident.
     /// - Throws: ``StoreError`` `.notFound` for an unknown item.
-    public func setActionItemStatus(id: Int64, status: String, by actor: String, at time: Date) async throws -> ActionItem {
+    public func setActionItemStatus(id: Int64, status: String, by actor: String, at time: Date) async throws
+        -> ActionItem
+    {
         try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM action_items WHERE id = ?", arguments: [id]) else {
                 throw StoreError(

@@ -15,7 +15,9 @@ public final class SQLiteStore: Storage {
     /// let store = try SQLiteStore.open(directory: URL(fileURLWithPath: ".firebreak"))
     /// ```
     /// - Throws: ``StoreError`` when the directory cannot be created or the database cannot be opened.
-    public static func open(directory: URL, configuration: StoreConfiguration = StoreConfiguration()) throws -> SQLiteStore {
+    public static func open(directory: URL, configuration: StoreConfiguration = StoreConfiguration()) throws
+        -> SQLiteStore
+    {
         let manager = FileManager.default
         do {
             try manager.createDirectory(
@@ -109,4 +111,3 @@ public final class SQLiteStore: Storage {
         }
     }
 }
-

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Runbooks
 import Store
@@ -98,67 +99,20 @@ extension Executor {
         var generator = SystemRandomNumberGenerator()
         var tried = 0
         while true {
-            let number = state.steps[index].attempts + 1
             tried += 1
-            let startedAt = Date()
-            state.steps[index].status = .running
-            state.steps[index].attempts = number
-            state.steps[index].startedAt = state.steps[index].startedAt ?? startedAt
-            state.steps[index].reason = nil
-            let cursorMoved = state.run.cursor != index
-            state.run.cursor = index
-            var attempt = AttemptRecord(
-                runID: state.run.id!, stepIndex: index, number: number, status: .running,
-                startedAt: startedAt)
-            try await persist(&state, run: cursorMoved, steps: [state.steps[index]], attempts: [attempt])
-            observer?.stepStarted(step, index: index, total: state.steps.count, attempt: number)
-
+            var attempt = try await startAttempt(index, state: &state)
+            let number = attempt.number
             let outcome = await perform(step, index: index, attempt: number, state: state)
-
             let finishedAt = Date()
-            attempt.status = outcome.status
-            attempt.exitCode = outcome.exitCode
-            attempt.finishedAt = finishedAt
-            attempt.durationMs = outcome.duration.milliseconds
-            attempt.output = outcome.output
-            state.attempts[index, default: []].append(attempt)
-            state.steps[index].exitCode = outcome.exitCode
-
+            record(outcome, of: &attempt, finishedAt: finishedAt, state: &state)
             if outcome.status == .succeeded {
-                var outputs = state.context.outputs[index] ?? [:]
-                outputs.merge(outcome.outputs) { _, new in new }
-                state.context.outputs[index] = outputs
-                if !outcome.outputs.isEmpty {
-                    state.redactor = state.context.redactor(processEnvironment: configuration.processEnvironment)
-                }
-                let redactor = state.redactor
-                state.steps[index].outputs =
-                    outputs.isEmpty ? "{}" : JSON.encode(outputs.mapValues { redactor.redact($0) })
-                state.steps[index].status = .succeeded
-                state.steps[index].finishedAt = finishedAt
-                state.steps[index].durationMs = Int64(
-                    finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
-                state.run.cursor = index + 1
-                // Written with the next transition; reported once that commit is durable.
-                state.pending.steps.append(state.steps[index])
-                state.pending.attempts.append(attempt)
-                if let observer {
-                    state.pending.notifications.append {
-                        observer.attemptFinished(step, attempt: number, outcome: outcome)
-                    }
-                }
+                completeSucceeded(index, attempt: attempt, outcome: outcome, finishedAt: finishedAt, state: &state)
                 return .succeeded
             }
-
             let reason = outcome.reason ?? "failed"
             state.steps[index].reason = reason
             if let signal = outcome.interruptedBy, responder == nil {
-                state.steps[index].status = .waiting
-                state.steps[index].reason =
-                    "interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); resume to run it again"
-                state.run.status = .waiting
-                try await persist(&state, run: true, steps: [state.steps[index]], attempts: [attempt])
-                observer?.attemptFinished(step, attempt: number, outcome: outcome)
+                try await waitAfterInterrupt(index, signal: signal, attempt: attempt, outcome: outcome, state: &state)
                 return .stopped
             }
             try await persist(&state, run: false, steps: [state.steps[index]], attempts: [attempt])
@@ -170,34 +124,131 @@ extension Executor {
                 continue
             }
             if let responder {
-                switch await responder.decide(afterFailure: step, attempt: number, outcome: outcome) {
-                case .retry:
+                let decision = await responder.decide(afterFailure: step, attempt: number, outcome: outcome)
+                guard
+                    let result = try await follow(
+                        decision, index, outcome: outcome, reason: reason, finishedAt: finishedAt, state: &state)
+                else {
                     allowed = max(allowed, number + 1)
                     continue
-                case .skip:
-                    try await skip(index, reason: "\(reason); skipped by \(configuration.actor)", state: &state)
-                    return .skipped
-                case .abort:
-                    state.steps[index].status = outcome.status
-                    state.steps[index].finishedAt = finishedAt
-                    try await persist(&state, run: false, steps: [state.steps[index]])
-                    try await finish(
-                        &state, status: .aborted,
-                        error: "aborted by \(configuration.actor) after step '\(step.name)' \(reason)",
-                        skippingFrom: index + 1, reason: "run aborted by \(configuration.actor)")
-                    return .stopped
-                case .pause:
-                    try await wait(index, reason: "\(reason); paused by \(configuration.actor)", state: &state)
-                    return .stopped
                 }
+                return result
             }
-            state.steps[index].status = outcome.status
-            state.steps[index].finishedAt = finishedAt
-            state.steps[index].durationMs = Int64(finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
-            state.run.cursor = index + 1
-            try await persist(&state, run: true, steps: [state.steps[index]])
+            try await completeFailed(index, status: outcome.status, finishedAt: finishedAt, state: &state)
             return .failed(reason)
         }
+    }
+
+    /// Marks the step running, records its next attempt and reports that the attempt started.
+    private func startAttempt(_ index: Int, state: inout ExecutionState) async throws -> AttemptRecord {
+        let number = state.steps[index].attempts + 1
+        let startedAt = Date()
+        state.steps[index].status = .running
+        state.steps[index].attempts = number
+        state.steps[index].startedAt = state.steps[index].startedAt ?? startedAt
+        state.steps[index].reason = nil
+        let cursorMoved = state.run.cursor != index
+        state.run.cursor = index
+        let attempt = AttemptRecord(
+            runID: state.run.id!, stepIndex: index, number: number, status: .running,
+            startedAt: startedAt)
+        try await persist(&state, run: cursorMoved, steps: [state.steps[index]], attempts: [attempt])
+        observer?.stepStarted(state.runbook.steps[index], index: index, total: state.steps.count, attempt: number)
+        return attempt
+    }
+
+    /// Writes an attempt's outcome into its record and the run's state (not yet persisted).
+    private func record(
+        _ outcome: StepOutcome, of attempt: inout AttemptRecord, finishedAt: Date, state: inout ExecutionState
+    ) {
+        attempt.status = outcome.status
+        attempt.exitCode = outcome.exitCode
+        attempt.finishedAt = finishedAt
+        attempt.durationMs = outcome.duration.milliseconds
+        attempt.output = outcome.output
+        state.attempts[attempt.stepIndex, default: []].append(attempt)
+        state.steps[attempt.stepIndex].exitCode = outcome.exitCode
+    }
+
+    /// Publishes a succeeded attempt's outputs and moves the cursor past the step. The step, the attempt and the
+    /// report are written with the next transition.
+    private func completeSucceeded(
+        _ index: Int, attempt: AttemptRecord, outcome: StepOutcome, finishedAt: Date, state: inout ExecutionState
+    ) {
+        var outputs = state.context.outputs[index] ?? [:]
+        outputs.merge(outcome.outputs) { _, new in new }
+        state.context.outputs[index] = outputs
+        if !outcome.outputs.isEmpty {
+            state.redactor = state.context.redactor(processEnvironment: configuration.processEnvironment)
+        }
+        let redactor = state.redactor
+        state.steps[index].outputs =
+            outputs.isEmpty ? "{}" : JSON.encode(outputs.mapValues { redactor.redact($0) })
+        state.steps[index].status = .succeeded
+        state.steps[index].finishedAt = finishedAt
+        state.steps[index].durationMs = Int64(
+            finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
+        state.run.cursor = index + 1
+        // Written with the next transition; reported once that commit is durable.
+        state.pending.steps.append(state.steps[index])
+        state.pending.attempts.append(attempt)
+        if let observer {
+            let step = state.runbook.steps[index]
+            let number = attempt.number
+            state.pending.notifications.append {
+                observer.attemptFinished(step, attempt: number, outcome: outcome)
+            }
+        }
+    }
+
+    /// Leaves the run waiting at a step that SIGINT or SIGTERM interrupted, with no responder to ask.
+    private func waitAfterInterrupt(
+        _ index: Int, signal: Int32, attempt: AttemptRecord, outcome: StepOutcome, state: inout ExecutionState
+    ) async throws {
+        state.steps[index].status = .waiting
+        state.steps[index].reason =
+            "interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); resume to run it again"
+        state.run.status = .waiting
+        try await persist(&state, run: true, steps: [state.steps[index]], attempts: [attempt])
+        observer?.attemptFinished(state.runbook.steps[index], attempt: attempt.number, outcome: outcome)
+    }
+
+    /// Carries out the responder's choice after a failed attempt.
+    /// - Returns: How the step ended, or `nil` when the responder chose to retry it.
+    private func follow(
+        _ decision: FailureDecision, _ index: Int, outcome: StepOutcome, reason: String, finishedAt: Date,
+        state: inout ExecutionState
+    ) async throws -> AttemptsResult? {
+        switch decision {
+        case .retry:
+            return nil
+        case .skip:
+            try await skip(index, reason: "\(reason); skipped by \(configuration.actor)", state: &state)
+            return .skipped
+        case .abort:
+            state.steps[index].status = outcome.status
+            state.steps[index].finishedAt = finishedAt
+            try await persist(&state, run: false, steps: [state.steps[index]])
+            try await finish(
+                &state, status: .aborted,
+                error: "aborted by \(configuration.actor) after step '\(state.runbook.steps[index].name)' \(reason)",
+                skippingFrom: index + 1, reason: "run aborted by \(configuration.actor)")
+            return .stopped
+        case .pause:
+            try await wait(index, reason: "\(reason); paused by \(configuration.actor)", state: &state)
+            return .stopped
+        }
+    }
+
+    /// Ends a step whose last attempt failed and moves the cursor past it.
+    private func completeFailed(
+        _ index: Int, status: StepStatus, finishedAt: Date, state: inout ExecutionState
+    ) async throws {
+        state.steps[index].status = status
+        state.steps[index].finishedAt = finishedAt
+        state.steps[index].durationMs = Int64(finishedAt.timeIntervalSince(state.steps[index].startedAt!) * 1000)
+        state.run.cursor = index + 1
+        try await persist(&state, run: true, steps: [state.steps[index]])
     }
 
     /// Performs one attempt of a shell or module step.

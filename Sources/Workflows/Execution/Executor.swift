@@ -341,7 +341,8 @@ public final class Executor: Sendable {
             }
         }
         if state.run.recovering {
-            try await finish(&state, status: .failed, error: state.run.error, skippingFrom: state.steps.count, reason: "")
+            try await finish(
+                &state, status: .failed, error: state.run.error, skippingFrom: state.steps.count, reason: "")
         } else {
             try await finish(&state, status: .succeeded, error: nil, skippingFrom: state.steps.count, reason: "")
         }

@@ -69,8 +69,6 @@ public struct ShellRunner: Sendable {
         let (executable, arguments) = Self.command(for: language, script: script)
         var options = PlatformOptions()
         options.processGroupID = 0
-        let limit = outputLimit
-        let grace = gracePeriod
         interrupts?.beginStep()
         defer { interrupts?.endStep() }
         do {
@@ -80,90 +78,126 @@ public struct ShellRunner: Sendable {
                 workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options,
                 input: .none, output: .sequence, error: .combinedWithOutput
             ) { execution -> (OutputTail, Event) in
-                let group = execution.processIdentifier.value
-                return await withTaskGroup(of: Event?.self) { tasks -> (OutputTail, Event) in
-                    let reader = Task { () -> OutputTail in
-                        var tail = OutputTail(limit: limit)
-                        var pending: [UInt8] = []
-                        do {
-                            for try await buffer in execution.standardOutput {
-                                buffer.withUnsafeBytes { tail.append($0) }
-                                guard let live else { continue }
-                                buffer.withUnsafeBytes { pending.append(contentsOf: $0) }
-                                if let newline = pending.lastIndex(of: 10) {
-                                    live(redactor.redact(String(decoding: pending[...newline], as: UTF8.self)))
-                                    pending.removeSubrange(...newline)
-                                }
-                            }
-                        } catch {}
-                        if let live, !pending.isEmpty {
-                            live(redactor.redact(String(decoding: pending, as: UTF8.self)))
-                        }
-                        return tail
-                    }
-                    tasks.addTask {
-                        _ = await reader.value
-                        return .finished
-                    }
-                    if let timeout {
-                        tasks.addTask {
-                            do { try await Task.sleep(for: timeout) } catch { return nil }
-                            return .timedOut
-                        }
-                    }
-                    if let interrupts {
-                        tasks.addTask {
-                            guard let number = await interrupts.next() else { return nil }
-                            return .interrupted(number)
-                        }
-                    }
-                    var event = Event.finished
-                    while let next = await tasks.next() {
-                        guard let next else { continue }
-                        event = next
-                        break
-                    }
-                    if case .finished = event {
-                        tasks.cancelAll()
-                    } else {
-                        kill(-group, SIGTERM)
-                        tasks.cancelAll()
-                        let killer = Task {
-                            try await Task.sleep(for: grace)
-                            kill(-group, SIGKILL)
-                        }
-                        _ = await reader.value
-                        killer.cancel()
-                    }
-                    return (await reader.value, event)
-                }
+                await supervise(
+                    output: execution.standardOutput, group: execution.processIdentifier.value, timeout: timeout,
+                    redactor: redactor, interrupts: interrupts, live: live)
             }
             var (tail, event) = result.closureResult
-            var outcome = ProcessOutcome(
-                exitCode: nil, signal: nil, timedOut: false, interruptedBy: nil,
-                output: redactor.redact(tail.text()))
-            switch result.terminationStatus {
-            case .exited(let code): outcome.exitCode = Int(code)
-            case .signaled(let number): outcome.signal = Int(number)
-            }
-            switch event {
-            case .finished: break
-            case .timedOut: outcome.timedOut = true
-            case .interrupted(let number): outcome.interruptedBy = number
-            }
-            return outcome
+            return Self.outcome(
+                status: result.terminationStatus, event: event, output: redactor.redact(tail.text()))
         } catch let error as SubprocessError {
-            let name =
-                switch language {
-                case .sh: "/bin/sh"
-                case .bash: "bash"
-                case .zsh: "zsh"
-                case .python3: "python3"
-                }
-            throw WorkflowError(
-                .execution,
-                "cannot start \(name) for a \(language.rawValue) step: \(error); install it or change the block's language"
-            )
+            throw Self.startFailure(language, error)
         }
+    }
+
+    /// Reads the process's output until it ends, its timeout fires or an interrupt arrives, whichever is first.
+    /// On a timeout or an interrupt it stops the process group, then waits for the output to end.
+    private func supervise(
+        output: SubprocessOutputSequence, group: pid_t, timeout: Duration?, redactor: Redactor,
+        interrupts: InterruptSource?, live: (@Sendable (String) -> Void)?
+    ) async -> (OutputTail, Event) {
+        let grace = gracePeriod
+        return await withTaskGroup(of: Event?.self) { tasks -> (OutputTail, Event) in
+            let reader = Self.read(output, limit: outputLimit, redactor: redactor, live: live)
+            tasks.addTask {
+                _ = await reader.value
+                return .finished
+            }
+            if let timeout {
+                tasks.addTask {
+                    do { try await Task.sleep(for: timeout) } catch { return nil }
+                    return .timedOut
+                }
+            }
+            if let interrupts {
+                tasks.addTask {
+                    guard let number = await interrupts.next() else { return nil }
+                    return .interrupted(number)
+                }
+            }
+            var event = Event.finished
+            while let next = await tasks.next() {
+                guard let next else { continue }
+                event = next
+                break
+            }
+            if case .finished = event {
+                tasks.cancelAll()
+            } else {
+                kill(-group, SIGTERM)
+                tasks.cancelAll()
+                await Self.waitForOutputEnd(reader, killing: group, after: grace)
+            }
+            return (await reader.value, event)
+        }
+    }
+
+    /// Keeps the tail of `output`, and passes complete lines to `live`, redacted, as they arrive.
+    private static func read(
+        _ output: SubprocessOutputSequence, limit: Int, redactor: Redactor, live: (@Sendable (String) -> Void)?
+    ) -> Task<OutputTail, Never> {
+        Task { () -> OutputTail in
+            var tail = OutputTail(limit: limit)
+            var pending: [UInt8] = []
+            do {
+                for try await buffer in output {
+                    buffer.withUnsafeBytes { tail.append($0) }
+                    guard let live else { continue }
+                    buffer.withUnsafeBytes { pending.append(contentsOf: $0) }
+                    if let newline = pending.lastIndex(of: 10) {
+                        live(redactor.redact(String(decoding: pending[...newline], as: UTF8.self)))
+                        pending.removeSubrange(...newline)
+                    }
+                }
+            } catch {}
+            if let live, !pending.isEmpty {
+                live(redactor.redact(String(decoding: pending, as: UTF8.self)))
+            }
+            return tail
+        }
+    }
+
+    /// Waits for the output of a process group sent SIGTERM to end, and sends SIGKILL if it has not after
+    /// `grace`.
+    private static func waitForOutputEnd(
+        _ reader: Task<OutputTail, Never>, killing group: pid_t, after grace: Duration
+    ) async {
+        let killer = Task {
+            try await Task.sleep(for: grace)
+            kill(-group, SIGKILL)
+        }
+        _ = await reader.value
+        killer.cancel()
+    }
+
+    /// How the attempt ended, from the process's termination and what stopped it.
+    private static func outcome(status: TerminationStatus, event: Event, output: String) -> ProcessOutcome {
+        var outcome = ProcessOutcome(
+            exitCode: nil, signal: nil, timedOut: false, interruptedBy: nil, output: output)
+        switch status {
+        case .exited(let code): outcome.exitCode = Int(code)
+        case .signaled(let number): outcome.signal = Int(number)
+        }
+        switch event {
+        case .finished: break
+        case .timedOut: outcome.timedOut = true
+        case .interrupted(let number): outcome.interruptedBy = number
+        }
+        return outcome
+    }
+
+    /// The error for an interpreter that cannot be started.
+    private static func startFailure(_ language: ShellLanguage, _ error: SubprocessError) -> WorkflowError {
+        let name =
+            switch language {
+            case .sh: "/bin/sh"
+            case .bash: "bash"
+            case .zsh: "zsh"
+            case .python3: "python3"
+            }
+        return WorkflowError(
+            .execution,
+            "cannot start \(name) for a \(language.rawValue) step: \(error); install it or change the block's language"
+        )
     }
 }

@@ -1,3 +1,4 @@
+import Basics
 import Runbooks
 
 /// Computes the wait before a retry: exponential with full jitter, or fixed.

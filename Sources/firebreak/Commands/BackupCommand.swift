@@ -4,28 +4,6 @@ import Modules
 import Store
 import Views
 
-/// Shared wiring of the backup, restore and drill commands.
-struct ModuleOptions: ParsableArguments {
-    @OptionGroup var global: GlobalOptions
-
-    func engine() async throws -> (BackupEngine, ModuleSettings) {
-        let settings = try global.loadConfig().modules
-        let store = try await global.openStore()
-        return (
-            BackupEngine(store: store, repository: settings.repository(dataDirectory: global.dataDirectory)), settings
-        )
-    }
-}
-
-/// A UTC ISO 8601 time for tables, or `-`.
-func formatDate(_ date: Date?) -> String {
-    date.map { ISO8601DateFormatter().string(from: $0) } ?? "-"
-}
-
-func formatBytes(_ bytes: Int64) -> String {
-    ByteCountFormatter.string(fromByteCount: bytes, countStyle: .binary)
-}
-
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
@@ -187,5 +165,10 @@ struct BackupCommand: AsyncParsableCommand {
         var kept: Int
         var freedBytes: Int64
 
+        enum CodingKeys: String, CodingKey {
+            case deleted, kept
+            case dryRun = "dry_run"
+            case freedBytes = "freed_bytes"
+        }
     }
 }

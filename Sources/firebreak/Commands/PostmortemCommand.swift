@@ -177,7 +177,8 @@ struct PostmortemCommand: ParsableCommand {
             // Action items live in the store: the published text shows them all, added before or after the draft.
             let merged = Publication.settingStatus(
                 status.rawValue.replacingOccurrences(of: "_", with: " "),
-                in: Publication.mergingActionItems(try await store.actionItems(incidentID: incident.id), into: markdown))
+                in: Publication.mergingActionItems(try await store.actionItems(incidentID: incident.id), into: markdown)
+            )
             let unfinished = Publication.unfinishedSections(in: merged)
             if status == .published, !unfinished.isEmpty {
                 guard force else {

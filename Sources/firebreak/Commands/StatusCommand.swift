@@ -50,7 +50,8 @@ struct StatusCommand: AsyncParsableCommand {
             openIncidents: [:], runs: [:])
         if exists {
             let store = try await global.openStore()
-            for (status, bySeverity) in try await store.incidentCounts() where status != .resolved && status != .closed {
+            for (status, bySeverity) in try await store.incidentCounts() where status != .resolved && status != .closed
+            {
                 for (severity, count) in bySeverity where count > 0 {
                     report.openIncidents[severity.rawValue, default: 0] += count
                 }

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Runbooks
 import Store
@@ -53,7 +54,7 @@ final class ConsoleObserver: RunObserver {
     }
 
     func attemptFinished(_ step: Step, attempt: Int, outcome: StepOutcome) {
-        let seconds = Self.seconds(outcome.duration)
+        let seconds = DurationParser.formatSeconds(outcome.duration)
         if outcome.status == .succeeded {
             say("  " + paint.green("✓") + " \(step.name)  " + paint.dim(seconds))
         } else {
@@ -65,13 +66,6 @@ final class ConsoleObserver: RunObserver {
                 for line in tail { say("    │ \(line)") }
             }
         }
-    }
-
-    /// `1.23s`, without Foundation's `String(format:)` on the per-step path.
-    static func seconds(_ duration: Duration) -> String {
-        let centiseconds = (duration.milliseconds + 5) / 10
-        let fraction = centiseconds % 100
-        return "\(centiseconds / 100).\(fraction < 10 ? "0" : "")\(fraction)s"
     }
 
     func stepSkipped(_ step: Step, reason: String) {

@@ -1,3 +1,4 @@
+import Basics
 import Runbooks
 
 /// Prints the steps of a runbook as the engine will run them (`show`, `run --dry-run`).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parses durations written `500ms`, `2s`, `10m`, `1h`, `1d` or combinations such as `1h30m`.
 public enum DurationParser {
     /// Parses a duration, or returns `nil` when the text is not one.
@@ -50,12 +52,23 @@ public enum DurationParser {
         if ms > 0 { parts += "\(ms)ms" }
         return parts
     }
-}
 
-extension Duration {
-    /// Whole milliseconds in this duration.
-    public var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    /// Formats a duration as seconds with two decimals, `1.23s`, without Foundation's `String(format:)` (it runs
+    /// on the per-step path of the console).
+    public static func formatSeconds(_ duration: Duration) -> String {
+        let centiseconds = (duration.milliseconds + 5) / 10
+        let fraction = centiseconds % 100
+        return "\(centiseconds / 100).\(fraction < 10 ? "0" : "")\(fraction)s"
+    }
+
+    /// Formats a span of seconds for people, to the whole second and in at most two units: `45s`, `12m 5s`,
+    /// `3h 2m`, `2d 4h`.
+    public static func formatElapsed(_ seconds: TimeInterval) -> String {
+        let total = Int(seconds.rounded())
+        if total < 60 { return "\(total)s" }
+        let (days, hours, minutes, rest) = (total / 86_400, total % 86_400 / 3600, total % 3600 / 60, total % 60)
+        if days > 0 { return "\(days)d \(hours)h" }
+        if hours > 0 { return "\(hours)h \(minutes)m" }
+        return rest == 0 ? "\(minutes)m" : "\(minutes)m \(rest)s"
     }
 }
