@@ -121,9 +121,11 @@ enum Timeline {
             return
                 "Step \(details["step"] ?? "?") of \(details["run"] ?? "?") \(details["status"] ?? "finished")\(exit)"
         case .actionItem("open"):
-            return "Action item \(details["action_item"] ?? "?") (\(details["type"] ?? "other")): \(details["text"] ?? "")"
+            return
+                "Action item \(details["action_item"] ?? "?") (\(details["type"] ?? "other")): \(details["text"] ?? "")"
         case let kind where kind.rawValue.hasPrefix("action_item_"):
-            return "Action item \(details["action_item"] ?? "?") \(kind.rawValue.dropFirst(12)): \(details["text"] ?? "")"
+            return
+                "Action item \(details["action_item"] ?? "?") \(kind.rawValue.dropFirst(12)): \(details["text"] ?? "")"
         case let kind where kind.rawValue.hasPrefix("postmortem_"):
             return "Post-mortem saved as \(kind.rawValue.dropFirst(11).replacingOccurrences(of: "_", with: " "))"
         default:

@@ -20,7 +20,6 @@ public struct AlertJSON: Encodable, Sendable {
     public var firstSeen: Date
     public var lastSeen: Date
 
-
     public init(_ record: AlertRecord) {
         incidentID = record.incidentID
         source = record.alert.source
@@ -47,7 +46,6 @@ public struct SubscriptionJSON: Encodable, Sendable {
     public var receivedAt: Date
     public var confirmedAt: Date?
     public var error: String?
-
 
     public init(_ subscription: SNSSubscription) {
         topicArn = subscription.topicArn

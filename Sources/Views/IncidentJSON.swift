@@ -19,7 +19,6 @@ public struct IncidentJSON: Encodable, Sendable {
         public var details: [String: String]
         public var requestID: String?
 
-
         public init(_ event: IncidentEvent) {
             kind = event.kind.rawValue
             actor = event.actor
@@ -39,7 +38,6 @@ public struct IncidentJSON: Encodable, Sendable {
         public var attempts: Int
         public var lastError: String?
         public var createdAt: Date
-
 
         public init(_ record: NotificationRecord) {
             id = record.id
@@ -69,7 +67,6 @@ public struct IncidentJSON: Encodable, Sendable {
     public var escalation: Escalation?
     public var timeline: [Event]?
     public var notifications: [Notification]?
-
 
     public init(_ incident: Incident) {
         id = incident.id

@@ -19,7 +19,6 @@ public struct BackupJSON: Encodable, Sendable {
     public var run: String?
     public var manifest: SQLiteManifest?
 
-
     public init(_ backup: BackupRecord) {
         id = backup.id
         source = backup.source
@@ -50,7 +49,6 @@ public struct DrillJSON: Encodable, Sendable {
     public var message: String
     public var run: String?
 
-
     public init(_ drill: DrillRecord) {
         id = drill.id
         source = drill.source
@@ -74,7 +72,6 @@ public struct HealthResultJSON: Encodable, Sendable {
     public var attempts: Int
     public var breaker: String
     public var critical: Bool
-
 
     public init(_ result: HealthResult) {
         name = result.name

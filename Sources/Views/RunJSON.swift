@@ -49,7 +49,6 @@ public struct RunJSON: Encodable, Sendable {
     public var interrupted: Bool?
     public var steps: [StepJSON]?
 
-
     public init(_ run: RunRecord, detail: RunDetail? = nil, runsDirectory: URL? = nil) {
         id = run.displayID
         runbook = run.runbookID

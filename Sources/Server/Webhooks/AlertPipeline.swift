@@ -119,7 +119,6 @@ final class AlertPipeline: Service, Sendable {
         }
     }
 
-
     private func commitQueued() async {
         while case let batch = take(), !batch.isEmpty {
             committingSince.withLock { $0 = Date() }

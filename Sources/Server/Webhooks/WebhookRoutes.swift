@@ -197,13 +197,14 @@ struct WebhookRoutes: Sendable {
             _ = try await pipeline.ingest(
                 .acknowledge(source: "pagerduty", key: event.dedupKey), requestID: context.requestID)
         }
-        return try jsonResponse(PagerDutyAccepted(dedup_key: event.dedupKey), status: .accepted)
+        return try jsonResponse(PagerDutyAccepted(dedupKey: event.dedupKey), status: .accepted)
     }
 
     struct PagerDutyAccepted: Encodable {
         var status = "success"
         var message = "Event processed"
-        var dedup_key: String
+        /// `dedup_key` in the answer, through the JSON convention.
+        var dedupKey: String
     }
 
     struct PagerDutyInvalid: Encodable {

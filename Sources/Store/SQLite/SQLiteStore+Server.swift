@@ -138,7 +138,8 @@ extension SQLiteStore {
             // A connection of its own (so the probe sees a lock another process holds), opened and closed on the
             // open thread: opening a file is a wait on the disk, which the cooperative pool must not do.
             try await withTaskExecutorPreference(Self.openThread) {
-                try Self.probeBlocking(path: directory.appendingPathComponent("firebreak.db").path, at: time, timeout: timeout)
+                try Self.probeBlocking(
+                    path: directory.appendingPathComponent("firebreak.db").path, at: time, timeout: timeout)
             }
         } catch {
             throw StoreError(.unavailable, "the database does not take writes: \(error)", cause: error)
@@ -151,7 +152,8 @@ extension SQLiteStore {
         let queue = try DatabaseQueue(path: path, configuration: config)
         try queue.write { db in
             try db.execute(
-                sql: "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)", arguments: [time.timeIntervalSince1970])
+                sql: "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)",
+                arguments: [time.timeIntervalSince1970])
         }
         try queue.close()
     }

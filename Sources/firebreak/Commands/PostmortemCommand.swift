@@ -295,7 +295,6 @@ struct PostmortemCommand: ParsableCommand {
         var link: String?
         var createdAt: Date
 
-
         init(_ item: ActionItem) {
             id = item.id
             incident = item.incidentID
