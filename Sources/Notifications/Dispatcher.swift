@@ -31,7 +31,7 @@ public actor Dispatcher: Service {
     /// Creates a dispatcher.
     public init(
         store: any Storage, config: FirebreakConfig, sender: any ChannelSender, logger: Logger,
-        owner: ClaimOwner = .process, lease: TimeInterval = 120, now: @escaping @Sendable () -> Date = Date.init
+        owner: ClaimOwner = .current(), lease: TimeInterval = 120, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.channels = config.channels
@@ -82,7 +82,11 @@ public actor Dispatcher: Service {
             return [:]
         }
         var byChannel = Dictionary(grouping: due, by: \.notification.channel)
-        for channel in byChannel.keys where busy.contains(channel) { byChannel[channel] = nil }
+        for channel in byChannel.keys where busy.contains(channel) {
+            // That channel's delivery is still running: give these back, so that another node may take them.
+            for item in byChannel[channel] ?? [] { try? await store.release(item.claim) }
+            byChannel[channel] = nil
+        }
         busy.formUnion(byChannel.keys)
         return byChannel
     }

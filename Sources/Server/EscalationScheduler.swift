@@ -22,7 +22,7 @@ public actor EscalationScheduler: Service {
 
     public init(
         store: any Storage, engine: IncidentEngine, logger: Logger, interval: Duration = .milliseconds(250),
-        owner: ClaimOwner = .process, lease: TimeInterval = 30, now: @escaping @Sendable () -> Date = Date.init
+        owner: ClaimOwner = .current(), lease: TimeInterval = 30, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.owner = owner
         self.lease = lease

@@ -135,8 +135,9 @@ public struct FirebreakServer: Sendable {
     }
 
     /// Runs until SIGTERM or SIGINT, then stops in order: the HTTP server first (no new connections, requests
-    /// in flight finish), then the module scheduler, health rounds, escalations and notifications, then the run
-    /// launcher (it waits for runs in flight), and the alert writer last, after it committed what was queued.
+    /// in flight finish), then the module scheduler and health rounds, then the run launcher (it waits for the runs
+    /// in flight; `kill -9` leaves them to the next `serve`), then escalations and notifications, and the alert
+    /// writer last, after it committed what was queued.
     public func run(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws
     {
         let modules = self.modules
@@ -146,9 +147,10 @@ public struct FirebreakServer: Sendable {
                 services: [
                     // A group stops its services in reverse order: the last one listed stops first.
                     .init(service: pipeline),
-                    .init(service: launcher),
+                    // Paging goes on while the launcher waits for the runs in flight.
                     .init(service: dispatcher),
                     .init(service: scheduler),
+                    .init(service: launcher),
                     .init(service: LoopService { await health.run() }),
                     // Without schedules or canaries it returns at once; that must not stop the group.
                     .init(service: LoopService { await modules.run() }, successTerminationBehavior: .ignore),

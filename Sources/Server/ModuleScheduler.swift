@@ -25,7 +25,7 @@ actor ModuleScheduler {
 
     init(
         config: FirebreakConfig, backups: BackupEngine, monitor: HealthMonitor, pipeline: AlertPipeline, logger: Logger,
-        owner: ClaimOwner = .process, now: @escaping @Sendable () -> Date = Date.init
+        owner: ClaimOwner = .current(), now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.owner = owner
         self.config = config

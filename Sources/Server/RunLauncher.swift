@@ -130,6 +130,8 @@ public actor RunLauncher: Service {
             {
                 continue
             }
+            // The await above let the alert path hand this run over meanwhile.
+            guard !active.contains(id), !queue.contains(where: { $0.0 == id }) else { continue }
             do {
                 schedule(id, params: try params(for: record, supplied: [:]))
                 resumed.append(record.displayID)

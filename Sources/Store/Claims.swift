@@ -20,12 +20,25 @@ public struct ClaimOwner: Sendable, Hashable, CustomStringConvertible {
     /// This process: one owner for every claim it takes.
     public static let process = ClaimOwner.current()
 
-    /// This process, with a fresh nonce.
+    /// This process, with a fresh nonce: each claimant (a dispatcher, a scheduler) takes its own.
     public static func current() -> ClaimOwner {
         ClaimOwner(
-            host: ProcessInfo.processInfo.hostName, process: ProcessInfo.processInfo.processIdentifier,
+            host: localHost, process: ProcessInfo.processInfo.processIdentifier,
             nonce: String(UInt32.random(in: 0...UInt32.max), radix: 36))
     }
+
+    /// The host name and this boot of its kernel (`/proc/sys/kernel/random/boot_id`): two owners with the same
+    /// `host` run on one kernel, so a file lock proves whether one of them is alive. Two machines that share a
+    /// name differ in their boot id. `gethostname`, not a lookup in DNS.
+    public static let localHost: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let name =
+            gethostname(&buffer, buffer.count) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
+        let boot = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))
+            .map { String($0.trimmingCharacters(in: .whitespacesAndNewlines).prefix(8)) } ?? "noboot"
+        return "\(name.replacingOccurrences(of: "/", with: "_"))#\(boot)"
+    }()
 
     /// `host/pid/nonce`, the form engines store.
     public var description: String { "\(host)/\(process)/\(nonce)" }

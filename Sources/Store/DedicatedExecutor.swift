@@ -1,8 +1,8 @@
 import Foundation
 import Synchronization
 
-/// A task executor with one thread of its own: where an engine's group-commit writer runs
-/// (``AlertStorage/ingestExecutor``).
+/// A task executor with one thread of its own, for the life of the process: where an engine's writes run
+/// (``Storage/writeExecutor``).
 ///
 /// A task that prefers it (`withTaskExecutorPreference`) never waits for a turn on the cooperative pool, which under
 /// an alert storm is busy decoding requests, and may block this thread (and only it) on the database. The thread
@@ -14,7 +14,8 @@ public final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
 
     /// Starts the executor's thread.
     public init(name: String) {
-        let thread = Thread { [unowned self] in self.drain() }
+        // The thread holds the executor for the life of the process; only static instances are made.
+        let thread = Thread { self.drain() }
         thread.name = name
         thread.start()
     }

@@ -16,6 +16,11 @@ public protocol Storage: IncidentStorage, AlertStorage, RunStorage, OutboxStorag
 {
     /// The data directory of a file-backed engine (runs' scratch files live beside it), or `nil`.
     var directory: URL? { get }
+
+    /// The executor the engine's writes run on, when it has one (SQLite: its write thread, which waits on the
+    /// database itself), or `nil`. A task that writes a lot in a row (the alert writer, a terminal's run) prefers
+    /// it, and reaches the database without a thread hop.
+    var writeExecutor: (any TaskExecutor)? { get }
 }
 
 /// Incidents and their timelines.
@@ -81,10 +86,6 @@ public protocol AlertStorage: Sendable {
     /// `body` is synchronous on purpose: the pure decisions between its reads and writes stay inside one
     /// transaction, and the engine runs it off the cooperative pool (SQLite on its writer queue).
     func ingest<T: Sendable>(_ body: @escaping @Sendable (any AlertTransaction) throws -> T) async throws -> T
-
-    /// The executor a group-commit writer should run on to reach ``ingest(_:)`` without a thread hop, when the
-    /// engine has one (SQLite: its ingest thread, which waits on the database itself), or `nil`.
-    var ingestExecutor: (any TaskExecutor)? { get }
 
     /// The alerts of an incident, in the order they first fired.
     func alerts(incidentID: String) async throws -> [AlertRecord]

@@ -103,10 +103,10 @@ final class AlertPipeline: Service, Sendable {
     }
 
     /// The single writer, until graceful shutdown; then it commits what is queued and stops taking deliveries.
-    /// It runs on the engine's ingest executor when it has one (SQLite's ingest thread), so a batch reaches the
+    /// It runs on the engine's write executor when it has one (SQLite's write thread), so a batch reaches the
     /// database without waiting for a turn on the cooperative pool, and is answered from there.
     func run() async {
-        await withTaskExecutorPreference(store.ingestExecutor) {
+        await withTaskExecutorPreference(store.writeExecutor) {
             await withGracefulShutdownHandler {
                 for await _ in signals {
                     await commitQueued()

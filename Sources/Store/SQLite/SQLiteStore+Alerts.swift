@@ -138,28 +138,8 @@ struct SQLiteAlertTransaction: AlertTransaction {
 
 extension SQLiteStore {
     /// One write transaction for a batch of alert deliveries (group commit: many requests, one fsync).
-    /// Runs the batch on ``ingestExecutor``'s thread with GRDB's synchronous write, which executes on the calling
-    /// thread: no hop to GRDB's queue and back per batch. Measured with `scripts/bench/ingest.sh`, the hops of the
-    /// async write cost a fifth to a third of the alerts per second on two cores.
     public func ingest<T: Sendable>(_ body: @escaping @Sendable (any AlertTransaction) throws -> T) async throws -> T {
-        let writer = self.writer
-        return try await withTaskExecutorPreference(Self.ingestThread) {
-            try Self.writeBlocking(writer) { db in try body(SQLiteAlertTransaction(db: db)) }
-        }
-    }
-
-    public var ingestExecutor: (any TaskExecutor)? { Self.ingestThread }
-
-    /// One ingest thread per process, however many stores (tests open several).
-    static let ingestThread = DedicatedExecutor(name: "firebreak-ingest")
-
-    /// GRDB's synchronous write; only ever called on ``ingestThread``, never on the cooperative pool.
-    private static func writeBlocking<T>(_ writer: any DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
-        do {
-            return try writer.write(body)
-        } catch let error as DatabaseError {
-            throw StoreError(.unavailable, "database write failed: \(error)", cause: error)
-        }
+        try await write { db in try body(SQLiteAlertTransaction(db: db)) }
     }
 
     /// The alerts of an incident, in the order they first fired.

@@ -253,6 +253,7 @@ enum Schema {
             completed_at DOUBLE,
             PRIMARY KEY (kind, key)
         ) WITHOUT ROWID;
+        CREATE INDEX work_claims_completed ON work_claims(completed_at) WHERE completed_at IS NOT NULL;
         CREATE TABLE claim_tokens (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
         INSERT INTO claim_tokens (id, last) VALUES (1, 0);
         """

@@ -171,18 +171,25 @@ public final class Executor: Sendable {
         }
     }
 
+    /// Renews the claim every third of the lease. A failed renewal (a busy database) is retried every second
+    /// while the lease lasts; a claim taken over ends the heartbeat, and the next commit's fence stops the run.
     private func heartbeat(_ claim: Claim) async {
         var current = claim
+        var wait = Duration.seconds(configuration.lease / 3)
         while !Task.isCancelled {
             do {
-                try await Task.sleep(for: .seconds(configuration.lease / 3))
+                try await Task.sleep(for: wait)
                 current = try await store.renew(current, lease: configuration.lease, at: Date())
+                wait = .seconds(configuration.lease / 3)
             } catch is CancellationError {
                 return
-            } catch {
-                // The next commit's fence refuses the write and stops the run; nothing more to do here.
-                logger.warning("cannot renew the run's claim: \(error)", metadata: ["run.id": "\(claim.work.key)"])
+            } catch let error as StoreError where error.code == .claimLost {
+                logger.error("the run's claim was taken over: \(error.message)", metadata: ["run.id": "\(claim.work.key)"])
                 return
+            } catch {
+                logger.warning(
+                    "cannot renew the run's claim, retrying: \(error)", metadata: ["run.id": "\(claim.work.key)"])
+                wait = .seconds(1)
             }
         }
     }

@@ -47,13 +47,17 @@ struct RunSession {
             logger: logger)
     }
 
+    /// Where a Ctrl-C at a prompt commits the pause.
+    static let interruptThread = DedicatedExecutor(name: "firebreak-interrupt")
+
     /// Executes the run and exits with the documented code.
     func execute(_ executor: Executor, runID: Int64, params: [String: String], interrupts: InterruptSource) async throws
     {
         let store = self.store
         interrupts.setIdleHandler { _ in
-            // Ctrl-C at a prompt: the process ends here, once the pause is committed.
-            Task {
+            // Ctrl-C at a prompt: the process ends here, once the pause is committed. On a thread of its own: the
+            // prompt's read may hold a thread of the cooperative pool.
+            Task(executorPreference: Self.interruptThread) {
                 try? await store.pauseRun(id: runID)
                 FileHandle.standardError.write(
                     "\ninterrupted: \(RunRecord.displayID(runID)) is waiting; continue with 'firebreak resume \(RunRecord.displayID(runID))'\n"
@@ -61,7 +65,11 @@ struct RunSession {
                 Foundation.exit(ExitStatus.waiting)
             }
         }
-        let run = try await executor.execute(runID: runID, params: params)
+        // Without prompts, the run prefers the store's write executor: its commits reach the database with no
+        // thread hop (two per step). A run with prompts stays on the pool, since a prompt's read blocks its thread.
+        let run = try await withTaskExecutorPreference(interactive ? nil : store.writeExecutor) {
+            try await executor.execute(runID: runID, params: params)
+        }
         interrupts.setIdleHandler(nil)
         if json {
             try printJSON(
