@@ -82,11 +82,9 @@ public actor Dispatcher: Service {
             return [:]
         }
         var byChannel = Dictionary(grouping: due, by: \.notification.channel)
-        for channel in byChannel.keys where busy.contains(channel) {
-            // That channel's delivery is still running: give these back, so that another node may take them.
-            for item in byChannel[channel] ?? [] { try? await store.release(item.claim) }
-            byChannel[channel] = nil
-        }
+        // A channel whose delivery is still running keeps these claims (a claim of the same owner is a renewal,
+        // and releasing it would void the running delivery's claim); it takes them once it is free.
+        for channel in byChannel.keys where busy.contains(channel) { byChannel[channel] = nil }
         busy.formUnion(byChannel.keys)
         return byChannel
     }

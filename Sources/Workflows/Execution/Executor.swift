@@ -465,16 +465,9 @@ struct PendingWrite {
     var isEmpty: Bool { steps.isEmpty && attempts.isEmpty && events.isEmpty && notifications.isEmpty }
 }
 
-/// Small JSON helpers for string maps stored in text columns.
+/// String maps stored in text columns, through the store's one codec (``DetailsJSON``).
 enum JSON {
-    static func encode(_ values: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(values) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func encode(_ values: [String: String]) -> String { DetailsJSON.encode(values) }
 
-    static func decode(_ text: String) -> [String: String] {
-        (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
-    }
+    static func decode(_ text: String) -> [String: String] { DetailsJSON.decode(text) }
 }

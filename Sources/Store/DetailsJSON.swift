@@ -1,13 +1,13 @@
 import Foundation
 
-/// The codec of every flat `{"key":"value",…}` column (timeline and notification details, alert labels and
-/// annotations), written and read without JSONEncoder/JSONDecoder: the encoder runs several times per alert on the
-/// ingest path, and a post-mortem reads ten thousand details. Anything else (nested values, numbers) read back
-/// falls back to JSONDecoder.
-enum DetailsJSON {
+/// The one codec of every flat `{"key":"value",…}` column: timeline and notification details, alert labels and
+/// annotations, run params, step outputs and a run's alert context. Written and read without JSONEncoder/JSONDecoder:
+/// the encoder runs several times per alert on the ingest path, and a post-mortem reads ten thousand details.
+/// Anything else (nested values, numbers) read back falls back to JSONDecoder.
+public enum DetailsJSON {
     /// `details` as a JSON object with sorted keys. Hand-written: it runs several times per alert on the ingest
     /// path, where JSONEncoder cost more than the SQLite work.
-    static func encode(_ details: [String: String]) -> String {
+    public static func encode(_ details: [String: String]) -> String {
         if details.isEmpty { return "{}" }
         var text = "{"
         for (index, key) in details.keys.sorted().enumerated() {
@@ -45,7 +45,7 @@ enum DetailsJSON {
         text += "\""
     }
 
-    static func decode(_ text: String?) -> [String: String] {
+    public static func decode(_ text: String?) -> [String: String] {
         guard let text else { return [:] }
         var copy = text
         if let parsed = copy.withUTF8({ parse($0) }) { return parsed }
