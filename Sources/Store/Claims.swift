@@ -35,7 +35,8 @@ public struct ClaimOwner: Sendable, Hashable, CustomStringConvertible {
         let name =
             gethostname(&buffer, buffer.count) == 0
             ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
-        let boot = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))
+        let boot =
+            (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))
             .map { String($0.trimmingCharacters(in: .whitespacesAndNewlines).prefix(8)) } ?? "noboot"
         return "\(name.replacingOccurrences(of: "/", with: "_"))#\(boot)"
     }()

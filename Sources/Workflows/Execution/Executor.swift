@@ -184,7 +184,8 @@ public final class Executor: Sendable {
             } catch is CancellationError {
                 return
             } catch let error as StoreError where error.code == .claimLost {
-                logger.error("the run's claim was taken over: \(error.message)", metadata: ["run.id": "\(claim.work.key)"])
+                logger.error(
+                    "the run's claim was taken over: \(error.message)", metadata: ["run.id": "\(claim.work.key)"])
                 return
             } catch {
                 logger.warning(
