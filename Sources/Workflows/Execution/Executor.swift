@@ -4,41 +4,6 @@ import Logging
 import Runbooks
 import Store
 
-/// Settings of the executor.
-public struct ExecutorConfiguration: Sendable {
-    /// Runs shell steps.
-    public var runner: ShellRunner
-    /// `<data-dir>/runs`: per-run scratch files and locks.
-    public var runsDirectory: URL
-    /// The environment shell steps inherit.
-    public var processEnvironment: [String: String]
-    /// Modules that module steps call, by name.
-    public var modules: [String: any StepModule]
-    /// Waits between retries; injectable so tests need not sleep.
-    public var sleep: @Sendable (Duration) async throws -> Void
-    /// Who answers the responder's questions (`$USER` at a terminal): manual steps done there are attributed to them.
-    public var actor = "responder"
-    /// Who claims the runs this executor executes: this process.
-    public var owner = ClaimOwner.process
-    /// How long a claim on a run lasts without a heartbeat; the executor renews it every third of that. Another
-    /// node may take a run over once its lease has expired.
-    public var lease: TimeInterval = 30
-
-    /// Creates a configuration.
-    public init(
-        runsDirectory: URL, runner: ShellRunner = ShellRunner(),
-        processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
-        modules: [any StepModule] = [],
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
-    ) {
-        self.runsDirectory = runsDirectory
-        self.runner = runner
-        self.processEnvironment = processEnvironment
-        self.modules = Dictionary(modules.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        self.sleep = sleep
-    }
-}
-
 /// Runs runbooks as durable runs: every transition is committed before the engine acts on it.
 public final class Executor: Sendable {
     let store: any Storage
@@ -141,57 +106,6 @@ public final class Executor: Sendable {
         } catch {
             try? await store.release(claim)
             throw error
-        }
-    }
-
-    /// Claims the run for this process. Holding the run's lock proves that no process on this host executes it, so
-    /// a claim left by one (it died) is taken over at once; another host's claim only once its lease has expired.
-    private func claimRun(_ runID: Int64) async throws -> Claim {
-        let owner = configuration.owner
-        let work = WorkItem.run(runID)
-        if let claim = try await store.claim(
-            work, owner: owner, lease: configuration.lease, at: Date(), takingOverFrom: { $0.host == owner.host })
-        {
-            return claim
-        }
-        let holder = try await store.currentClaim(on: work)
-        throw WorkflowError(
-            .conflict,
-            "run \(RunRecord.displayID(runID)) is being executed by \(holder.map { "\($0.owner)" } ?? "another process")"
-                + (holder.map { " (its lease runs until \(ISO8601DateFormatter().string(from: $0.expiresAt)))" } ?? "")
-                + "; wait for it, or cancel it with 'firebreak runs cancel \(RunRecord.displayID(runID))'")
-    }
-
-    /// Runs `body` while a child task renews `claim` every third of the lease.
-    private func withHeartbeat<T: Sendable>(_ claim: Claim, _ body: @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await self.heartbeat(claim) }
-            defer { group.cancelAll() }
-            return try await body()
-        }
-    }
-
-    /// Renews the claim every third of the lease. A failed renewal (a busy database) is retried every second
-    /// while the lease lasts; a claim taken over ends the heartbeat, and the next commit's fence stops the run.
-    private func heartbeat(_ claim: Claim) async {
-        var current = claim
-        var wait = Duration.seconds(configuration.lease / 3)
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: wait)
-                current = try await store.renew(current, lease: configuration.lease, at: Date())
-                wait = .seconds(configuration.lease / 3)
-            } catch is CancellationError {
-                return
-            } catch let error as StoreError where error.code == .claimLost {
-                logger.error(
-                    "the run's claim was taken over: \(error.message)", metadata: ["run.id": "\(claim.work.key)"])
-                return
-            } catch {
-                logger.warning(
-                    "cannot renew the run's claim, retrying: \(error)", metadata: ["run.id": "\(claim.work.key)"])
-                wait = .seconds(1)
-            }
         }
     }
 
@@ -408,67 +322,4 @@ public final class Executor: Sendable {
         state.pending = PendingWrite()
         for notify in pending.notifications { notify() }
     }
-}
-
-/// The in-memory mirror of a run while it executes; every change is committed before acting.
-struct ExecutionState {
-    var run: RunRecord
-    /// The executor's claim on the run: every commit is fenced by it.
-    var claim: Claim?
-    /// A step's final records, written with the next transition's transaction (saving one commit per
-    /// step); its observer notifications wait for that commit, so nothing is reported before it is durable.
-    var pending = PendingWrite()
-    /// Redacts every secret known so far; rebuilt when a step publishes outputs.
-    var redactor = Redactor()
-    /// The step records; the context owns them, so `when` always sees the latest state and
-    /// no per-step copy of the whole array is made.
-    var steps: [StepRecord] {
-        get { context.steps }
-        _modify { yield &context.steps }
-    }
-    var attempts: [Int: [AttemptRecord]]
-    var context: RunContext
-    var directory: URL
-
-    var runbook: Runbook { context.runbook }
-
-    /// A timeline entry about this run for its incident.
-    func event(_ kind: TimelineKind, _ details: [String: String]) -> TimelineEntry {
-        var details = details
-        details["run"] = run.displayID
-        details["runbook"] = run.runbookID
-        return TimelineEntry(kind: kind, actor: "firebreak", at: Date(), details: details)
-    }
-    /// `directory` as a path.
-    let directoryPath: String
-    /// The runbook file's directory: the default working directory of shell steps.
-    let runbookDirectory: String
-
-    init(run: RunRecord, steps: [StepRecord], attempts: [Int: [AttemptRecord]], context: RunContext, directory: URL) {
-        self.run = run
-        self.attempts = attempts
-        self.context = context
-        self.directory = directory
-        self.directoryPath = directory.path
-        self.runbookDirectory = URL(fileURLWithPath: run.runbookPath).deletingLastPathComponent().path
-    }
-    var displayID: String { run.displayID }
-}
-
-/// Records waiting to be committed with the next transition, and what to report once they are.
-struct PendingWrite {
-    var steps: [StepRecord] = []
-    var attempts: [AttemptRecord] = []
-    /// Timeline entries for the run's incident.
-    var events: [TimelineEntry] = []
-    var notifications: [() -> Void] = []
-
-    var isEmpty: Bool { steps.isEmpty && attempts.isEmpty && events.isEmpty && notifications.isEmpty }
-}
-
-/// String maps stored in text columns, through the store's one codec (``DetailsJSON``).
-enum JSON {
-    static func encode(_ values: [String: String]) -> String { DetailsJSON.encode(values) }
-
-    static func decode(_ text: String) -> [String: String] { DetailsJSON.decode(text) }
 }
