@@ -16,6 +16,9 @@ deps:
 	@command -v curl >/dev/null || scripts/ensure-packages.sh curl
 	@# cryptography: the loopback stand-in for Amazon's SNS certificate hosting (Tests/ServerTests/Support).
 	@python3 -c "import cryptography" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore "cryptography==48.0.0"
+	@# aiosmtpd: the real SMTP server (STARTTLS and TLS) the email tests send to; icalendar parses the .ics feed.
+	@python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore "aiosmtpd==1.4.6"
+	@python3 -c "import icalendar" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore "icalendar==7.3.2"
 
 bench-deps: deps
 	@scripts/ensure-packages.sh $(BENCH_PACKAGES)
@@ -47,7 +50,7 @@ run: release
 	$(BIN_RELEASE) lint runbooks/
 	@$(BIN_RELEASE) token list --json | grep -q '"local"' || { \
 		echo "API token (shown once; use it as 'Authorization: Bearer <token>'):"; \
-		$(BIN_RELEASE) token create local; }
+		$(BIN_RELEASE) token create local --role admin; }
 	$(BIN_RELEASE) serve --log-format text
 
 # The terminal tour of a runbook: step through runbooks/getting-started.md.

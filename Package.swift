@@ -56,6 +56,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "OnCall",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OnCallTests",
+            dependencies: ["OnCall", "FirebreakTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Runbooks",
             dependencies: ["Basics", "Incidents", "CDiscount", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
@@ -104,12 +113,12 @@ let package = Package(
         ),
         .target(
             name: "Views",
-            dependencies: ["Incidents", "Store", "Modules", "Workflows"],
+            dependencies: ["Basics", "Incidents", "Store", "Modules", "Workflows", "OnCall"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Config",
-            dependencies: ["Basics", "Incidents", "Modules", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Basics", "Incidents", "Modules", "OnCall", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -117,7 +126,11 @@ let package = Package(
             dependencies: [
                 "Basics", "Incidents", "Store", "Config",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -130,7 +143,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "Basics", "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Notifications",
-                "Views", "Postmortems",
+                "Views", "Postmortems", "OnCall",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -152,7 +165,7 @@ let package = Package(
             name: "firebreak",
             dependencies: [
                 "Basics", "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Server", "Views",
-                "Postmortems",
+                "Postmortems", "OnCall", "Notifications",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

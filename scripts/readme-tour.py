@@ -17,7 +17,7 @@ The only departures from the README text (each one marked SUBSTITUTION below):
   (1) `B=.build/release/firebreak` sets B to the binary given to this script instead: a release
       build is slow, and the code in the binary is the same.
   (2) `make run &` becomes what the Makefile's `run` target does, minus the build: lint runbooks/,
-      `"$B" token create local` (its printed token becomes TOKEN), then `"$B" serve --port 8080
+      `"$B" token create local --role admin` (its printed token becomes TOKEN), then `"$B" serve --port 8080
       --log-format text` in the background with the data where the CLI finds it
       ($XDG_DATA_HOME/firebreak: there is no .firebreak in the temporary directory). It waits until
       `curl -s localhost:8080/health` answers; the server is stopped at the end whatever happens.
@@ -237,7 +237,7 @@ class Tour:
             log, pid = q(str(self.server_log)), q(str(self.server_pid))
             snippet = f"""
 "$B" lint runbooks/ || exit
-TOKEN=$("$B" token create local) || exit
+TOKEN=$("$B" token create local --role admin) || exit
 echo "API token (shown once; use it as 'Authorization: Bearer <token>'): $TOKEN"
 "$B" serve --data-dir "$XDG_DATA_HOME/firebreak" --port {PORT} --log-format text </dev/null >>{log} 2>&1 &
 echo $! >{pid}

@@ -101,10 +101,18 @@ webhooks:
   rate_limit: {rate: 100000, burst: 100000}
   cloudwatch:
     certificates: $tmp/work/sns-offline.pem
+users:
+  alice: {name: Alice, time_zone: Europe/Berlin, contact: [{command: [/bin/true]}]}
+  bob: {name: Bob, time_zone: UTC, contact: [{command: [/bin/true]}]}
+schedules:
+  primary:
+    time_zone: Europe/Berlin
+    layers:
+      - {name: weekly, users: [alice, bob], rotation: 1w, start: 2026-01-05, handoff: "09:00"}
 EOF
 export FIREBREAK_DATA=$tmp/data
 
-token=$(cd "$tmp/work" && timeout 30 "$binary" token create schemathesis 2>"$tmp/token.err" | grep -o 'fbk_[A-Za-z0-9_-]*' | tail -1) || true
+token=$(cd "$tmp/work" && timeout 30 "$binary" token create schemathesis --user alice --role admin 2>"$tmp/token.err" | grep -o 'fbk_[A-Za-z0-9_-]*' | tail -1) || true
 [ -n "$token" ] || fail "'firebreak token create' printed no token: $(cat "$tmp/token.err")"
 
 (cd "$tmp/work" && TMPDIR=$tmp/tmp exec setsid "$binary" serve --host 127.0.0.1 --port 0 --log-format text --no-color \

@@ -2,6 +2,7 @@ import Basics
 import Foundation
 import Incidents
 import Modules
+import OnCall
 import Yams
 
 /// Everything `firebreak.yml` can set. Every field has a default, so no file at all is a valid configuration.
@@ -28,6 +29,12 @@ public struct FirebreakConfig: Sendable, Equatable {
     public var healthChecks: [HealthCheck] = []
     /// Checks the server runs on intervals, raising alerts after consecutive failures.
     public var canaries: [Canary] = []
+    /// People who can be paged, by handle.
+    public var users: [String: User] = [:]
+    /// On-call schedules, by name.
+    public var schedules: [String: Schedule] = [:]
+    /// How email leaves; nil when no email is sent.
+    public var smtp: SMTPSettings?
     /// Where the configuration came from, or nil for the built-in defaults.
     public var source: String?
 
@@ -50,7 +57,10 @@ public struct FirebreakConfig: Sendable, Equatable {
     }
 
     /// Parses configuration text.
-    public static func parse(_ text: String, path: String = "firebreak.yml") throws(ConfigError) -> FirebreakConfig {
+    public static func parse(
+        _ text: String, path: String = "firebreak.yml",
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> FirebreakConfig {
         let reader = YAMLReader<ConfigError>(path: path)
         let root: Node?
         do {
@@ -64,7 +74,7 @@ public struct FirebreakConfig: Sendable, Equatable {
             root, at: "top level",
             known: [
                 "server", "runbooks", "channels", "delivery", "severities", "escalation_policies", "announce", "alerts",
-                "webhooks", "backups", "health", "canaries",
+                "webhooks", "backups", "health", "canaries", "users", "schedules", "smtp",
             ])
         {
             switch key {
@@ -87,26 +97,55 @@ public struct FirebreakConfig: Sendable, Equatable {
             case "webhooks": config.webhooks = try WebhookSettings.read(value, reader)
             case "backups": try readBackups(value, into: &config, reader)
             case "health": try readHealth(value, into: &config, reader)
+            case "smtp": config.smtp = try SMTPSettings.read(value, reader, environment: environment)
+            case "users":
+                for (handle, body) in try reader.mapping(value, at: "users", known: []) {
+                    config.users[handle] = try User.read(handle: handle, body, reader)
+                }
             default: break
             }
         }
         // Canaries name health checks, wherever the two sections are in the file.
         if let canaries = root.mapping?["canaries"] { try readCanaries(canaries, into: &config, reader) }
+        // Schedules name users, wherever the two sections are in the file.
+        if let schedules = root.mapping?["schedules"] {
+            for (name, body) in try reader.mapping(schedules, at: "schedules", known: []) {
+                config.schedules[name] = try ScheduleReader.read(name: name, body, users: config.users, reader)
+            }
+        }
         try config.validate(root, reader)
         return config
     }
 
     /// Every channel and policy named anywhere must exist.
     private func validate(_ root: Node, _ reader: YAMLReader<ConfigError>) throws(ConfigError) {
+        for channel in channels.values.sorted(by: { $0.name < $1.name }) {
+            if case .email = channel.kind, smtp == nil {
+                throw ConfigError(
+                    "\(reader.path): channel '\(channel.name)' sends email, but no 'smtp:' section says how email leaves"
+                )
+            }
+        }
         let known = channels.keys.sorted()
         func check(_ channel: String, _ context: String) throws(ConfigError) {
+            if let target = PageTarget(channel) {
+                try checkTarget(target, context, reader)
+                return
+            }
             guard channels[channel] != nil else {
                 throw ConfigError(
                     "\(reader.path): \(context) names channel '\(channel)', which is not configured\(Suggestion.didYouMean(channel, in: known))"
                 )
             }
         }
-        for channel in policy.announce { try check(channel, "announce") }
+        for channel in policy.announce {
+            guard PageTarget(channel) == nil else {
+                throw ConfigError(
+                    "\(reader.path): announce names '\(channel)'; announcements go to channels, pages to people go in escalation_policies"
+                )
+            }
+            try check(channel, "announce")
+        }
         for (name, escalation) in policy.escalationPolicies.sorted(by: { $0.key < $1.key }) {
             for level in escalation.levels {
                 for channel in level.notify { try check(channel, "escalation policy '\(name)'") }

@@ -60,10 +60,12 @@ public struct NotificationChannel: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// POST JSON to a URL.
         case webhook(url: String, format: WebhookFormat, headers: [String: String])
-        /// Run a program with the message on stdin.
-        case command([String])
+        /// Run a program with the message on stdin, and `environment` beside the message's own variables.
+        case command([String], environment: [String: String] = [:])
         /// Write the message to the server log.
         case log
+        /// Email these addresses through `smtp:`.
+        case email(to: [String])
     }
 
     /// The body a webhook channel posts.
@@ -93,12 +95,13 @@ public struct NotificationChannel: Sendable, Equatable {
         let path = "channels.\(name)"
         var fields: [String: Node] = [:]
         for (key, value) in try reader.mapping(
-            node, at: path, known: ["type", "url", "format", "headers", "command", "timeout"])
+            node, at: path, known: ["type", "url", "format", "headers", "command", "timeout", "to"])
         {
             fields[key] = value
         }
         guard let typeNode = fields["type"] else {
-            throw reader.fail(node, "channel '\(name)' needs 'type: webhook', 'type: command' or 'type: log'")
+            throw reader.fail(
+                node, "channel '\(name)' needs 'type: webhook', 'type: email', 'type: command' or 'type: log'")
         }
         var channel = NotificationChannel(name: name, kind: .log)
         if let timeout = fields["timeout"] { channel.timeout = try reader.duration(timeout, at: "\(path).timeout") }
@@ -134,8 +137,18 @@ public struct NotificationChannel: Sendable, Equatable {
             channel.kind = .command(argv)
         case "log":
             channel.kind = .log
+        case "email":
+            guard let toNode = fields["to"] else {
+                throw reader.fail(node, "email channel '\(name)' needs 'to: [address, …]'")
+            }
+            let addresses = try reader.strings(toNode, at: "\(path).to")
+            for address in addresses where EmailAddress.parse(address) == nil {
+                throw reader.fail(toNode, "'\(path).to' has '\(address)', which is not an email address")
+            }
+            guard !addresses.isEmpty else { throw reader.fail(toNode, "'\(path).to' is empty") }
+            channel.kind = .email(to: addresses)
         case let other:
-            throw reader.fail(typeNode, "channel type '\(other)' is not webhook, command or log")
+            throw reader.fail(typeNode, "channel type '\(other)' is not webhook, email, command or log")
         }
         return channel
     }

@@ -267,66 +267,6 @@ public struct IncidentEngine: Sendable {
         return result.then(try apply(.addNote(note), to: result.incident, by: actor, at: time))
     }
 
-    /// The escalation timer fired: notify the due level and plan the next one.
-    /// - Throws: ``IncidentError`` `.notDue` when no escalation is due at `time` (a stale or duplicate timer).
-    public func escalate(_ incident: Incident, at time: Date) throws(IncidentError) -> Transition {
-        guard let state = incident.escalation, state.dueAt <= time else {
-            throw IncidentError(.notDue, "no escalation of \(incident.id) is due at \(time)")
-        }
-        guard incident.status == .triggered, let escalation = policy.escalationPolicies[state.policy],
-            state.nextLevel < escalation.levels.count
-        else {
-            // A timer that can no longer fire (its policy left the configuration): stop it and say so, rather
-            // than leave it due for ever.
-            var next = incident
-            next.escalation = nil
-            return Transition(
-                incident: next,
-                effects: [
-                    .record(
-                        TimelineEntry(
-                            kind: .escalationStopped, actor: "system", at: time,
-                            details: [
-                                "reason":
-                                    "escalation policy '\(state.policy)' has no level \(state.nextLevel + 1) in the current configuration"
-                            ])),
-                    .cancelEscalation,
-                ])
-        }
-        var next = incident
-        let level = escalation.levels[state.nextLevel]
-        var effects: [IncidentEffect] = [
-            .record(
-                TimelineEntry(
-                    kind: .escalated, actor: "system", at: time,
-                    details: [
-                        "level": String(state.nextLevel + 1), "cycle": String(state.cycle + 1),
-                        "channels": level.notify.joined(separator: ","),
-                    ])),
-            .notify(channels: level.notify, event: "escalated"),
-        ]
-        var following = state
-        following.nextLevel += 1
-        if following.nextLevel == escalation.levels.count {
-            following.nextLevel = 0
-            following.cycle += 1
-        }
-        if following.cycle > escalation.repeat {
-            next.escalation = nil
-            effects.append(.cancelEscalation)
-        } else {
-            let wait = escalation.levels[following.nextLevel].after
-            let gap = wait == .zero && escalation.levels.count == 1 ? Self.minimumRepeat : wait
-            following.dueAt = time.addingTimeInterval(gap.seconds)
-            next.escalation = following
-            effects.append(.scheduleEscalation(at: following.dueAt))
-        }
-        return Transition(incident: next, effects: effects)
-    }
-
-    /// A single zero-delay level repeats no faster than this.
-    static let minimumRepeat = Duration.seconds(600)
-
     /// Plans the first escalation level from `time`, or cancels when the severity does not page.
     private func plan(_ incident: inout Incident, from time: Date) -> [IncidentEffect] {
         let severity = policy.policy(for: incident.severity)
@@ -340,7 +280,7 @@ public struct IncidentEngine: Sendable {
         return [.scheduleEscalation(at: due)]
     }
 
-    private func stopEscalation(_ incident: inout Incident) -> [IncidentEffect] {
+    func stopEscalation(_ incident: inout Incident) -> [IncidentEffect] {
         guard incident.escalation != nil else { return [] }
         incident.escalation = nil
         return [.cancelEscalation]

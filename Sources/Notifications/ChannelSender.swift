@@ -23,10 +23,13 @@ public struct DeliveryError: Error, Sendable, CustomStringConvertible {
 public struct DefaultSender: ChannelSender {
     let client: HTTPClient
     let logger: Logger
+    /// How email leaves, when configured.
+    let smtp: SMTPSettings?
 
     /// Creates the sender. The HTTP client is shared and needs no shutdown.
-    public init(client: HTTPClient = .shared, logger: Logger) {
+    public init(client: HTTPClient = .shared, smtp: SMTPSettings? = nil, logger: Logger) {
         self.client = client
+        self.smtp = smtp
         self.logger = logger
     }
 
@@ -39,8 +42,10 @@ public struct DefaultSender: ChannelSender {
                 "\(message.text)", metadata: ["channel": .string(channel.name), "event": .string(message.event)])
         case .webhook(let url, let format, let headers):
             try await post(message, url: url, format: format, headers: headers, timeout: channel.timeout)
-        case .command(let argv):
-            try await runCommand(argv, message: message, timeout: channel.timeout)
+        case .command(let argv, let environment):
+            try await runCommand(argv, environment: environment, message: message, timeout: channel.timeout)
+        case .email(let addresses):
+            try await sendEmail(message, to: addresses, timeout: channel.timeout)
         }
     }
 
@@ -68,7 +73,9 @@ public struct DefaultSender: ChannelSender {
         }
     }
 
-    private func runCommand(_ argv: [String], message: Message, timeout: Duration) async throws {
+    private func runCommand(_ argv: [String], environment extra: [String: String], message: Message, timeout: Duration)
+        async throws
+    {
         let executable: Executable = argv[0].contains("/") ? .path(FilePath(argv[0])) : .name(argv[0])
         // The message goes in through an unlinked temporary file rather than a pipe, so a program that exits
         // without reading its input is no error of ours.
@@ -83,10 +90,15 @@ public struct DefaultSender: ChannelSender {
         }
         let input = try FileDescriptor.open(FilePath(path), .readOnly)
         unlink(path)
-        let environment = Environment.inherit.updating([
+        var variables = extra
+        variables.merge([
             "FIREBREAK_EVENT": message.event, "FIREBREAK_INCIDENT_ID": message.incident.id,
             "FIREBREAK_INCIDENT_SEVERITY": message.incident.severity, "FIREBREAK_MESSAGE": message.text,
-        ])
+        ]) { _, fixed in fixed }
+        if let link = message.links["acknowledge"] { variables["FIREBREAK_ACK_URL"] = link }
+        let environment = Environment.inherit.updating(
+            Dictionary(
+                uniqueKeysWithValues: variables.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) }))
         let result = try await withThrowingTaskGroup(of: (Bool, String)?.self) { group in
             group.addTask {
                 let outcome = try await Subprocess.run(

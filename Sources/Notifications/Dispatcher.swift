@@ -14,6 +14,13 @@ import Store
 public actor Dispatcher: Service {
     let store: any Storage
     let channels: [String: NotificationChannel]
+    /// The people pages go to, by handle.
+    let users: [String: User]
+    /// Where acknowledge links point.
+    let linkBase: String
+    /// Told when every contact method of a paged person failed, with the last dead notification and the user.
+    let undeliverable: (@Sendable (NotificationRecord, String) async -> Void)?
+    private var ackLinks: AckLinks?
     let settings: DeliverySettings
     let publicURL: String?
     let sender: any ChannelSender
@@ -31,10 +38,15 @@ public actor Dispatcher: Service {
     /// Creates a dispatcher.
     public init(
         store: any Storage, config: FirebreakConfig, sender: any ChannelSender, logger: Logger,
-        owner: ClaimOwner = .current(), lease: TimeInterval = 120, now: @escaping @Sendable () -> Date = Date.init
+        owner: ClaimOwner = .current(), lease: TimeInterval = 120,
+        undeliverable: (@Sendable (NotificationRecord, String) async -> Void)? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.channels = config.channels
+        self.users = config.users
+        self.linkBase = config.server.publicURL ?? "http://\(config.server.host):\(config.server.port)"
+        self.undeliverable = undeliverable
         self.settings = config.delivery
         self.publicURL = config.server.publicURL
         self.sender = sender
@@ -98,7 +110,7 @@ public actor Dispatcher: Service {
         defer { busy.remove(name) }
         for claimed in items {
             let item = claimed.notification
-            guard let channel = channels[name] else {
+            guard let (channel, recipient) = resolve(name) else {
                 // A channel removed from the configuration: keep the row and say why, never drop it.
                 await record(
                     failure:
@@ -119,7 +131,14 @@ public actor Dispatcher: Service {
             breakers[name] = breaker
             do {
                 let incident = try await store.incident(id: item.incidentID)
-                try await sender.send(Message(item, incident: incident, publicURL: publicURL), to: channel)
+                var link: String?
+                if let recipient, item.event == "escalated" {
+                    link = try await links().url(
+                        notificationID: item.id, user: recipient, incidentID: incident.id, sentAt: now())
+                }
+                let message = Message(
+                    item, incident: incident, publicURL: publicURL, recipient: recipient, acknowledgeLink: link)
+                try await sender.send(message, to: channel)
                 breakers[name, default: breaker].succeeded()
                 try await store.markNotificationSent(id: item.id, at: now(), claim: claimed.claim)
                 Counter(label: "firebreak_notifications_total", dimensions: [("channel", name), ("result", "sent")])
@@ -153,6 +172,9 @@ public actor Dispatcher: Service {
         var logger = self.logger
         logger[metadataKey: "incident.id"] = .string(item.incidentID)
         if final {
+            if let (user, _) = User.parseChannel(channel), let undeliverable, await allFailed(item, user: user) {
+                await undeliverable(item, user)
+            }
             logger.error(
                 "notification is a dead letter after \(item.attempts + 1) attempts: \(failure); replay it with 'firebreak dlq replay \(item.id)'",
                 metadata: ["notification.id": .stringConvertible(item.id), "channel": .string(channel)])
@@ -161,6 +183,42 @@ public actor Dispatcher: Service {
                 "notification failed, will retry: \(failure)",
                 metadata: ["notification.id": .stringConvertible(item.id), "channel": .string(channel)])
         }
+    }
+
+    /// The channel a notification goes to: a configured one, or a contact method of a user (`user:alice:email`).
+    private func resolve(_ name: String) -> (NotificationChannel, recipient: String?)? {
+        if let channel = channels[name] { return (channel, nil) }
+        guard let (handle, methodID) = User.parseChannel(name), let user = users[handle],
+            let method = user.contacts.first(where: { $0.id == methodID })
+        else { return nil }
+        switch method.kind {
+        case .email(let address): return (NotificationChannel(name: name, kind: .email(to: [address])), handle)
+        case .webhook(let url, let format):
+            return (NotificationChannel(name: name, kind: .webhook(url: url, format: format, headers: [:])), handle)
+        case .command(let argv, let number):
+            var environment = ["FIREBREAK_USER": handle]
+            if let number { environment["FIREBREAK_CONTACT_NUMBER"] = number }
+            return (NotificationChannel(name: name, kind: .command(argv, environment: environment)), handle)
+        }
+    }
+
+    /// Whether every page of this level to `user` is a dead letter.
+    private func allFailed(_ item: NotificationRecord, user: String) async -> Bool {
+        guard let all = try? await store.notifications(incidentID: item.incidentID) else { return false }
+        let pages = all.filter {
+            User.parseChannel($0.channel)?.handle == user && $0.event == item.event
+                && $0.details["level"] == item.details["level"] && $0.details["cycle"] == item.details["cycle"]
+        }
+        return !pages.isEmpty && pages.allSatisfy { $0.status == .dead }
+    }
+
+    /// The acknowledge-link signer, with the key from the store (created on first use).
+    private func links() async throws -> AckLinks {
+        if let ackLinks { return ackLinks }
+        let secret = try await store.secret(named: AckLinks.secretName, initial: AckLinks.newSecret())
+        let links = AckLinks(secret: secret, baseURL: linkBase)
+        ackLinks = links
+        return links
     }
 
     /// Equal jitter: a random delay between half and all of `initial × 2^(attempt-1)`, capped at `max`, so retries never bunch at zero.

@@ -12,8 +12,10 @@ public struct Message: Sendable, Encodable {
     public var details: [String: String]
     /// The incident.
     public var incident: IncidentSummary
-    /// Links for people.
+    /// Links for people; a page carries `acknowledge`, its person's single-use link.
     public var links: [String: String]
+    /// The user a page is for, nil for a channel.
+    public var recipient: String?
 
     /// The incident fields a notification carries.
     public struct IncidentSummary: Sendable, Encodable {
@@ -28,7 +30,11 @@ public struct Message: Sendable, Encodable {
     }
 
     /// Builds the message for a notification.
-    public init(_ notification: NotificationRecord, incident: Incident, publicURL: String?) {
+    public init(
+        _ notification: NotificationRecord, incident: Incident, publicURL: String?, recipient: String? = nil,
+        acknowledgeLink: String? = nil
+    ) {
+        self.recipient = recipient
         notificationID = notification.id
         event = notification.event
         details = notification.details
@@ -42,6 +48,7 @@ public struct Message: Sendable, Encodable {
             links["incident"] = "\(base)/api/v1/incidents/\(incident.id)"
             links["timeline"] = "\(base)/api/v1/incidents/\(incident.id)/timeline"
         }
+        if let acknowledgeLink { links["acknowledge"] = acknowledgeLink }
         self.links = links
     }
 
@@ -55,6 +62,7 @@ public struct Message: Sendable, Encodable {
         if Self.status(after: event).map({ $0 != incident.status }) ?? false { line += " (now \(incident.status))" }
         if let commander = incident.commander { line += ", commander \(commander)" }
         if let link = links["incident"] { line += " \(link)" }
+        if let link = links["acknowledge"] { line += " acknowledge: \(link)" }
         return line
     }
 

@@ -16,6 +16,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var detail: String
     /// Extra headers (`Retry-After`, `WWW-Authenticate`).
     public var headers: HTTPFields
+    /// Extra fields of the body (`required_role`).
+    public var fields: [String: String] = [:]
 
     public init(_ status: HTTPResponse.Status, _ error: String, _ detail: String, headers: HTTPFields = [:]) {
         self.status = status
@@ -25,14 +27,15 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var fields = headers
-        fields[.contentType] = "application/json; charset=utf-8"
+        var headerFields = headers
+        headerFields[.contentType] = "application/json; charset=utf-8"
         let body =
             (try? JSONSerialization.data(
-                withJSONObject: ["error": error, "detail": detail], options: [.sortedKeys, .withoutEscapingSlashes]))
+                withJSONObject: fields.merging(["error": error, "detail": detail]) { _, fixed in fixed },
+                options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{}".utf8)
-        fields[.contentLength] = String(body.count)
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        headerFields[.contentLength] = String(body.count)
+        return Response(status: status, headers: headerFields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     /// The answer for any error: domain errors keep their meaning, Hummingbird's own errors become JSON, and

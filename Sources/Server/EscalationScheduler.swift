@@ -11,6 +11,8 @@ import Store
 public actor EscalationScheduler: Service {
     let store: any Storage
     let engine: IncidentEngine
+    /// Resolves `user:` and `schedule:` targets when a level fires.
+    let directory: OnCallDirectory?
     let logger: Logger
     let interval: Duration
     let now: @Sendable () -> Date
@@ -21,13 +23,15 @@ public actor EscalationScheduler: Service {
     public private(set) var lastTick: Date?
 
     public init(
-        store: any Storage, engine: IncidentEngine, logger: Logger, interval: Duration = .milliseconds(250),
+        store: any Storage, engine: IncidentEngine, directory: OnCallDirectory? = nil, logger: Logger,
+        interval: Duration = .milliseconds(250),
         owner: ClaimOwner = .current(), lease: TimeInterval = 30, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.owner = owner
         self.lease = lease
         self.store = store
         self.engine = engine
+        self.directory = directory
         self.logger = logger
         self.interval = interval
         self.now = now
@@ -61,8 +65,9 @@ public actor EscalationScheduler: Service {
             let id = claim.work.key
             do {
                 let engine = self.engine
+                let roster = try await roster(for: id, at: time)
                 let transition = try await store.updateIncident(id: id, at: time, requestID: nil, claim: claim) {
-                    try engine.escalate($0, at: time)
+                    try engine.escalate($0, at: time, roster: roster)
                 }
                 fired.append(id)
                 let level =
@@ -84,5 +89,15 @@ public actor EscalationScheduler: Service {
             }
         }
         return fired
+    }
+
+    /// Whom the incident's due level pages, resolved now (a schedule pages whoever is on call as the level fires).
+    private func roster(for id: String, at time: Date) async throws -> [String: [Recipient]] {
+        guard let directory else { return [:] }
+        let incident = try await store.incident(id: id)
+        guard let state = incident.escalation, let policy = engine.policy.escalationPolicies[state.policy],
+            state.nextLevel < policy.levels.count
+        else { return [:] }
+        return try await directory.roster(for: policy.levels[state.nextLevel].notify, at: time)
     }
 }

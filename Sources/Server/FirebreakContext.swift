@@ -7,8 +7,10 @@ public struct FirebreakContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// `X-Request-ID` of the request, or a generated one; echoed in the response and stored on the timeline.
     public var requestID = ""
+    /// The token that authenticated the request: its name, user and role.
+    public var caller: TokenAuthority.Caller?
     /// The name of the token that authenticated the request.
-    public var tokenName: String?
+    public var tokenName: String? { caller?.name }
     /// The peer's address, for rate limiting requests without a valid token.
     public let remoteAddress: String
 
@@ -23,9 +25,19 @@ public struct FirebreakContext: RequestContext {
     /// Bodies are limited by ``RequestMiddleware`` with the configured size; decoding never sees more.
     public var maxUploadSize: Int { Int.max }
 
-    /// The actor for timeline entries: the body's `by`, else `token:<name>`.
-    func actor(_ requested: String?) -> String {
-        if let requested, !requested.trimmingCharacters(in: .whitespaces).isEmpty { return requested }
-        return tokenName.map { "token:\($0)" } ?? "api"
+    /// The actor of the request: the token's user, else `token:<name>`.
+    var actor: String { caller?.actor ?? "anonymous" }
+
+    /// The actor for timeline entries. A body's `by` may only repeat it: a token acts as its own user, never as
+    /// someone else.
+    /// - Throws: ``APIError`` 400 `by_not_allowed` for a `by` naming someone else.
+    func actor(_ requested: String?) throws -> String {
+        if let requested, !requested.trimmingCharacters(in: .whitespaces).isEmpty, requested != actor {
+            throw APIError(
+                .badRequest, "by_not_allowed",
+                "'by' names '\(requested)', but this token acts as '\(actor)'; drop 'by', or use a token of that user (firebreak token create NAME --user \(requested))"
+            )
+        }
+        return actor
     }
 }

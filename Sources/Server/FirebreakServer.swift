@@ -32,6 +32,12 @@ public struct FirebreakServer: Sendable {
     let health: HealthReporter
     /// The limit on the routes that need no token (`/health`, `/metrics`), per address.
     let openLimiter: RateLimiter
+    /// Users, schedules and overrides: whom a page reaches.
+    public let directory: OnCallDirectory
+    /// Every API route and the role it needs, filled in as the router is built.
+    public let permissions = PermissionTable()
+    let audit: AuditLog
+    let ackKeys = AckLinkKeys()
 
     /// Wires the parts together. Metrics are bootstrapped here, once per process.
     /// - Throws: ``ConfigError`` when the SNS certificates configured cannot be loaded.
@@ -46,9 +52,14 @@ public struct FirebreakServer: Sendable {
         self.dataDirectory = store.directory
         let engine = IncidentEngine(policy: config.policy)
         self.engine = engine
-        scheduler = EscalationScheduler(store: store, engine: engine, logger: logger, interval: schedulerInterval)
+        let directory = OnCallDirectory(config: config, store: store)
+        self.directory = directory
+        audit = AuditLog(store: store, logger: logger)
+        scheduler = EscalationScheduler(
+            store: store, engine: engine, directory: directory, logger: logger, interval: schedulerInterval)
         dispatcher = Dispatcher(
-            store: store, config: config, sender: sender ?? DefaultSender(logger: logger), logger: logger)
+            store: store, config: config, sender: sender ?? DefaultSender(smtp: config.smtp, logger: logger),
+            logger: logger, undeliverable: Self.pageFailed(store: store, engine: engine, logger: logger))
         let runsDirectory = (store.directory ?? FileManager.default.temporaryDirectory).appendingPathComponent("runs")
         self.runsDirectory = runsDirectory
         launcher = RunLauncher(
@@ -91,9 +102,15 @@ public struct FirebreakServer: Sendable {
             registry: FirebreakMetrics.registry, monitor: monitor
         )
         .register(on: router.group().add(middleware: OpenAccessMiddleware(limiter: openLimiter)))
-        let api = router.group("api/v1").add(middleware: AccessMiddleware(tokens: tokens, limiter: limiter))
+        AckRoutes(store: store, engine: engine, audit: audit, baseURL: linkBase, links: ackKeys)
+            .register(on: router.group().add(middleware: OpenAccessMiddleware(limiter: openLimiter)))
+        let api = GuardedRoutes(
+            group: router.group("api/v1").add(
+                middleware: AccessMiddleware(tokens: tokens, limiter: limiter, audit: audit)),
+            prefix: "/api/v1/", table: permissions, audit: audit)
         IncidentRoutes(store: store, engine: engine).register(on: api)
         RunRoutes(store: store, launcher: launcher, runsDirectory: runsDirectory).register(on: api)
+        ScheduleRoutes(directory: directory, store: store).register(on: api)
         let verdicts = TokenVerdictCache(authority: tokens)
         WebhookRoutes(
             pipeline: pipeline, store: store, settings: config.webhooks, sns: sns, tokens: verdicts, logger: logger
@@ -160,6 +177,32 @@ public struct FirebreakServer: Sendable {
                 logger: logger))
         try await group.run()
         logger.notice("stopped")
+    }
+}
+
+extension FirebreakServer {
+    /// Where links in pages point: `server.public_url`, else the address the server listens on.
+    var linkBase: String { config.server.publicURL ?? "http://\(config.server.host):\(config.server.port)" }
+
+    /// When every contact method of a paged person failed: the incident moves on to its next level at once.
+    static func pageFailed(store: any Storage, engine: IncidentEngine, logger: Logger)
+        -> @Sendable (NotificationRecord, String) async -> Void
+    {
+        { item, user in
+            let level = Int(item.details["level"] ?? "") ?? 0
+            let cycle = Int(item.details["cycle"] ?? "") ?? 0
+            let reason = "every contact method of \(user) failed: \(item.lastError ?? "no answer")"
+            do {
+                let now = Date()
+                _ = try await store.updateIncident(id: item.incidentID, at: now) {
+                    engine.pageUndeliverable($0, user: user, level: level, cycle: cycle, reason: reason, at: now)
+                }
+            } catch {
+                logger.error(
+                    "cannot record an undeliverable page: \(error)", metadata: ["incident.id": .string(item.incidentID)]
+                )
+            }
+        }
     }
 }
 

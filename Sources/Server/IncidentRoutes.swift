@@ -13,16 +13,16 @@ struct IncidentRoutes {
     let store: any Storage
     let engine: IncidentEngine
 
-    func register(on group: RouterGroup<FirebreakContext>) {
-        group.get("incidents", use: list)
-        group.post("incidents", use: open)
-        group.get("incidents/:id", use: show)
-        group.get("incidents/:id/timeline", use: timeline)
-        group.get("incidents/:id/postmortem", use: postmortem)
-        group.post("incidents/:id/severity", use: changeSeverity)
-        group.post("incidents/:id/notes", use: note)
-        group.post("incidents/:id/assign", use: assign)
-        group.post("incidents/:id/:action", use: act)
+    func register(on group: GuardedRoutes) {
+        group.get("incidents", .viewer, use: list)
+        group.post("incidents", .responder, use: open)
+        group.get("incidents/:id", .viewer, use: show)
+        group.get("incidents/:id/timeline", .viewer, use: timeline)
+        group.get("incidents/:id/postmortem", .viewer, use: postmortem)
+        group.post("incidents/:id/severity", .responder, use: changeSeverity)
+        group.post("incidents/:id/notes", .responder, use: note)
+        group.post("incidents/:id/assign", .responder, use: assign)
+        group.post("incidents/:id/:action", .responder, use: act)
     }
 
     struct Page: Encodable {
@@ -65,7 +65,7 @@ struct IncidentRoutes {
             throw APIError(.badRequest, "invalid_field", "'severity' must be P0, P1, P2 or P3, not '\(severityText)'")
         }
         let summary = try body.string("summary")
-        let actor = context.actor(try body.string("by"))
+        let actor = try context.actor(try body.string("by"))
         let now = Date()
         let engine = self.engine
         let transition = try await store.openIncident(at: now, requestID: context.requestID) { id in
@@ -174,7 +174,7 @@ struct IncidentRoutes {
         _ context: FirebreakContext
     ) async throws -> Response {
         let id = try context.parameters.require("id")
-        let actor = context.actor(by)
+        let actor = try context.actor(by)
         let now = Date()
         let engine = self.engine
         let transition = try await store.updateIncident(id: id, at: now, requestID: context.requestID) { incident in

@@ -109,13 +109,18 @@ struct AccessMiddleware: RouterMiddleware {
     typealias Context = FirebreakContext
     let tokens: TokenAuthority
     let limiter: RateLimiter
+    let audit: AuditLog
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         var context = context
         let verdict: TokenAuthority.Verdict?
-        if let header = request.headers[.authorization] {
+        let calendarToken = request.uri.path.hasSuffix(".ics") ? request.uri.queryParameters["token"] : nil
+        if request.headers[.authorization] == nil, let calendarToken {
+            // A calendar app subscribing to `.ics` cannot send headers: the token may come in the query there.
+            verdict = try await tokens.verify(String(calendarToken))
+        } else if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
                 verdict = try await tokens.verify(String(parts[1]).trimmingCharacters(in: .whitespaces))
@@ -126,7 +131,11 @@ struct AccessMiddleware: RouterMiddleware {
             verdict = nil
         }
         let key: String
-        if case .valid(let name) = verdict { key = "token:\(name)" } else { key = "addr:\(context.remoteAddress)" }
+        if case .valid(let caller) = verdict {
+            key = "token:\(caller.name)"
+        } else {
+            key = "addr:\(context.remoteAddress)"
+        }
         let decision = limiter.take(key)
         var headers: HTTPFields = [
             HTTPField.Name("X-RateLimit-Limit")!: String(decision.limit),
@@ -159,15 +168,21 @@ struct AccessMiddleware: RouterMiddleware {
                     .forbidden, "forbidden",
                     "the token '\(name)' has been revoked; create a new one with 'firebreak token create NAME'",
                     headers: headers)
-            case .valid(let name)?:
-                context.tokenName = name
-                context.logger[metadataKey: "token"] = .string(name)
+            case .valid(let caller)?:
+                context.caller = caller
+                context.logger[metadataKey: "token"] = .string(caller.name)
             }
             var response = try await next(request, context)
             for field in headers { response.headers[field.name] = field.value }
             return response
         } catch {
             var apiError = APIError.from(error)
+            if context.caller == nil, apiError.status == .unauthorized || apiError.status == .forbidden {
+                // A refused authentication: who tried is unknown, what they tried is not.
+                await audit.record(
+                    action: "\(request.method.rawValue) \(request.uri.path)", context: context,
+                    result: "\(apiError.status.code) \(apiError.error)")
+            }
             for field in headers where apiError.headers[field.name] == nil {
                 apiError.headers[field.name] = field.value
             }

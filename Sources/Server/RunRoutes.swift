@@ -10,13 +10,13 @@ struct RunRoutes {
     let launcher: RunLauncher
     let runsDirectory: URL
 
-    func register(on group: RouterGroup<FirebreakContext>) {
-        group.get("runs", use: list)
-        group.post("runs", use: start)
-        group.get("runs/:id", use: show)
-        group.post("runs/:id/approve", use: approve)
-        group.post("runs/:id/cancel", use: cancel)
-        group.post("runs/:id/retry", use: retry)
+    func register(on group: GuardedRoutes) {
+        group.get("runs", .viewer, use: list)
+        group.post("runs", .responder, use: start)
+        group.get("runs/:id", .viewer, use: show)
+        group.post("runs/:id/approve", .responder, use: approve)
+        group.post("runs/:id/cancel", .responder, use: cancel)
+        group.post("runs/:id/retry", .responder, use: retry)
     }
 
     struct RunList: Encodable {
@@ -60,7 +60,7 @@ struct RunRoutes {
     @Sendable func approve(_ request: Request, context: FirebreakContext) async throws -> Response {
         let runID = try Self.runID(context)
         let body = try await JSONBody.read(request, allowed: ["step", "by", "params"])
-        let approver = context.actor(try body.string("by"))
+        let approver = try context.actor(try body.string("by"))
         let supplied = try body.stringMap("params")
         let step = try await store.approve(
             runID: runID, stepName: try body.requiredString("step"), by: approver, at: Date())
@@ -79,7 +79,7 @@ struct RunRoutes {
         let runID = try Self.runID(context)
         let body = try await JSONBody.read(request, allowed: ["by", "reason"], allowEmpty: true)
         let (run, _) = try await RunControl.cancel(
-            store: store, runID: runID, by: context.actor(try body.string("by")),
+            store: store, runID: runID, by: try context.actor(try body.string("by")),
             reason: try body.string("reason"), runsDirectory: runsDirectory)
         await launcher.forget(runID: runID)
         context.logger.info("run cancelled", metadata: ["run.id": .string(run.displayID)])
@@ -93,7 +93,7 @@ struct RunRoutes {
         let record = try await store.runDetail(id: runID).run
         // Secrets are checked before the run changes, so a missing one leaves it failed as it was.
         _ = try await launcher.params(for: record, supplied: try body.stringMap("params"))
-        _ = try await store.prepareRetry(runID: runID, by: context.actor(try body.string("by")), at: Date())
+        _ = try await store.prepareRetry(runID: runID, by: try context.actor(try body.string("by")), at: Date())
         try await launcher.resume(runID: runID, supplied: try body.stringMap("params"))
         let detail = try await store.runDetail(id: runID)
         return try jsonResponse(RunJSON(detail.run, detail: detail, runsDirectory: runsDirectory), status: .accepted)

@@ -11,10 +11,29 @@ public struct TokenAuthority: Sendable {
         self.store = store
     }
 
+    /// Who a live token speaks for.
+    public struct Caller: Sendable, Equatable {
+        /// The token's name.
+        public var name: String
+        /// The user it belongs to, if any.
+        public var user: String?
+        /// What it may do.
+        public var role: TokenRole
+
+        public init(name: String, user: String?, role: TokenRole) {
+            self.name = name
+            self.user = user
+            self.role = role
+        }
+
+        /// The actor of what it does: its user, else `token:<name>`.
+        public var actor: String { user ?? "token:\(name)" }
+    }
+
     /// What a presented token turned out to be.
     public enum Verdict: Sendable, Equatable {
-        /// A live token, by name.
-        case valid(String)
+        /// A live token.
+        case valid(Caller)
         /// A token that matches a revoked one.
         case revoked(String)
         /// Not a token of ours.
@@ -24,9 +43,12 @@ public struct TokenAuthority: Sendable {
     static let scheme = "fbk_"
     static let prefixLength = 8
 
-    /// Creates a token named `name` and returns it; this is the only time it exists in clear.
+    /// Creates a token named `name`, acting as `user` with `role`, and returns it; this is the only time it
+    /// exists in clear.
     /// - Throws: ``StoreError`` `.conflict` when the name is taken; ``TokenError`` for a bad name.
-    public func create(name: String, at time: Date = Date()) async throws -> String {
+    public func create(name: String, user: String? = nil, role: TokenRole, at time: Date = Date()) async throws
+        -> String
+    {
         guard !name.isEmpty, name.count <= 64,
             name.unicodeScalars.allSatisfy({
                 CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)
@@ -38,7 +60,9 @@ public struct TokenAuthority: Sendable {
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let token = Self.scheme + Self.base64url(bytes)
         try await store.createToken(
-            TokenRecord(name: name, prefix: Self.prefix(of: token), hash: Self.hash(token), createdAt: time))
+            TokenRecord(
+                name: name, prefix: Self.prefix(of: token), hash: Self.hash(token), createdAt: time, user: user,
+                role: role))
         return token
     }
 
@@ -50,7 +74,10 @@ public struct TokenAuthority: Sendable {
         // Every candidate is compared in full, in constant time, whatever the earlier results.
         for candidate in try await store.tokens(prefix: Self.prefix(of: token))
         where Self.constantTimeEqual(candidate.hash, digest) {
-            verdict = candidate.revokedAt == nil ? .valid(candidate.name) : .revoked(candidate.name)
+            verdict =
+                candidate.revokedAt == nil
+                ? .valid(Caller(name: candidate.name, user: candidate.user, role: candidate.role))
+                : .revoked(candidate.name)
         }
         return verdict
     }

@@ -12,7 +12,7 @@ import Incidents
 /// let open = try await store.incidents(status: .triggered)
 /// ```
 public protocol Storage: IncidentStorage, AlertStorage, RunStorage, OutboxStorage, EscalationStorage,
-    ModuleRecordStorage, TokenStorage, PostmortemStorage, ClaimStorage, StorageHealth
+    ModuleRecordStorage, TokenStorage, PostmortemStorage, ClaimStorage, StorageHealth, PeopleStorage, AuditStorage
 {
     /// The data directory of a file-backed engine (runs' scratch files live beside it), or `nil`.
     var directory: URL? { get }

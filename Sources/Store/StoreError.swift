@@ -40,6 +40,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let notification = Entity("notification")
         public static let backup = Entity("backup")
         public static let actionItem = Entity("action item")
+        public static let override = Entity("override")
         public var description: String { name }
     }
 

@@ -33,11 +33,18 @@ struct Firebreak: AsyncParsableCommand {
         umask(0o077)
         do {
             var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
+            let audited = command as? any AuditedCommand
+            do {
+                if var asyncCommand = command as? any AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
+            } catch {
+                await audited?.audit(result: "error: \(error)")
+                throw error
             }
+            await audited?.audit(result: "ok")
         } catch {
             exit(with: error)
         }

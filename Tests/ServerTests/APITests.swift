@@ -90,7 +90,7 @@ struct APITests {
                         "opened", "acknowledged", "note", "severity_changed", "note",
                     ])
                 #expect(events.first?["request_id"] as? String == "req-42")
-                #expect(events.first?["actor"] as? String == "token:tests")
+                #expect(events.first?["actor"] as? String == "alice")
             }
             try await client.execute(
                 uri: "/api/v1/incidents?status=acknowledged&severity=P0", method: .get, headers: test.auth

@@ -55,11 +55,11 @@ struct RunAPITests {
             }
             try await client.execute(
                 uri: "/api/v1/runs/RUN-1/approve", method: .post, headers: test.auth,
-                body: #"{"step":"restart","by":"bob"}"#.buffer
+                body: #"{"step":"restart","by":"alice"}"#.buffer
             ) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.json["resumed"] as? Bool == true)
-                #expect(response.body.json["approved_by"] as? String == "bob")
+                #expect(response.body.json["approved_by"] as? String == "alice")
             }
             await test.server.launcher.waitForIdle()
             try await client.execute(uri: "/api/v1/runs/RUN-1", method: .get, headers: test.auth) { response in

@@ -47,7 +47,7 @@ struct RunControlAPITests {
             }
             try await client.execute(
                 uri: "/api/v1/runs/RUN-1/approve", method: .post, headers: test.auth,
-                body: #"{"step":"rotate","by":"bob"}"#.buffer
+                body: #"{"step":"rotate","by":"alice"}"#.buffer
             ) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.json["resumed"] as? Bool == true, "\(response.body.json)")
@@ -115,7 +115,7 @@ struct RunControlAPITests {
             let started = ContinuousClock.now
             try await client.execute(
                 uri: "/api/v1/runs/RUN-1/cancel", method: .post, headers: test.auth,
-                body: #"{"by":"carol","reason":"wrong host"}"#.buffer
+                body: #"{"by":"alice","reason":"wrong host"}"#.buffer
             ) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.json["status"] as? String == "cancelled")
@@ -138,7 +138,7 @@ struct RunControlAPITests {
             _ = FileManager.default.createFile(atPath: fixed, contents: nil)
             try await client.execute(
                 uri: "/api/v1/runs/RUN-2/retry", method: .post, headers: test.auth,
-                body: #"{"by":"carol"}"#.buffer
+                body: #"{"by":"alice"}"#.buffer
             ) { response in
                 #expect(response.status == .accepted)
             }

@@ -23,7 +23,7 @@ struct TestServer {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         server = try FirebreakServer(store: store, config: config, logger: logger)
-        token = try await server.tokens.create(name: "tests")
+        token = try await server.tokens.create(name: "tests", user: "alice", role: .admin)
     }
 
     var auth: HTTPFields { [.authorization: "Bearer \(token)"] }

@@ -25,7 +25,11 @@ struct WebhookAccess: RouterMiddleware {
         var verdict: TokenAuthority.Verdict?
         if let presented { verdict = try await tokens.verify(presented) }
         let key: String
-        if case .valid(let name)? = verdict { key = "token:\(name)" } else { key = "addr:\(context.remoteAddress)" }
+        if case .valid(let caller)? = verdict {
+            key = "token:\(caller.name)"
+        } else {
+            key = "addr:\(context.remoteAddress)"
+        }
         let decision = limiter.take(key)
         guard decision.allowed else {
             throw APIError(
@@ -46,8 +50,12 @@ struct WebhookAccess: RouterMiddleware {
             throw APIError(
                 .forbidden, "forbidden",
                 "the token '\(name)' has been revoked; create a new one with 'firebreak token create NAME'")
-        case .valid(let name)?:
-            context.tokenName = name
+        case .valid(let caller)?:
+            // Posting alerts opens incidents and pages people: a read-only token may not.
+            guard caller.role != .viewer else {
+                throw APIError.roleRequired(.webhook, caller: caller, action: "post alerts")
+            }
+            context.caller = caller
             return try await next(request, context)
         }
     }

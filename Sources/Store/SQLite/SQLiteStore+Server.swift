@@ -14,9 +14,18 @@ public struct TokenRecord: Sendable, Equatable, Codable {
     public var createdAt: Date
     /// When it was revoked, if it was.
     public var revokedAt: Date?
+    /// The user it acts as; nil for a token of its own (the actor is then `token:<name>`).
+    public var user: String?
+    /// What it may do.
+    public var role: TokenRole
 
     /// Creates a record.
-    public init(name: String, prefix: String, hash: Data, createdAt: Date, revokedAt: Date? = nil) {
+    public init(
+        name: String, prefix: String, hash: Data, createdAt: Date, revokedAt: Date? = nil, user: String? = nil,
+        role: TokenRole = .admin
+    ) {
+        self.user = user
+        self.role = role
         self.name = name
         self.prefix = prefix
         self.hash = hash
@@ -30,6 +39,8 @@ public struct TokenRecord: Sendable, Equatable, Codable {
         hash = row["hash"]
         createdAt = Date(timeIntervalSince1970: row["created_at"])
         revokedAt = (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        user = row["user"]
+        role = TokenRole(rawValue: row["role"]) ?? .viewer
     }
 }
 
@@ -47,8 +58,11 @@ extension SQLiteStore {
                 )
             }
             try db.execute(
-                sql: "INSERT INTO api_tokens (name, prefix, hash, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [token.name, token.prefix, token.hash, token.createdAt.timeIntervalSince1970])
+                sql: "INSERT INTO api_tokens (name, prefix, hash, created_at, user, role) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    token.name, token.prefix, token.hash, token.createdAt.timeIntervalSince1970, token.user,
+                    token.role.rawValue,
+                ])
         }
     }
 

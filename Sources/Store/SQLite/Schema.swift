@@ -20,6 +20,7 @@ enum Schema {
         ("v6-postmortems", v6Postmortems),
         ("v7-run-dates", v7RunDates),
         ("v7-claims", v7Claims),
+        ("v8-people", v8People),
     ]
 
     private static let v1Runs = """
@@ -256,5 +257,40 @@ enum Schema {
         CREATE INDEX work_claims_completed ON work_claims(completed_at) WHERE completed_at IS NOT NULL;
         CREATE TABLE claim_tokens (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
         INSERT INTO claim_tokens (id, last) VALUES (1, 0);
+        """
+
+    /// On-call overrides, acknowledge-link uses, the signing key, the audit log, and tokens that belong to users.
+    /// Tokens created before roles existed could do everything, so they stay `admin`.
+    private static let v8People = """
+        CREATE TABLE schedule_overrides (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            schedule TEXT NOT NULL,
+            user TEXT NOT NULL,
+            starts_at DOUBLE NOT NULL,
+            ends_at DOUBLE NOT NULL,
+            created_by TEXT NOT NULL,
+            reason TEXT,
+            created_at DOUBLE NOT NULL
+        );
+        CREATE INDEX schedule_overrides_range ON schedule_overrides(schedule, ends_at);
+        CREATE TABLE ack_link_uses (
+            notification_id INTEGER PRIMARY KEY,
+            user TEXT NOT NULL,
+            used_at DOUBLE NOT NULL
+        );
+        CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at DOUBLE NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            via TEXT NOT NULL,
+            request_id TEXT,
+            result TEXT NOT NULL
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+        ALTER TABLE api_tokens ADD COLUMN user TEXT;
+        ALTER TABLE api_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
         """
 }

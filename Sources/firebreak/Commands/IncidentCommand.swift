@@ -23,7 +23,9 @@ struct IncidentCommand: ParsableCommand {
         var actor: String { by ?? CurrentUser.name }
     }
 
-    struct Open: AsyncParsableCommand {
+    struct Open: AuditedCommand {
+        var auditAction: String { "incident open" }
+        var auditTarget: String? { nil }
         static let configuration = CommandConfiguration(abstract: "Open an incident.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var actor: ActorOptions
@@ -145,32 +147,47 @@ struct IncidentCommand: ParsableCommand {
         }
     }
 
-    struct Acknowledge: AsyncParsableCommand {
+    struct Acknowledge: AuditedCommand {
+        var global: GlobalOptions { action.global }
+        var auditAction: String { "incident ack" }
+        var auditTarget: String? { action.id.uppercased() }
         static let configuration = CommandConfiguration(
             commandName: "ack", abstract: "Acknowledge: you take command; escalation stops.")
         @OptionGroup var action: ActionOptions
         func run() async throws { try await action.apply(.acknowledge, verb: "acknowledged") }
     }
 
-    struct Mitigate: AsyncParsableCommand {
+    struct Mitigate: AuditedCommand {
+        var global: GlobalOptions { action.global }
+        var auditAction: String { "incident mitigate" }
+        var auditTarget: String? { action.id.uppercased() }
         static let configuration = CommandConfiguration(abstract: "Mark the impact mitigated.")
         @OptionGroup var action: ActionOptions
         func run() async throws { try await action.apply(.mitigate, verb: "mitigated") }
     }
 
-    struct Resolve: AsyncParsableCommand {
+    struct Resolve: AuditedCommand {
+        var global: GlobalOptions { action.global }
+        var auditAction: String { "incident resolve" }
+        var auditTarget: String? { action.id.uppercased() }
         static let configuration = CommandConfiguration(abstract: "Resolve the incident.")
         @OptionGroup var action: ActionOptions
         func run() async throws { try await action.apply(.resolve, verb: "resolved") }
     }
 
-    struct Reopen: AsyncParsableCommand {
+    struct Reopen: AuditedCommand {
+        var global: GlobalOptions { action.global }
+        var auditAction: String { "incident reopen" }
+        var auditTarget: String? { action.id.uppercased() }
         static let configuration = CommandConfiguration(abstract: "Reopen a resolved incident (back to triggered).")
         @OptionGroup var action: ActionOptions
         func run() async throws { try await action.apply(.reopen, verb: "reopened") }
     }
 
-    struct Close: AsyncParsableCommand {
+    struct Close: AuditedCommand {
+        var global: GlobalOptions { action.global }
+        var auditAction: String { "incident close" }
+        var auditTarget: String? { action.id.uppercased() }
         static let configuration = CommandConfiguration(abstract: "Close a resolved incident.")
         @OptionGroup var action: ActionOptions
         func run() async throws {
@@ -178,7 +195,9 @@ struct IncidentCommand: ParsableCommand {
         }
     }
 
-    struct SeverityChange: AsyncParsableCommand {
+    struct SeverityChange: AuditedCommand {
+        var auditAction: String { "incident severity" }
+        var auditTarget: String? { id.uppercased() }
         static let configuration = CommandConfiguration(
             commandName: "severity", abstract: "Change the severity; raising it re-plans the escalation.")
         @OptionGroup var global: GlobalOptions
@@ -198,7 +217,9 @@ struct IncidentCommand: ParsableCommand {
         }
     }
 
-    struct Note: AsyncParsableCommand {
+    struct Note: AuditedCommand {
+        var auditAction: String { "incident note" }
+        var auditTarget: String? { id.uppercased() }
         static let configuration = CommandConfiguration(abstract: "Add a note to the timeline.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var actor: ActorOptions
@@ -213,7 +234,9 @@ struct IncidentCommand: ParsableCommand {
         }
     }
 
-    struct Assign: AsyncParsableCommand {
+    struct Assign: AuditedCommand {
+        var auditAction: String { "incident assign" }
+        var auditTarget: String? { id.uppercased() }
         static let configuration = CommandConfiguration(abstract: "Assign the incident to someone.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var actor: ActorOptions

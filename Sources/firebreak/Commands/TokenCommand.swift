@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Foundation
 import Server
 import Store
@@ -10,21 +11,40 @@ struct TokenCommand: ParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self]
     )
 
-    struct Create: AsyncParsableCommand {
+    struct Create: AuditedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a token and print it once; only its hash is stored.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "A name for the token (letters, digits, '-', '_', '.').") var name: String
+        @Option(help: "The user it acts as (a handle under users: in firebreak.yml); its actions are theirs.")
+        var user: String?
+        @Option(
+            help: ArgumentHelp(
+                "webhook (post alerts only), viewer (read), responder (act on incidents and runs) or admin.",
+                valueName: "role"))
+        var role: TokenRole = .responder
         @Flag(help: "Print JSON.") var json = false
 
+        var auditAction: String { "token create" }
+        var auditTarget: String? { name }
+
         func run() async throws {
-            let token = try await TokenAuthority(store: global.openStore()).create(name: name)
+            if let user {
+                let config = try global.loadConfig()
+                guard config.users[user] != nil else {
+                    throw ValidationError(
+                        "no user '\(user)' under users: in \(global.configPath)\(Suggestion.didYouMean(user, in: config.users.keys.sorted()))"
+                    )
+                }
+            }
+            let token = try await TokenAuthority(store: global.openStore()).create(name: name, user: user, role: role)
             if json {
-                try printJSON(["name": name, "token": token])
+                try printJSON(["name": name, "token": token, "role": role.rawValue, "user": user ?? ""])
             } else {
                 print(token)
                 FileHandle.standardError.write(
-                    "created token '\(name)'; it is shown only this once. Use it as 'Authorization: Bearer <token>'.\n")
+                    "created \(role.rawValue) token '\(name)'\(user.map { " for \($0)" } ?? ""); it is shown only this once. Use it as 'Authorization: Bearer <token>'.\n"
+                )
             }
         }
     }
@@ -39,6 +59,8 @@ struct TokenCommand: ParsableCommand {
             var prefix: String
             var createdAt: Date
             var revokedAt: Date?
+            var user: String?
+            var role: String
         }
 
         func run() async throws {
@@ -47,8 +69,9 @@ struct TokenCommand: ParsableCommand {
                 try printJSON(
                     tokens.map {
                         TokenJSON(
-                            name: $0.name, prefix: "fbk_\($0.prefix)…", createdAt: $0.createdAt, revokedAt: $0.revokedAt
-                        )
+                            name: $0.name, prefix: "fbk_\($0.prefix)…", createdAt: $0.createdAt,
+                            revokedAt: $0.revokedAt,
+                            user: $0.user, role: $0.role.rawValue)
                     })
                 return
             }
@@ -59,24 +82,33 @@ struct TokenCommand: ParsableCommand {
             let formatter = ISO8601DateFormatter()
             print(
                 Table.render(
-                    [["NAME", "PREFIX", "CREATED", "STATUS"]]
+                    [["NAME", "ROLE", "USER", "PREFIX", "CREATED", "STATUS"]]
                         + tokens.map {
                             [
-                                $0.name, "fbk_\($0.prefix)…", formatter.string(from: $0.createdAt),
+                                $0.name, $0.role.rawValue, $0.user ?? "-", "fbk_\($0.prefix)…",
+                                formatter.string(from: $0.createdAt),
                                 $0.revokedAt.map { "revoked \(formatter.string(from: $0))" } ?? "active",
                             ]
                         }))
         }
     }
 
-    struct Revoke: AsyncParsableCommand {
+    struct Revoke: AuditedCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a token; requests with it get 403 at once.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The token's name.") var name: String
+
+        var auditAction: String { "token revoke" }
+        var auditTarget: String? { name }
 
         func run() async throws {
             try await global.openStore().revokeToken(name: name, at: Date())
             print("revoked token '\(name)'")
         }
     }
+}
+
+extension TokenRole: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

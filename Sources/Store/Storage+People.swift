@@ -1,0 +1,43 @@
+import Foundation
+
+/// Overrides of on-call schedules, the uses of acknowledge links, and the server's signing keys.
+public protocol PeopleStorage: Sendable {
+    /// Stores an override.
+    /// - Returns: It, with its id.
+    func addOverride(_ override: OverrideRecord) async throws -> OverrideRecord
+
+    /// Overrides that overlap `[from, until)` (all when nil), of one schedule or all, earliest first.
+    func overrides(schedule: String?, from: Date?, until: Date?) async throws -> [OverrideRecord]
+
+    /// Deletes an override.
+    /// - Returns: What was deleted.
+    /// - Throws: ``StoreError`` `.notFound`.
+    func deleteOverride(id: Int64) async throws -> OverrideRecord
+
+    /// Marks an acknowledge link used, once.
+    /// - Throws: ``StoreError`` `.conflict` when it was used before, naming when and by whom.
+    func consumeAckLink(notificationID: Int64, user: String, at time: Date) async throws
+
+    /// The named secret, created from `initial` the first time it is asked for. Every node of a cluster gets the
+    /// same value, whichever created it.
+    func secret(named name: String, initial: Data) async throws -> Data
+
+    /// One notification.
+    /// - Throws: ``StoreError`` `.notFound`.
+    func notification(id: Int64) async throws -> NotificationRecord
+}
+
+/// The audit log: its own table, written by the adapters (API, CLI, acknowledge links).
+public protocol AuditStorage: Sendable {
+    /// Appends an entry.
+    func recordAudit(_ entry: AuditRecord) async throws
+    /// Entries at or after `since` (all when nil), newest first.
+    func audit(since: Date?, limit: Int) async throws -> [AuditRecord]
+}
+
+extension PeopleStorage {
+    /// Every override of a schedule (or all), earliest first.
+    public func overrides(schedule: String? = nil) async throws -> [OverrideRecord] {
+        try await overrides(schedule: schedule, from: nil, until: nil)
+    }
+}
