@@ -115,7 +115,12 @@ public struct Layer: Sendable, Equatable {
     static func local(minutes: Int, on day: Date, _ calendar: Calendar) -> Date? {
         let midnight = calendar.startOfDay(for: day)
         if minutes >= 1440 { return calendar.date(byAdding: .day, value: 1, to: midnight) }
-        return calendar.date(bySettingHour: minutes / 60, minute: minutes % 60, second: 0, of: midnight)
+        guard let time = calendar.date(bySettingHour: minutes / 60, minute: minutes % 60, second: 0, of: midnight)
+        else { return nil }
+        let local = calendar.dateComponents([.hour, .minute], from: time)
+        if local.hour == minutes / 60, local.minute == minutes % 60 { return time }
+        // Skipped by a spring-forward change: the wall-clock time in the offset before it, an hour later in the new.
+        return midnight.addingTimeInterval(TimeInterval(minutes * 60))
     }
 }
 

@@ -57,7 +57,9 @@ struct ScheduleRoutes {
     @Sendable func calendar(_ request: Request, context: FirebreakContext) async throws -> Response {
         let schedule = try directory.schedule(try context.parameters.require("name"))
         let now = Date()
-        let shifts = try await directory.shifts(schedule, from: now, until: now + 56 * 86400)
+        // From the start of the shift in progress, so that its event (and UID) stays the same between fetches.
+        let from = try await directory.onCall(schedule, at: now)?.from ?? now
+        let shifts = try await directory.shifts(schedule, from: min(from, now), until: now + 56 * 86400)
         let text = ICalendar.render(schedule: schedule.name, shifts: shifts, generatedAt: now)
         return Response(
             status: .ok,
