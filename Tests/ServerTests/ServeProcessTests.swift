@@ -153,16 +153,3 @@ struct ServeProcessTests {
         #expect(after.stdout.contains("Slow upload"))
     }
 }
-
-extension FileHandle {
-    /// Reads one line (without the newline), byte by byte, so nothing after it is consumed.
-    func availableLine() -> String {
-        var bytes: [UInt8] = []
-        while true {
-            let data = readData(ofLength: 1)
-            guard let byte = data.first, byte != 0x0A else { break }
-            bytes.append(byte)
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-}

@@ -68,8 +68,17 @@ public struct EmailMessage: Sendable {
     }
 
     /// A header value without line breaks, so nothing can be injected.
+    /// One line: each run of CR and LF becomes one space. (On scalars: `"\r\n"` is a single Character.)
     static func clean(_ text: String) -> String {
-        String(text.filter { $0 != "\r" && $0 != "\n" })
+        var scalars = String.UnicodeScalarView()
+        var previousBreak = false
+        for scalar in text.unicodeScalars {
+            let isBreak = scalar == "\r" || scalar == "\n"
+            if isBreak, !previousBreak { scalars.append(" ") }
+            if !isBreak { scalars.append(scalar) }
+            previousBreak = isBreak
+        }
+        return String(scalars)
     }
 
     /// An RFC 2047 encoded word for text that is not plain ASCII.

@@ -102,7 +102,13 @@ final class SMTPSession {
         -> SMTPReply
     {
         let name = label ?? String(text.prefix { $0 != " " && $0 != ":" })
-        try await channel.writeAndFlush(ByteBuffer(string: text + "\r\n"))
+        do {
+            try await channel.writeAndFlush(ByteBuffer(string: text + "\r\n"))
+        } catch {
+            // The connection failed under the write (a TLS alert, a reset): its reason is in the line stream.
+            _ = try await reply(after: name)
+            throw SMTPError(Self.describe(error, server: client.server, after: name))
+        }
         let answer = try await reply(after: name)
         guard codes.contains(answer.code) else {
             throw SMTPError("\(client.server) refused \(name): \(answer.text)\(Self.advice(name, answer.code))")
