@@ -1,6 +1,6 @@
 import Foundation
 
-/// Parses durations written `500ms`, `2s`, `10m`, `1h`, `1d` or combinations such as `1h30m`.
+/// Parses durations written `500ms`, `2s`, `10m`, `1h`, `1d`, `1w` or combinations such as `1h30m`.
 public enum DurationParser {
     /// Parses a duration, or returns `nil` when the text is not one.
     ///
@@ -32,6 +32,7 @@ public enum DurationParser {
             case "m": factor = 60_000
             case "h": factor = 3_600_000
             case "d": factor = 86_400_000
+            case "w": factor = 604_800_000
             default: return nil
             }
             totalMilliseconds += number * factor

@@ -41,7 +41,7 @@ public struct YAMLReader<Failure: YAMLReaderError>: Sendable {
         /// `firebreak.yml`: empty values and `0s` are values, and key paths are quoted.
         public static var configuration: Rules {
             Rules(
-                allowsEmptyValues: true, allowsZeroDuration: true, durationExamples: "30s, 5m, 1h or 1h30m",
+                allowsEmptyValues: true, allowsZeroDuration: true, durationExamples: "30s, 5m, 1h, 1h30m, 1d or 1w",
                 quotesKeyPath: true)
         }
         /// A module step's body: every key given needs a value, and durations are longer than zero.

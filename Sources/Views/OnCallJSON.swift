@@ -9,11 +9,14 @@ public struct OnCallJSON: Encodable, Sendable {
     public var at: Date
     /// Nobody is an empty list.
     public var onCall: [ShiftJSON]
+    /// The shift after the current one (or after the gap), within 8 weeks; absent when there is none.
+    public var next: ShiftJSON?
 
-    public init(schedule: String, at: Date, shift: Shift?) {
+    public init(schedule: String, at: Date, shift: Shift?, next: Shift? = nil) {
         self.schedule = schedule
         self.at = at
         onCall = shift.map { [ShiftJSON($0)] } ?? []
+        self.next = next.map(ShiftJSON.init)
     }
 }
 

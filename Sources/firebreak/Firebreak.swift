@@ -25,7 +25,7 @@ struct Firebreak: AsyncParsableCommand {
             LintCommand.self, RunbooksCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self,
             ApproveCommand.self, RunsCommand.self, IncidentCommand.self, ServeCommand.self, TokenCommand.self,
             DLQCommand.self, AlertsCommand.self, BackupCommand.self, RestoreCommand.self, DrillCommand.self,
-            HealthCommand.self, PostmortemCommand.self, StatusCommand.self,
+            HealthCommand.self, PostmortemCommand.self, StatusCommand.self, OnCallCommand.self, AuditCommand.self,
         ]
     )
 
@@ -65,7 +65,7 @@ struct Firebreak: AsyncParsableCommand {
         case let error as TemplateError:
             FileHandle.standardError.write("error: \(error.message)\n")
             Foundation.exit(ExitStatus.invalidInput)
-        case is IncidentError, is RunbookError, is ConfigError, is TokenError, is ServeError:
+        case is IncidentError, is RunbookError, is ConfigError, is TokenError, is ServeError, is InputError:
             // Each describes itself as its message: what is wrong and how to fix it.
             FileHandle.standardError.write("error: \(error)\n")
             Foundation.exit(ExitStatus.invalidInput)
@@ -101,11 +101,19 @@ extension Firebreak {
         case (.notFound, .notification?): return "; list dead letters with 'firebreak dlq list'"
         case (.notFound, .backup?): return "; list backups with 'firebreak backup list'"
         case (.notFound, .actionItem?): return "; list them with 'firebreak postmortem action list INC-n'"
+        case (.notFound, .override?): return "; list them with 'firebreak oncall override list --all'"
         case (.unavailable, _) where error.message.hasPrefix("cannot create the data directory"):
             return "; pass --data-dir or set FIREBREAK_DATA to a writable directory"
         default: return ""
         }
     }
+}
+
+/// Bad input found while a command runs (after parsing): printed as `error: …`, exit 2, without the usage text
+/// that ArgumentParser adds to a `ValidationError`.
+struct InputError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Documented exit codes.

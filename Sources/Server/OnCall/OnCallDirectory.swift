@@ -45,6 +45,15 @@ public struct OnCallDirectory: Sendable {
         return schedule.onCall(at: time, overrides: overrides)
     }
 
+    /// Who is on call at `time` and who comes next (the first shift starting after the current one, or after the
+    /// gap, within 8 weeks).
+    public func onCallAndNext(_ schedule: Schedule, at time: Date) async throws -> (now: Shift?, next: Shift?) {
+        let now = try await onCall(schedule, at: time)
+        let after = now?.until ?? time
+        let next = try await shifts(schedule, from: after, until: after + 56 * 86400).first { $0.from >= after }
+        return (now, next)
+    }
+
     /// The shifts of `schedule` in `[from, until)`.
     public func shifts(_ schedule: Schedule, from: Date, until: Date) async throws -> [Shift] {
         schedule.shifts(

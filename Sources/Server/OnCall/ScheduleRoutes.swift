@@ -42,8 +42,8 @@ struct ScheduleRoutes {
     @Sendable func onCall(_ request: Request, context: FirebreakContext) async throws -> Response {
         let schedule = try directory.schedule(try context.parameters.require("name"))
         let at = try Self.date(request, "at") ?? Date()
-        return try jsonResponse(
-            OnCallJSON(schedule: schedule.name, at: at, shift: try await directory.onCall(schedule, at: at)))
+        let (now, next) = try await directory.onCallAndNext(schedule, at: at)
+        return try jsonResponse(OnCallJSON(schedule: schedule.name, at: at, shift: now, next: next))
     }
 
     @Sendable func shifts(_ request: Request, context: FirebreakContext) async throws -> Response {

@@ -1,0 +1,105 @@
+import FirebreakTesting
+import Foundation
+import Testing
+
+@Suite("firebreak oncall and audit")
+struct OnCallCLITests {
+    let directory = TemporaryDirectory(prefix: "firebreak-oncall")
+
+    init() {
+        directory.write(
+            "firebreak.yml",
+            """
+            users:
+              alice: {name: Alice, time_zone: Europe/Berlin, contact: [{command: [/bin/true]}]}
+              bob: {name: Bob, contact: [{command: [/bin/true]}]}
+            schedules:
+              primary:
+                time_zone: Europe/Berlin
+                layers:
+                  - {name: weekly, users: [alice, bob], rotation: 1w, start: 2026-03-16, handoff: "09:00"}
+            """)
+    }
+
+    func firebreak(_ arguments: String...) async throws -> CommandLineTool.Result {
+        try await CommandLineTool.run(arguments, in: directory.path, environment: ["FIREBREAK_USER": "carol"])
+    }
+
+    func json(_ result: CommandLineTool.Result) throws -> Any {
+        #expect(result.status == 0, "\(result.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    }
+
+    @Test("who is on call at a moment, as JSON in the documented shape, with the next shift")
+    func onCallAt() async throws {
+        let answer = try #require(
+            try json(try await firebreak("oncall", "primary", "--at", "2026-03-31T12:00:00Z", "--json")) as? [String: Any])
+        #expect(answer["schedule"] as? String == "primary")
+        #expect(answer["at"] as? String == "2026-03-31T12:00:00Z")
+        let onCall = try #require(answer["on_call"] as? [[String: String]])
+        #expect(onCall == [["user": "alice", "from": "2026-03-30T07:00:00Z", "until": "2026-04-06T07:00:00Z", "source": "weekly"]])
+        #expect((answer["next"] as? [String: String])?["user"] == "bob")
+
+        let text = try await firebreak("oncall", "--at", "2026-03-31T12:00:00Z")
+        #expect(text.stdout.hasPrefix("primary (Europe/Berlin): alice until Mon 6 Apr 09:00 +02:00"), "\(text.stdout)")
+        #expect(!text.stdout.contains("\u{1B}["), "no colour when piped")
+    }
+
+    @Test("--shifts lists the shifts of a window, handoffs at 09:00 Berlin across the DST change")
+    func shifts() async throws {
+        let answer = try #require(
+            try json(
+                try await firebreak(
+                    "oncall", "primary", "--shifts", "--from", "2026-03-23T08:00:00Z", "--until", "+14d", "--json"))
+                as? [String: Any])
+        let shifts = try #require(answer["shifts"] as? [[String: String]])
+        // 14 elapsed days end at 08:00Z, an hour after the 6 April handoff (09:00 CEST is 07:00Z).
+        #expect(shifts.map { $0["from"] } == ["2026-03-23T08:00:00Z", "2026-03-30T07:00:00Z", "2026-04-06T07:00:00Z"])
+        #expect(shifts.map { $0["user"] } == ["bob", "alice", "bob"])
+        #expect(shifts.last?["until"] == "2026-04-06T08:00:00Z")
+    }
+
+    @Test("an override moves the shift, lists, deletes, and every change is in the audit log as the OS user")
+    func overrides() async throws {
+        let added = try #require(
+            try json(
+                try await firebreak(
+                    "oncall", "override", "primary", "--user", "bob", "--from", "2026-03-31T10:00:00Z", "--until", "+4h",
+                    "--reason", "dentist", "--json")) as? [String: Any])
+        #expect(added["created_by"] as? String == "carol")
+        #expect(added["until"] as? String == "2026-03-31T14:00:00Z")
+        let id = try #require(added["id"] as? Int)
+        let covered = try #require(
+            try json(try await firebreak("oncall", "primary", "--at", "2026-03-31T12:00:00Z", "--json")) as? [String: Any])
+        #expect((covered["on_call"] as? [[String: String]])?.first?["user"] == "bob")
+        #expect((covered["on_call"] as? [[String: String]])?.first?["source"] == "override")
+
+        let listed = try #require(try json(try await firebreak("oncall", "override", "list", "--all", "--json")) as? [[String: Any]])
+        #expect(listed.map { $0["id"] as? Int } == [id])
+        #expect(try await firebreak("oncall", "override", "delete", String(id)).status == 0)
+        let again = try await firebreak("oncall", "override", "delete", String(id))
+        #expect(again.status == 2)
+        #expect(again.stderr.contains("no override \(id)"))
+
+        let audit = try #require(try json(try await firebreak("audit", "--json")) as? [[String: Any]])
+        #expect(audit.map { $0["action"] as? String } == ["oncall override delete", "oncall override delete", "oncall override"])
+        #expect(audit.allSatisfy { $0["actor"] as? String == "carol" && $0["via"] as? String == "cli" })
+        #expect((audit[0]["result"] as? String)?.hasPrefix("error: no override") == true)
+    }
+
+    @Test("bad input: an unknown schedule or user, a time that is not one; exit 2 with what to do")
+    func badInput() async throws {
+        let schedule = try await firebreak("oncall", "primray")
+        #expect(schedule.status == 2)
+        #expect(schedule.stderr == "error: no schedule 'primray' in firebreak.yml; did you mean 'primary'?\n")
+        let user = try await firebreak("oncall", "override", "primary", "--user", "zed", "--from", "now", "--until", "+1h")
+        #expect(user.status == 2)
+        #expect(user.stderr.contains("no user 'zed' under users:"))
+        let time = try await firebreak("oncall", "primary", "--at", "yesterday")
+        #expect(time.status == 2)
+        #expect(time.stderr.contains("'yesterday' is not a time"))
+        let backwards = try await firebreak("oncall", "override", "primary", "--user", "bob", "--from", "now", "--until=-1h")
+        #expect(backwards.status == 2)
+        #expect(backwards.stderr.contains("--until must be after --from"))
+    }
+}
