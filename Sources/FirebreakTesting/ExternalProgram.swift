@@ -15,6 +15,7 @@ public enum ExternalProgram {
             case .exited(let code): code
             case .signaled(let signal): 128 + signal
             }
-        return CommandLineTool.Result(status: status, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
+        return CommandLineTool.Result(
+            status: status, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
     }
 }

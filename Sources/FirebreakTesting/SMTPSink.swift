@@ -51,7 +51,8 @@ public final class SMTPSink: @unchecked Sendable {
             let json = (try? JSONSerialization.jsonObject(with: Data(meta.utf8))) as? [String: Any] ?? [:]
             found.append(
                 Mail(
-                    raw: raw, mailFrom: json["mail_from"] as? String ?? "", recipients: json["rcpt_tos"] as? [String] ?? [],
+                    raw: raw, mailFrom: json["mail_from"] as? String ?? "",
+                    recipients: json["rcpt_tos"] as? [String] ?? [],
                     authUser: json["auth_user"] as? String, tls: json["tls"] as? Bool ?? false))
             number += 1
         }

@@ -33,11 +33,15 @@ struct OnCallCLITests {
     @Test("who is on call at a moment, as JSON in the documented shape, with the next shift")
     func onCallAt() async throws {
         let answer = try #require(
-            try json(try await firebreak("oncall", "primary", "--at", "2026-03-31T12:00:00Z", "--json")) as? [String: Any])
+            try json(try await firebreak("oncall", "primary", "--at", "2026-03-31T12:00:00Z", "--json"))
+                as? [String: Any])
         #expect(answer["schedule"] as? String == "primary")
         #expect(answer["at"] as? String == "2026-03-31T12:00:00Z")
         let onCall = try #require(answer["on_call"] as? [[String: String]])
-        #expect(onCall == [["user": "alice", "from": "2026-03-30T07:00:00Z", "until": "2026-04-06T07:00:00Z", "source": "weekly"]])
+        #expect(
+            onCall == [
+                ["user": "alice", "from": "2026-03-30T07:00:00Z", "until": "2026-04-06T07:00:00Z", "source": "weekly"]
+            ])
         #expect((answer["next"] as? [String: String])?["user"] == "bob")
 
         let text = try await firebreak("oncall", "--at", "2026-03-31T12:00:00Z")
@@ -64,17 +68,20 @@ struct OnCallCLITests {
         let added = try #require(
             try json(
                 try await firebreak(
-                    "oncall", "override", "primary", "--user", "bob", "--from", "2026-03-31T10:00:00Z", "--until", "+4h",
+                    "oncall", "override", "primary", "--user", "bob", "--from", "2026-03-31T10:00:00Z", "--until",
+                    "+4h",
                     "--reason", "dentist", "--json")) as? [String: Any])
         #expect(added["created_by"] as? String == "carol")
         #expect(added["until"] as? String == "2026-03-31T14:00:00Z")
         let id = try #require(added["id"] as? Int)
         let covered = try #require(
-            try json(try await firebreak("oncall", "primary", "--at", "2026-03-31T12:00:00Z", "--json")) as? [String: Any])
+            try json(try await firebreak("oncall", "primary", "--at", "2026-03-31T12:00:00Z", "--json"))
+                as? [String: Any])
         #expect((covered["on_call"] as? [[String: String]])?.first?["user"] == "bob")
         #expect((covered["on_call"] as? [[String: String]])?.first?["source"] == "override")
 
-        let listed = try #require(try json(try await firebreak("oncall", "override", "list", "--all", "--json")) as? [[String: Any]])
+        let listed = try #require(
+            try json(try await firebreak("oncall", "override", "list", "--all", "--json")) as? [[String: Any]])
         #expect(listed.map { $0["id"] as? Int } == [id])
         #expect(try await firebreak("oncall", "override", "delete", String(id)).status == 0)
         let again = try await firebreak("oncall", "override", "delete", String(id))
@@ -82,7 +89,10 @@ struct OnCallCLITests {
         #expect(again.stderr.contains("no override \(id)"))
 
         let audit = try #require(try json(try await firebreak("audit", "--json")) as? [[String: Any]])
-        #expect(audit.map { $0["action"] as? String } == ["oncall override delete", "oncall override delete", "oncall override"])
+        #expect(
+            audit.map { $0["action"] as? String } == [
+                "oncall override delete", "oncall override delete", "oncall override",
+            ])
         #expect(audit.allSatisfy { $0["actor"] as? String == "carol" && $0["via"] as? String == "cli" })
         #expect((audit[0]["result"] as? String)?.hasPrefix("error: no override") == true)
     }
@@ -92,13 +102,15 @@ struct OnCallCLITests {
         let schedule = try await firebreak("oncall", "primray")
         #expect(schedule.status == 2)
         #expect(schedule.stderr == "error: no schedule 'primray' in firebreak.yml; did you mean 'primary'?\n")
-        let user = try await firebreak("oncall", "override", "primary", "--user", "zed", "--from", "now", "--until", "+1h")
+        let user = try await firebreak(
+            "oncall", "override", "primary", "--user", "zed", "--from", "now", "--until", "+1h")
         #expect(user.status == 2)
         #expect(user.stderr.contains("no user 'zed' under users:"))
         let time = try await firebreak("oncall", "primary", "--at", "yesterday")
         #expect(time.status == 2)
         #expect(time.stderr.contains("'yesterday' is not a time"))
-        let backwards = try await firebreak("oncall", "override", "primary", "--user", "bob", "--from", "now", "--until=-1h")
+        let backwards = try await firebreak(
+            "oncall", "override", "primary", "--user", "bob", "--from", "now", "--until=-1h")
         #expect(backwards.status == 2)
         #expect(backwards.stderr.contains("--until must be after --from"))
     }

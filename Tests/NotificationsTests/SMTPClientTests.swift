@@ -29,7 +29,8 @@ struct SMTPClientTests {
 
     static func message(to: [String] = ["alice@example.com"]) -> EmailMessage {
         var message = EmailMessage(
-            from: "firebreak@example.com", fromName: "Firebreak", to: to, subject: "[P1] Zahlungen schlagen fehl – INC-7",
+            from: "firebreak@example.com", fromName: "Firebreak", to: to,
+            subject: "[P1] Zahlungen schlagen fehl – INC-7",
             textBody: "INC-7 escalated.\n.\n..leading dots survive\nAcknowledge: https://fb.example/ack/x.y.z\n",
             htmlBody: "<p>INC-7 <b>escalated</b> &amp; paged you.</p>")
         message.headers = [("X-Firebreak-Notification-ID", "42\r\nBcc: evil@example.com")]
@@ -51,7 +52,8 @@ struct SMTPClientTests {
         var configuration = Self.configuration(sink, .starttls)
         configuration.username = "alice"
         configuration.password = "s3cret pass"
-        try await SMTPClient(configuration: configuration).send(Self.message(to: ["alice@example.com", "bob@example.com"]))
+        try await SMTPClient(configuration: configuration).send(
+            Self.message(to: ["alice@example.com", "bob@example.com"]))
         let mail = try #require(sink.mail.first)
         #expect(mail.tls)
         #expect(mail.authUser == "alice")
@@ -62,7 +64,9 @@ struct SMTPClientTests {
         #expect(decoded["from"] as? String == "Firebreak <firebreak@example.com>")
         #expect(decoded["notification"] as? String == "42 Bcc: evil@example.com", "CR and LF cannot add a header")
         let parts = try #require(decoded["parts"] as? [String: String])
-        #expect(parts["text/plain"] == "INC-7 escalated.\n.\n..leading dots survive\nAcknowledge: https://fb.example/ack/x.y.z\n")
+        #expect(
+            parts["text/plain"]
+                == "INC-7 escalated.\n.\n..leading dots survive\nAcknowledge: https://fb.example/ack/x.y.z\n")
         #expect(parts["text/html"] == "<p>INC-7 <b>escalated</b> &amp; paged you.</p>")
     }
 
@@ -95,26 +99,34 @@ struct SMTPClientTests {
         var wrong = Self.configuration(sink, .starttls)
         wrong.username = "alice"
         wrong.password = "wrong-password"
-        let refused = await #expect(throws: SMTPError.self) { try await SMTPClient(configuration: wrong).send(Self.message()) }
+        let refused = await #expect(throws: SMTPError.self) {
+            try await SMTPClient(configuration: wrong).send(Self.message())
+        }
         #expect(refused?.message.contains("refused AUTH: 535") == true, "\(refused?.message ?? "")")
         #expect(refused?.message.contains("smtp.username") == true)
         #expect(refused?.message.contains("wrong-password") == false)
 
         var untrusted = Self.configuration(sink, .starttls)
         untrusted.trustRootsPath = nil
-        let tls = await #expect(throws: SMTPError.self) { try await SMTPClient(configuration: untrusted).send(Self.message()) }
+        let tls = await #expect(throws: SMTPError.self) {
+            try await SMTPClient(configuration: untrusted).send(Self.message())
+        }
         #expect(tls?.message.contains("TLS failed") == true, "\(tls?.message ?? "")")
         #expect(tls?.message.contains("smtp.ca_file") == true)
 
         var clear = Self.configuration(sink, .none)
         clear.username = "alice"
         clear.password = "right"
-        let plain = await #expect(throws: SMTPError.self) { try await SMTPClient(configuration: clear).send(Self.message()) }
+        let plain = await #expect(throws: SMTPError.self) {
+            try await SMTPClient(configuration: clear).send(Self.message())
+        }
         #expect(plain?.message.contains("unencrypted") == true)
 
         var noAuth = Self.configuration(sink, .starttls)
         noAuth.username = nil
-        let anonymous = await #expect(throws: SMTPError.self) { try await SMTPClient(configuration: noAuth).send(Self.message()) }
+        let anonymous = await #expect(throws: SMTPError.self) {
+            try await SMTPClient(configuration: noAuth).send(Self.message())
+        }
         #expect(anonymous?.message.contains("530") == true, "\(anonymous?.message ?? "")")
         #expect(sink.mail.isEmpty, "nothing was delivered")
     }

@@ -48,8 +48,14 @@ struct ICalendarTests {
         #expect(json["name"] as? String == #"On call: payments\, EU\; nights"#)
         #expect(json["version"] as? String == "2.0")
         let events = try #require(json["events"] as? [[String: String]])
-        #expect(events.map { $0["start"] } == ["2026-03-23T08:00:00+00:00", "2026-03-30T07:00:00+00:00", "2026-03-30T19:00:00+00:00"])
-        #expect(events.map { $0["end"] } == ["2026-03-30T07:00:00+00:00", "2026-03-30T19:00:00+00:00", "2026-04-06T07:00:00+00:00"])
+        #expect(
+            events.map { $0["start"] } == [
+                "2026-03-23T08:00:00+00:00", "2026-03-30T07:00:00+00:00", "2026-03-30T19:00:00+00:00",
+            ])
+        #expect(
+            events.map { $0["end"] } == [
+                "2026-03-30T07:00:00+00:00", "2026-03-30T19:00:00+00:00", "2026-04-06T07:00:00+00:00",
+            ])
         #expect(events[0]["summary"] == "On call: alice (\(name))")
         #expect(events[1]["description"] == "Override in schedule \(name)")
         #expect(events[2]["summary"]?.contains("ü") == true, "folding kept the UTF-8 character whole")

@@ -15,11 +15,18 @@ struct LayeringTests {
         let schedule = Schedule(name: "biz", timeZone: zone("America/New_York"), layers: [businessHours])
         // Friday 6 March to Tuesday 10 March (DST starts in New York on 8 March).
         let shifts = schedule.shifts(from: t("2026-03-06T00:00:00-05:00"), until: t("2026-03-11T00:00:00-04:00"))
-        #expect(shifts == [
-            Shift(user: "alice", from: t("2026-03-06T09:00:00-05:00"), until: t("2026-03-06T17:00:00-05:00"), source: "business"),
-            Shift(user: "bob", from: t("2026-03-09T09:00:00-04:00"), until: t("2026-03-09T17:00:00-04:00"), source: "business"),
-            Shift(user: "bob", from: t("2026-03-10T09:00:00-04:00"), until: t("2026-03-10T17:00:00-04:00"), source: "business"),
-        ])
+        #expect(
+            shifts == [
+                Shift(
+                    user: "alice", from: t("2026-03-06T09:00:00-05:00"), until: t("2026-03-06T17:00:00-05:00"),
+                    source: "business"),
+                Shift(
+                    user: "bob", from: t("2026-03-09T09:00:00-04:00"), until: t("2026-03-09T17:00:00-04:00"),
+                    source: "business"),
+                Shift(
+                    user: "bob", from: t("2026-03-10T09:00:00-04:00"), until: t("2026-03-10T17:00:00-04:00"),
+                    source: "business"),
+            ])
         #expect(schedule.onCall(at: t("2026-03-07T12:00:00-05:00")) == nil, "Saturday: nobody")
         #expect(schedule.onCall(at: t("2026-03-09T08:59:00-04:00")) == nil, "Monday before 09:00: nobody")
     }
@@ -37,14 +44,22 @@ struct LayeringTests {
 
     @Test("a higher layer wins where it has someone; the lower one fills its gaps")
     func twoLayers() {
-        let base = layer("base", ["night-owl"], every: .days(7), from: "2026-03-02", at: "09:00", in: "America/New_York")
+        let base = layer(
+            "base", ["night-owl"], every: .days(7), from: "2026-03-02", at: "09:00", in: "America/New_York")
         let schedule = Schedule(name: "both", timeZone: zone("America/New_York"), layers: [base, businessHours])
         let shifts = schedule.shifts(from: t("2026-03-06T00:00:00-05:00"), until: t("2026-03-07T00:00:00-05:00"))
-        #expect(shifts == [
-            Shift(user: "night-owl", from: t("2026-03-06T00:00:00-05:00"), until: t("2026-03-06T09:00:00-05:00"), source: "base"),
-            Shift(user: "alice", from: t("2026-03-06T09:00:00-05:00"), until: t("2026-03-06T17:00:00-05:00"), source: "business"),
-            Shift(user: "night-owl", from: t("2026-03-06T17:00:00-05:00"), until: t("2026-03-07T00:00:00-05:00"), source: "base"),
-        ])
+        #expect(
+            shifts == [
+                Shift(
+                    user: "night-owl", from: t("2026-03-06T00:00:00-05:00"), until: t("2026-03-06T09:00:00-05:00"),
+                    source: "base"),
+                Shift(
+                    user: "alice", from: t("2026-03-06T09:00:00-05:00"), until: t("2026-03-06T17:00:00-05:00"),
+                    source: "business"),
+                Shift(
+                    user: "night-owl", from: t("2026-03-06T17:00:00-05:00"), until: t("2026-03-07T00:00:00-05:00"),
+                    source: "base"),
+            ])
         let layered = schedule.layerShifts(from: t("2026-03-06T00:00:00-05:00"), until: t("2026-03-07T00:00:00-05:00"))
         #expect(layered.map(\.layer) == ["base", "business"])
         #expect(layered[0].shifts.count == 1)
@@ -54,27 +69,42 @@ struct LayeringTests {
     func overrideAcrossHandoff() {
         let weekly = Schedule(
             name: "primary", timeZone: zone("Europe/Berlin"),
-            layers: [layer("primary", ["alice", "bob"], every: .days(7), from: "2026-03-16", at: "09:00", in: "Europe/Berlin")])
+            layers: [
+                layer(
+                    "primary", ["alice", "bob"], every: .days(7), from: "2026-03-16", at: "09:00", in: "Europe/Berlin")
+            ])
         let cover = Override(id: 1, user: "carol", from: t("2026-03-22T20:00:00Z"), until: t("2026-03-23T12:00:00Z"))
-        let shifts = weekly.shifts(from: t("2026-03-22T00:00:00Z"), until: t("2026-03-24T00:00:00Z"), overrides: [cover])
-        #expect(shifts == [
-            Shift(user: "alice", from: t("2026-03-22T00:00:00Z"), until: t("2026-03-22T20:00:00Z"), source: "primary"),
-            Shift(user: "carol", from: t("2026-03-22T20:00:00Z"), until: t("2026-03-23T12:00:00Z"), source: "override"),
-            Shift(user: "bob", from: t("2026-03-23T12:00:00Z"), until: t("2026-03-24T00:00:00Z"), source: "primary"),
-        ])
+        let shifts = weekly.shifts(
+            from: t("2026-03-22T00:00:00Z"), until: t("2026-03-24T00:00:00Z"), overrides: [cover])
+        #expect(
+            shifts == [
+                Shift(
+                    user: "alice", from: t("2026-03-22T00:00:00Z"), until: t("2026-03-22T20:00:00Z"), source: "primary"),
+                Shift(
+                    user: "carol", from: t("2026-03-22T20:00:00Z"), until: t("2026-03-23T12:00:00Z"), source: "override"
+                ),
+                Shift(
+                    user: "bob", from: t("2026-03-23T12:00:00Z"), until: t("2026-03-24T00:00:00Z"), source: "primary"),
+            ])
         #expect(weekly.onCall(at: t("2026-03-23T08:30:00Z"), overrides: [cover])?.user == "carol")
-        #expect(weekly.onCall(at: t("2026-03-23T08:30:00Z"))?.user == "bob", "without it: bob, after the 08:00Z handoff")
+        #expect(
+            weekly.onCall(at: t("2026-03-23T08:30:00Z"))?.user == "bob", "without it: bob, after the 08:00Z handoff")
     }
 
     @Test("where overrides overlap the later one wins, and an override fills a restriction's gap")
     func overlappingOverrides() {
         let schedule = Schedule(name: "biz", timeZone: zone("America/New_York"), layers: [businessHours])
-        let first = Override(id: 1, user: "dan", from: t("2026-03-07T10:00:00-05:00"), until: t("2026-03-07T14:00:00-05:00"))
-        let second = Override(id: 2, user: "eve", from: t("2026-03-07T12:00:00-05:00"), until: t("2026-03-07T13:00:00-05:00"))
+        let first = Override(
+            id: 1, user: "dan", from: t("2026-03-07T10:00:00-05:00"), until: t("2026-03-07T14:00:00-05:00"))
+        let second = Override(
+            id: 2, user: "eve", from: t("2026-03-07T12:00:00-05:00"), until: t("2026-03-07T13:00:00-05:00"))
         let shifts = schedule.shifts(
             from: t("2026-03-07T00:00:00-05:00"), until: t("2026-03-08T00:00:00-05:00"), overrides: [first, second])
         #expect(shifts.map(\.user) == ["dan", "eve", "dan"])
-        #expect(shifts.map(\.from) == [t("2026-03-07T10:00:00-05:00"), t("2026-03-07T12:00:00-05:00"), t("2026-03-07T13:00:00-05:00")])
+        #expect(
+            shifts.map(\.from) == [
+                t("2026-03-07T10:00:00-05:00"), t("2026-03-07T12:00:00-05:00"), t("2026-03-07T13:00:00-05:00"),
+            ])
         #expect(shifts.allSatisfy { $0.source == "override" })
     }
 
