@@ -1,0 +1,132 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Store
+import Testing
+
+@testable import Server
+
+/// Every guarded route, walked from the router's own table: a route added without thinking about roles is tested
+/// the day it is added.
+@Suite("roles: every route refuses a token below its role, with 403 naming the role")
+struct PermissionTests {
+    static let config = """
+        users:
+          alice: {name: Alice, contact: [{command: [/bin/true]}]}
+          bob: {name: Bob, contact: [{command: [/bin/true]}]}
+        schedules:
+          primary:
+            time_zone: UTC
+            layers: [{name: l, users: [alice, bob], rotation: 1d, start: 2026-01-05, handoff: "09:00"}]
+        """
+
+    /// A concrete path for a route pattern.
+    static func concrete(_ path: String) -> String {
+        path.replacingOccurrences(of: ":id", with: "1").replacingOccurrences(of: ":name", with: "primary")
+            .replacingOccurrences(of: "{name}", with: "primary").replacingOccurrences(of: ":action", with: "ack")
+    }
+
+    @Test("a token of each role below the route's gets 403 with required_role; the route's role gets past the check")
+    func everyRoute() async throws {
+        let test = try await TestServer(Self.config)
+        var made: [TokenRole: String] = [:]
+        for role in [TokenRole.webhook, .viewer, .responder, .admin] {
+            made[role] = try await test.server.tokens.create(name: "as-\(role.rawValue)", user: "bob", role: role)
+        }
+        let tokens = made
+        let application = test.application()
+        var seen = Set<String>()
+        let routes = test.server.permissions.routes.filter { seen.insert("\($0.method) \($0.path)").inserted }
+        #expect(routes.count >= 20, "the table holds the API: \(routes.count) routes")
+        #expect(routes.contains { $0.path == "/api/v1/audit" && $0.role == .admin })
+        #expect(routes.contains { $0.path == "/api/v1/incidents/:id/:action" && $0.method == .post && $0.role == .responder })
+        #expect(routes.filter { $0.method == .get }.allSatisfy { $0.role <= .viewer || $0.path == "/api/v1/audit" })
+        try await application.test(.router) { client in
+            for route in routes {
+                let uri = Self.concrete(route.path)
+                for role in [TokenRole.webhook, .viewer, .responder, .admin] {
+                    let headers: HTTPFields = [.authorization: "Bearer \(tokens[role]!)", .contentType: "application/json"]
+                    try await client.execute(uri: uri, method: route.method, headers: headers, body: ByteBuffer(string: "{}")) {
+                        response in
+                        let body = response.body.json
+                        if role < route.role {
+                            #expect(response.status == .forbidden, "\(route.method) \(uri) as \(role)")
+                            #expect(body["required_role"] as? String == route.role.rawValue, "\(route.method) \(uri)")
+                            #expect((body["detail"] as? String)?.contains("--role \(route.role.rawValue)") == true)
+                        } else {
+                            #expect(body["required_role"] == nil, "\(route.method) \(uri) as \(role): \(body)")
+                            #expect(response.status.code < 500, "\(route.method) \(uri) as \(role)")
+                        }
+                    }
+                }
+            }
+        }
+        let refusals = try await test.store.audit(since: nil, limit: 1000).filter { $0.result.hasPrefix("403") }
+        #expect(refusals.count >= routes.count, "each refusal is in the audit log")
+        #expect(refusals.allSatisfy { $0.actor == "bob" && $0.via == "api" })
+    }
+
+    @Test("a responder may cover a shift for themselves, not for someone else; an admin may")
+    func overridesForOthers() async throws {
+        let test = try await TestServer(Self.config)
+        let responder = try await test.server.tokens.create(name: "bob", user: "bob", role: .responder)
+        try await test.application().test(.router) { client in
+            let body = #"{"user":"alice","from":"2026-03-01T00:00:00Z","until":"2026-03-02T00:00:00Z"}"#
+            try await client.execute(
+                uri: "/api/v1/schedules/primary/overrides", method: .post,
+                headers: [.authorization: "Bearer \(responder)"], body: ByteBuffer(string: body)
+            ) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.body.json["required_role"] as? String == "admin")
+            }
+            try await client.execute(
+                uri: "/api/v1/schedules/primary/overrides", method: .post,
+                headers: [.authorization: "Bearer \(responder)"],
+                body: ByteBuffer(string: body.replacingOccurrences(of: "alice", with: "bob"))
+            ) { response in
+                #expect(response.status == .created)
+                #expect(response.body.json["created_by"] as? String == "bob")
+            }
+            try await client.execute(
+                uri: "/api/v1/schedules/primary/overrides", method: .post, headers: test.auth, body: ByteBuffer(string: body)
+            ) { response in
+                #expect(response.status == .created, "the admin test token covers for alice")
+            }
+            try await client.execute(
+                uri: "/api/v1/schedules/primary/oncall?at=2026-03-01T12:00:00Z", method: .get, headers: test.auth
+            ) { response in
+                let onCall = response.body.json["on_call"] as? [[String: Any]]
+                #expect(onCall?.first?["user"] as? String == "alice", "the later override wins")
+                #expect(onCall?.first?["source"] as? String == "override")
+            }
+        }
+    }
+
+    @Test("a user's token acts as that user: a 'by' naming someone else is refused")
+    func byIsTheToken() async throws {
+        let test = try await TestServer(Self.config)
+        let bob = try await test.server.tokens.create(name: "bob", user: "bob", role: .responder)
+        try await test.application().test(.router) { client in
+            try await client.execute(
+                uri: "/api/v1/incidents", method: .post, headers: [.authorization: "Bearer \(bob)"],
+                body: ByteBuffer(string: #"{"title":"t","severity":"P3","by":"alice"}"#)
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.body.json["error"] as? String == "by_not_allowed")
+            }
+            try await client.execute(
+                uri: "/api/v1/incidents", method: .post, headers: [.authorization: "Bearer \(bob)"],
+                body: ByteBuffer(string: #"{"title":"t","severity":"P3"}"#)
+            ) { response in
+                #expect(response.status == .created)
+            }
+            try await client.execute(
+                uri: "/api/v1/incidents/INC-1/timeline", method: .get, headers: [.authorization: "Bearer \(bob)"]
+            ) { response in
+                let events = response.body.json["events"] as? [[String: Any]]
+                #expect(events?.first?["actor"] as? String == "bob")
+            }
+        }
+    }
+}
