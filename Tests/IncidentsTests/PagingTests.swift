@@ -41,7 +41,10 @@ struct PagingTests {
         #expect(Self.channels(fired) == ["user:alice:email", "user:alice:command", "ops-chat"])
         let paged = Self.entries(fired).filter { $0.kind == .paged }
         #expect(paged.count == 1)
-        #expect(paged.first?.details == ["user": "alice", "via": "schedule:primary", "level": "1", "methods": "email,command"])
+        #expect(
+            paged.first?.details == [
+                "user": "alice", "via": "schedule:primary", "level": "1", "methods": "email,command",
+            ])
         #expect(Self.entries(fired).first { $0.kind == .escalated }?.details["paged"] == "alice")
         #expect(fired.incident.escalation?.dueAt == at(360), "level 2 waits its 300 s: someone was reached")
     }
@@ -55,9 +58,10 @@ struct PagingTests {
 
         let second = try engine.escalate(fired.incident, at: at(360), roster: ["schedule:secondary": []])
         let skipped = Self.entries(second).filter { $0.kind == .pageSkipped }
-        #expect(skipped.map(\.details) == [
-            ["target": "schedule:secondary", "level": "2", "reason": "nobody is on call in schedule 'secondary'"]
-        ])
+        #expect(
+            skipped.map(\.details) == [
+                ["target": "schedule:secondary", "level": "2", "reason": "nobody is on call in schedule 'secondary'"]
+            ])
         #expect(Self.channels(second).isEmpty)
         #expect(second.incident.escalation?.dueAt == at(360), "nobody reached: level 3 is due at once")
         #expect(second.incident.escalation?.nextLevel == 2)
@@ -75,15 +79,18 @@ struct PagingTests {
                 severities: [.p1: SeverityPolicy(acknowledgeWithin: .zero, escalationPolicy: "p")],
                 escalationPolicies: [
                     "p": EscalationPolicy(
-                        name: "p", levels: [.init(after: .seconds(1), notify: ["user:ghost", "user:quiet", "schedule:x"])],
+                        name: "p",
+                        levels: [.init(after: .seconds(1), notify: ["user:ghost", "user:quiet", "schedule:x"])],
                         repeat: 0)
                 ]))
         let incident = levels.open(id: "INC-2", title: "t", severity: .p1, by: "x", at: t0).incident
-        let fired = try levels.escalate(incident, at: at(1), roster: ["user:quiet": [Recipient(user: "quiet", methods: [])]])
-        #expect(Self.entries(fired).filter { $0.kind == .pageSkipped }.map { $0.details["reason"] } == [
-            "user 'ghost' is not configured", "user 'quiet' has no contact methods",
-            "nobody is on call in schedule 'x'",
-        ])
+        let fired = try levels.escalate(
+            incident, at: at(1), roster: ["user:quiet": [Recipient(user: "quiet", methods: [])]])
+        #expect(
+            Self.entries(fired).filter { $0.kind == .pageSkipped }.map { $0.details["reason"] } == [
+                "user 'ghost' is not configured", "user 'quiet' has no contact methods",
+                "nobody is on call in schedule 'x'",
+            ])
         #expect(Self.channels(fired).isEmpty)
     }
 
@@ -108,7 +115,8 @@ struct PagingTests {
     func undeliverable() throws {
         let roster = ["schedule:primary": [Recipient(user: "alice", methods: ["email"])]]
         let fired = try engine.escalate(opened(), at: at(60), roster: roster).incident
-        let failed = engine.pageUndeliverable(fired, user: "alice", level: 1, cycle: 1, reason: "SMTP refused", at: at(90))
+        let failed = engine.pageUndeliverable(
+            fired, user: "alice", level: 1, cycle: 1, reason: "SMTP refused", at: at(90))
         #expect(failed.incident.escalation?.dueAt == at(90))
         let entry = try #require(Self.entries(failed).first)
         #expect(entry.kind == .pageFailed)

@@ -8,7 +8,8 @@ import Testing
 struct PagingProcessTests {
     /// `curl` returning the status and the body as text (the acknowledge pages are HTML).
     static func fetch(_ method: String, _ url: String) async throws -> (Int, String) {
-        let result = try await ExternalProgram.run("curl", ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, url])
+        let result = try await ExternalProgram.run(
+            "curl", ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, url])
         var lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         let status = Int(lines.popLast() ?? "") ?? 0
         return (status, lines.joined(separator: "\n"))
@@ -74,8 +75,10 @@ struct PagingProcessTests {
         let receiver = try await WebhookReceiver.start()
         defer { receiver.stop() }
         let directory = try Self.setUp(smtpPort: sink.port, hook: receiver.url())
-        let token = try await CommandLineTool.run(["token", "create", "ops", "--role", "responder"], in: directory.path)
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try await CommandLineTool.run(
+            ["token", "create", "ops", "--role", "responder"], in: directory.path
+        )
+        .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try await ServerProcess.start(in: directory.url)
         defer { server.signal(SIGTERM) }
         let id = try await Self.open(server, token: token)
@@ -92,7 +95,9 @@ struct PagingProcessTests {
         #expect(shown == 200)
         #expect(page.contains("Acknowledge \(id)?"))
         #expect(page.contains("Acknowledge as alice"))
-        #expect(try await ServeProcessTests.request("GET", "\(server.baseURL)/api/v1/incidents/\(id)", token: token).1["status"] as? String == "triggered", "GET changes nothing")
+        #expect(
+            try await ServeProcessTests.request("GET", "\(server.baseURL)/api/v1/incidents/\(id)", token: token).1[
+                "status"] as? String == "triggered", "GET changes nothing")
 
         let tampered = path.dropLast(2) + (path.hasSuffix("AA") ? "BB" : "AA")
         #expect(try await Self.fetch("POST", server.baseURL + tampered).0 == 403)
@@ -103,12 +108,16 @@ struct PagingProcessTests {
         #expect(again == 409)
         #expect(reused.contains("already used"))
 
-        let (_, incident) = try await ServeProcessTests.request("GET", "\(server.baseURL)/api/v1/incidents/\(id)", token: token)
+        let (_, incident) = try await ServeProcessTests.request(
+            "GET", "\(server.baseURL)/api/v1/incidents/\(id)", token: token)
         #expect(incident["status"] as? String == "acknowledged")
         #expect(incident["commander"] as? String == "alice")
         let timeline = incident["timeline"] as? [[String: Any]] ?? []
         let paged = timeline.first { $0["kind"] as? String == "paged" }
-        #expect((paged?["details"] as? [String: String]) == ["user": "alice", "via": "schedule:primary", "level": "1", "methods": "email"])
+        #expect(
+            (paged?["details"] as? [String: String]) == [
+                "user": "alice", "via": "schedule:primary", "level": "1", "methods": "email",
+            ])
         let ack = timeline.first { $0["kind"] as? String == "acknowledged" }
         #expect(ack?["actor"] as? String == "alice")
 
@@ -125,8 +134,10 @@ struct PagingProcessTests {
         let receiver = try await WebhookReceiver.start()
         defer { receiver.stop() }
         let directory = try Self.setUp(smtpPort: sink.port, hook: receiver.url(), attempts: 1)
-        let token = try await CommandLineTool.run(["token", "create", "ops", "--role", "responder"], in: directory.path)
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try await CommandLineTool.run(
+            ["token", "create", "ops", "--role", "responder"], in: directory.path
+        )
+        .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let covered = try await CommandLineTool.run(
             ["oncall", "override", "primary", "--user", "bob", "--from=-1h", "--until", "+2h"], in: directory.path)
         #expect(covered.status == 0, "\(covered.stderr)")

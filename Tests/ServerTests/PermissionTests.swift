@@ -40,14 +40,21 @@ struct PermissionTests {
         let routes = test.server.permissions.routes.filter { seen.insert("\($0.method) \($0.path)").inserted }
         #expect(routes.count >= 20, "the table holds the API: \(routes.count) routes")
         #expect(routes.contains { $0.path == "/api/v1/audit" && $0.role == .admin })
-        #expect(routes.contains { $0.path == "/api/v1/incidents/:id/:action" && $0.method == .post && $0.role == .responder })
+        #expect(
+            routes.contains {
+                $0.path == "/api/v1/incidents/:id/:action" && $0.method == .post && $0.role == .responder
+            })
         #expect(routes.filter { $0.method == .get }.allSatisfy { $0.role <= .viewer || $0.path == "/api/v1/audit" })
         try await application.test(.router) { client in
             for route in routes {
                 let uri = Self.concrete(route.path)
                 for role in [TokenRole.webhook, .viewer, .responder, .admin] {
-                    let headers: HTTPFields = [.authorization: "Bearer \(tokens[role]!)", .contentType: "application/json"]
-                    try await client.execute(uri: uri, method: route.method, headers: headers, body: ByteBuffer(string: "{}")) {
+                    let headers: HTTPFields = [
+                        .authorization: "Bearer \(tokens[role]!)", .contentType: "application/json",
+                    ]
+                    try await client.execute(
+                        uri: uri, method: route.method, headers: headers, body: ByteBuffer(string: "{}")
+                    ) {
                         response in
                         let body = response.body.json
                         if role < route.role {
@@ -89,7 +96,8 @@ struct PermissionTests {
                 #expect(response.body.json["created_by"] as? String == "bob")
             }
             try await client.execute(
-                uri: "/api/v1/schedules/primary/overrides", method: .post, headers: test.auth, body: ByteBuffer(string: body)
+                uri: "/api/v1/schedules/primary/overrides", method: .post, headers: test.auth,
+                body: ByteBuffer(string: body)
             ) { response in
                 #expect(response.status == .created, "the admin test token covers for alice")
             }
