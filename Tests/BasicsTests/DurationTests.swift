@@ -6,13 +6,13 @@ import Testing
 struct DurationTests {
     @Test(arguments: [
         ("500ms", Duration.milliseconds(500)), ("2s", .seconds(2)), ("10m", .seconds(600)),
-        ("1h30m", .seconds(5400)), ("1d", .seconds(86400)),
+        ("1h30m", .seconds(5400)), ("1d", .seconds(86400)), ("1w", .seconds(604_800)), ("2w3d", .seconds(1_468_800)),
     ])
     func validDurations(text: String, expected: Duration) {
         #expect(DurationParser.parse(text) == expected)
     }
 
-    @Test(arguments: ["", "10", "5 s", "m5", "1.5s", "3w", "-1s"])
+    @Test(arguments: ["", "10", "5 s", "m5", "1.5s", "3y", "-1s"])
     func invalidDurations(text: String) {
         #expect(DurationParser.parse(text) == nil)
     }
