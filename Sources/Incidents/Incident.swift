@@ -9,6 +9,14 @@ public enum IncidentStatus: String, Sendable, Equatable, CaseIterable, Codable {
     case closed
 }
 
+/// The roles of an incident: the commander leads (set when someone acknowledges), communications speaks to
+/// stakeholders, the scribe keeps the record.
+public enum IncidentRole: String, Sendable, Equatable, CaseIterable, Codable {
+    case commander
+    case communications
+    case scribe
+}
+
 /// An incident: a value the engine transforms; it performs no I/O.
 public struct Incident: Sendable, Equatable, Codable {
     /// Human id such as `INC-12`.
@@ -35,6 +43,10 @@ public struct Incident: Sendable, Equatable, Codable {
     public var commander: String?
     /// Who it is assigned to.
     public var assignee: String?
+    /// Who speaks for the incident to stakeholders (status pages, leadership).
+    public var communications: String?
+    /// Who keeps the timeline and the notes.
+    public var scribe: String?
     /// Alerts with this key join the incident instead of opening another.
     public var dedupKey: String?
     /// Where the escalation stands; `nil` when none is planned.
@@ -55,6 +67,20 @@ public struct Incident: Sendable, Equatable, Codable {
         self.status = status
         self.triggeredAt = triggeredAt
         self.dedupKey = dedupKey
+    }
+
+    /// Who holds a role.
+    public func holder(of role: IncidentRole) -> String? {
+        switch role {
+        case .commander: commander
+        case .communications: communications
+        case .scribe: scribe
+        }
+    }
+
+    /// The roles that someone holds, in order.
+    public var roles: [(role: IncidentRole, person: String)] {
+        IncidentRole.allCases.compactMap { role in holder(of: role).map { (role, $0) } }
     }
 
     /// Whether the incident is still being worked on.

@@ -30,10 +30,19 @@ public struct Recipient: Sendable, Equatable {
     public var user: String
     /// The ids of the user's contact methods (`email`, `webhook-2`, …).
     public var methods: [String]
+    /// Through a schedule: the shift that made them the one on call (its start, end and layer or `override`),
+    /// kept on the timeline so the post-mortem shows the schedule as it was.
+    public var shift: (from: Date, until: Date, source: String)?
 
-    public init(user: String, methods: [String]) {
+    public init(user: String, methods: [String], shift: (from: Date, until: Date, source: String)? = nil) {
         self.user = user
         self.methods = methods
+        self.shift = shift
+    }
+
+    public static func == (lhs: Recipient, rhs: Recipient) -> Bool {
+        lhs.user == rhs.user && lhs.methods == rhs.methods && lhs.shift?.from == rhs.shift?.from
+            && lhs.shift?.until == rhs.shift?.until && lhs.shift?.source == rhs.shift?.source
     }
 }
 
@@ -141,13 +150,16 @@ extension IncidentEngine {
             for recipient in reachable {
                 paged.append(recipient.user)
                 channels += recipient.methods.map { "user:\(recipient.user):\($0)" }
-                entries.append(
-                    TimelineEntry(
-                        kind: .paged, actor: "system", at: time,
-                        details: [
-                            "user": recipient.user, "via": item, "level": level,
-                            "methods": recipient.methods.joined(separator: ","),
-                        ]))
+                var details = [
+                    "user": recipient.user, "via": item, "level": level,
+                    "methods": recipient.methods.joined(separator: ","),
+                ]
+                if let shift = recipient.shift {
+                    details["on_call_from"] = shift.from.formatted(.iso8601)
+                    details["on_call_until"] = shift.until.formatted(.iso8601)
+                    details["on_call_source"] = shift.source
+                }
+                entries.append(TimelineEntry(kind: .paged, actor: "system", at: time, details: details))
             }
         }
         return (channels, paged, entries)

@@ -65,6 +65,8 @@ public enum IncidentAction: Sendable, Equatable {
     case changeSeverity(Severity)
     case addNote(String)
     case assign(String)
+    /// Gives an incident role to a person (nil: nobody holds it any more).
+    case assignRole(IncidentRole, String?)
 
     /// The action's name, as responders type it.
     public var name: String {
@@ -77,6 +79,7 @@ public enum IncidentAction: Sendable, Equatable {
         case .changeSeverity: "severity"
         case .addNote: "note"
         case .assign: "assign"
+        case .assignRole: "role"
         }
     }
 }
@@ -94,10 +97,10 @@ public struct IncidentEngine: Sendable {
     /// The actions allowed in a state.
     public static func allowedActions(in status: IncidentStatus) -> [String] {
         switch status {
-        case .triggered: ["acknowledge", "mitigate", "resolve", "severity", "note", "assign"]
-        case .acknowledged: ["mitigate", "resolve", "severity", "note", "assign"]
-        case .mitigated: ["resolve", "severity", "note", "assign"]
-        case .resolved: ["reopen", "close", "note"]
+        case .triggered: ["acknowledge", "mitigate", "resolve", "severity", "note", "assign", "role"]
+        case .acknowledged: ["mitigate", "resolve", "severity", "note", "assign", "role"]
+        case .mitigated: ["resolve", "severity", "note", "assign", "role"]
+        case .resolved: ["reopen", "close", "note", "role"]
         case .closed: ["note"]
         }
     }
@@ -135,12 +138,13 @@ public struct IncidentEngine: Sendable {
         case .changeSeverity(let severity): try changeSeverity(to: severity, &change)
         case .addNote(let text): try addNote(text, &change)
         case .assign(let assignee): try assign(assignee, &change)
+        case .assignRole(let role, let person): try assignRole(role, to: person, &change)
         }
         return Transition(incident: change.next, effects: change.effects)
     }
 
     /// One action under way: the incident before it, the incident after it, and the effects so far.
-    private struct Change {
+    struct Change {
         let incident: Incident
         let action: IncidentAction
         let actor: String

@@ -11,6 +11,8 @@ enum DefaultTemplate {
         | Status | {{{postmortem.status}}} |
         | Severity | {{{incident.severity}}} (highest: {{{metrics.highest_severity}}}) |
         | Commander | {{{incident.commander}}} |
+        | Communications | {{{incident.communications}}} |
+        | Scribe | {{{incident.scribe}}} |
         | Responders | {{{responders}}} |
         | Generated | {{{postmortem.generated_at}}} by Firebreak from the incident's store |
 
@@ -46,6 +48,19 @@ enum DefaultTemplate {
         ## Resolution
 
         {{{resolution}}}
+
+        ## Paging
+
+        {{#has_pages}}
+        | Person | Level | Via | Methods | Paged at (UTC) | On call | Acknowledged |
+        |---|---|---|---|---|---|---|
+        {{/has_pages}}
+        {{#pages}}
+        | {{{person}}} | {{{level}}} | {{{via}}} | {{{methods}}} | {{{paged_at}}} | {{{on_call}}} | {{{acknowledged}}} |
+        {{/pages}}
+        {{^pages}}
+        No person was paged: the escalation notified channels only, or someone acknowledged first.
+        {{/pages}}
 
         ## Response metrics
 

@@ -14,6 +14,7 @@ enum PostmortemContext {
             "commander": cell(incident.commander ?? "_TODO: name the incident commander_"),
             "assignee": cell(incident.assignee ?? "-"), "triggered_at": time(metrics.triggeredAt),
         ]
+        incidentValues.merge(roles(incident)) { _, new in new }
         if let summary = incident.summary, !summary.isEmpty { incidentValues["summary"] = summary }
         for (key, value) in [
             ("acknowledged_at", metrics.acknowledgedAt), ("mitigated_at", metrics.mitigatedAt),
@@ -42,6 +43,7 @@ enum PostmortemContext {
             timeline.append(row)
             timelineRows += "| \(row["time"]!) | \(row["text"]!) | \(row["actor"]!) |\n"
         }
+        let pages = pages(input)
         return [
             "incident": incidentValues,
             "postmortem": [
@@ -60,6 +62,8 @@ enum PostmortemContext {
             "resolution": resolution(input, metrics: metrics),
             "timeline": timeline,
             "timeline_rows": timelineRows,
+            "pages": pages,
+            "has_pages": !pages.isEmpty,
             "runs": input.runs.map(run),
             "modules": modules(input),
             "alerts": input.alerts.map(alert),

@@ -100,6 +100,15 @@ enum Timeline {
         case .severityChanged: return "Severity changed from \(details["from"] ?? "?") to \(details["to"] ?? "?")"
         case .note: return "Note: \(details["text"] ?? details["note"] ?? "")"
         case .assigned: return "Assigned to \(details["to"] ?? details["assignee"] ?? "?")"
+        case .roleAssigned:
+            let role = details["role"] ?? "?"
+            return details["to"].map { "\($0) took the \(role) role" } ?? "The \(role) role was cleared"
+        case .paged:
+            return
+                "Paged \(details["user"] ?? "?") (level \(details["level"] ?? "?"), via \(details["via"] ?? "?"), by \(details["methods"] ?? "?"))"
+        case .pageSkipped: return "Nobody paged for \(details["target"] ?? "?"): \(details["reason"] ?? "")"
+        case .pageFailed:
+            return "The page to \(details["user"] ?? "?") could not be delivered: \(details["reason"] ?? "")"
         case .escalated:
             return "Escalation level \(details["level"] ?? "?") fired, notifying \(details["channels"] ?? "?")"
         case .escalationStopped: return "Escalation stopped: \(details["reason"] ?? "")"

@@ -108,7 +108,7 @@ public struct FirebreakServer: Sendable {
             group: router.group("api/v1").add(
                 middleware: AccessMiddleware(tokens: tokens, limiter: limiter, audit: audit)),
             prefix: "/api/v1/", table: permissions, audit: audit)
-        IncidentRoutes(store: store, engine: engine).register(on: api)
+        IncidentRoutes(store: store, engine: engine, users: Set(config.users.keys)).register(on: api)
         RunRoutes(store: store, launcher: launcher, runsDirectory: runsDirectory).register(on: api)
         ScheduleRoutes(directory: directory, store: store).register(on: api)
         let verdicts = TokenVerdictCache(authority: tokens)

@@ -12,6 +12,8 @@ import Views
 struct IncidentRoutes {
     let store: any Storage
     let engine: IncidentEngine
+    /// The configured users' handles: when there are any, a role goes to one of them.
+    var users: Set<String> = []
 
     func register(on group: GuardedRoutes) {
         group.get("incidents", .viewer, use: list)
@@ -22,6 +24,7 @@ struct IncidentRoutes {
         group.post("incidents/:id/severity", .responder, use: changeSeverity)
         group.post("incidents/:id/notes", .responder, use: note)
         group.post("incidents/:id/assign", .responder, use: assign)
+        group.post("incidents/:id/roles", .responder, use: assignRole)
         group.post("incidents/:id/:action", .responder, use: act)
     }
 
@@ -108,7 +111,7 @@ struct IncidentRoutes {
         guard let action = Self.actions[name] else {
             throw APIError(
                 .notFound, "not_found",
-                "no action '\(name)'; use one of ack, mitigate, resolve, reopen, close, severity, notes, assign")
+                "no action '\(name)'; use one of ack, mitigate, resolve, reopen, close, severity, notes, assign, roles")
         }
         let body = try await JSONBody.read(request, allowed: ["by", "note"], allowEmpty: true)
         return try await apply(action, note: try body.string("note"), by: try body.string("by"), request, context)
@@ -167,6 +170,24 @@ struct IncidentRoutes {
         return try await apply(
             .assign(try body.requiredString("assignee")), note: try body.string("note"),
             by: try body.string("by"), request, context)
+    }
+
+    /// `{"role": "communications", "user": "bob"}`; `"user": null` clears the role.
+    @Sendable func assignRole(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let body = try await JSONBody.read(request, allowed: ["role", "user", "by", "note"])
+        let name = try body.requiredString("role")
+        guard let role = IncidentRole(rawValue: name) else {
+            throw APIError(
+                .badRequest, "invalid_field", "'role' must be commander, communications or scribe, not '\(name)'")
+        }
+        let user = try body.string("user")
+        if let user, !users.isEmpty, !users.contains(user) {
+            throw APIError(
+                .badRequest, "invalid_field",
+                "'user' names '\(user)', who is not under users: in firebreak.yml; GET /api/v1/users lists them")
+        }
+        return try await apply(
+            .assignRole(role, user), note: try body.string("note"), by: try body.string("by"), request, context)
     }
 
     private func apply(

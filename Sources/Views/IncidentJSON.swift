@@ -62,6 +62,8 @@ public struct IncidentJSON: Encodable, Sendable {
     public var resolvedAt: Date?
     public var closedAt: Date?
     public var commander: String?
+    public var communications: String?
+    public var scribe: String?
     public var assignee: String?
     public var dedupKey: String?
     public var escalation: Escalation?
@@ -80,6 +82,8 @@ public struct IncidentJSON: Encodable, Sendable {
         resolvedAt = incident.resolvedAt
         closedAt = incident.closedAt
         commander = incident.commander
+        communications = incident.communications
+        scribe = incident.scribe
         assignee = incident.assignee
         dedupKey = incident.dedupKey
         escalation = incident.escalation.map {

@@ -39,7 +39,7 @@ struct IncidentCLITests {
         #expect(result.status == 2)
         #expect(
             result.stderr
-                == "error: cannot reopen INC-1: it is triggered; allowed: acknowledge, mitigate, resolve, severity, note, assign\n"
+                == "error: cannot reopen INC-1: it is triggered; allowed: acknowledge, mitigate, resolve, severity, note, assign, role\n"
         )
         #expect(try await firebreak("incident", "ack", "INC-404").status == 2)
         #expect(try await firebreak("incident", "open", "--title", "T", "--severity", "P9").status == 2)

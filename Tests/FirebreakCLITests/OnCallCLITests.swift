@@ -115,3 +115,29 @@ struct OnCallCLITests {
         #expect(backwards.stderr.contains("--until must be after --from"))
     }
 }
+
+@Suite("firebreak incident role")
+struct IncidentRoleCLITests {
+    @Test("a role is given to a configured user, shows in incident show and on the timeline; unknown users are refused")
+    func role() async throws {
+        let directory = TemporaryDirectory(prefix: "firebreak-role")
+        directory.write("firebreak.yml", "users:\n  bob: {contact: [{command: [/bin/true]}]}\n")
+        func firebreak(_ arguments: String...) async throws -> CommandLineTool.Result {
+            try await CommandLineTool.run(arguments, in: directory.path, environment: ["FIREBREAK_USER": "alice"])
+        }
+        #expect(try await firebreak("incident", "open", "--title", "t", "--severity", "P2").status == 0)
+        let given = try await firebreak("incident", "role", "INC-1", "communications", "bob")
+        #expect(given.status == 0, "\(given.stderr)")
+        let shown = try await firebreak("incident", "show", "INC-1")
+        #expect(shown.stdout.contains("communications: bob"), "\(shown.stdout)")
+        let json = try await firebreak("incident", "show", "INC-1", "--json")
+        #expect(json.stdout.contains(#""communications" : "bob""#))
+        #expect(json.stdout.contains(#""kind" : "role_assigned""#))
+        let unknown = try await firebreak("incident", "role", "INC-1", "scribe", "bobby")
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "error: no user 'bobby' under users: in firebreak.yml; did you mean 'bob'?\n")
+        let badRole = try await firebreak("incident", "role", "INC-1", "chef", "bob")
+        #expect(badRole.status == 2)
+        #expect(try await firebreak("incident", "role", "INC-1", "communications", "--clear").status == 0)
+    }
+}

@@ -144,3 +144,39 @@ struct PagingTests {
         #expect(PageTarget.schedule("primary").description == "schedule:primary")
     }
 }
+
+@Suite("incident roles: commander, communications, scribe")
+struct IncidentRoleTests {
+    let engine = IncidentEngine()
+    let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+
+    @Test("a role is given, handed over and cleared, each on the timeline; a closed incident refuses")
+    func roles() throws {
+        var incident = engine.open(id: "INC-1", title: "t", severity: .p2, by: "x", at: t0).incident
+        let given = try engine.apply(.assignRole(.communications, "bob"), to: incident, by: "alice", at: t0)
+        incident = given.incident
+        #expect(incident.communications == "bob")
+        #expect(PagingTests.entries(given).map(\.details) == [["role": "communications", "to": "bob"]])
+        let handed = try engine.apply(.assignRole(.commander, "carol"), to: incident, by: "alice", at: t0)
+        #expect(handed.incident.commander == "carol")
+        incident = handed.incident
+        #expect(incident.roles.map(\.role) == [.commander, .communications])
+        let cleared = try engine.apply(.assignRole(.communications, nil), to: incident, by: "alice", at: t0)
+        #expect(cleared.incident.communications == nil)
+        #expect(PagingTests.entries(cleared).first?.details == ["role": "communications", "from": "bob"])
+        #expect(throws: IncidentError.self) {
+            try engine.apply(.assignRole(.scribe, nil), to: incident, by: "a", at: t0)
+        }
+        #expect(throws: IncidentError.self) {
+            try engine.apply(.assignRole(.commander, "carol"), to: incident, by: "a", at: t0)
+        }
+        #expect(throws: IncidentError.self) {
+            try engine.apply(.assignRole(.scribe, "  "), to: incident, by: "a", at: t0)
+        }
+        var closed = incident
+        closed.status = .closed
+        #expect(throws: IncidentError.self) {
+            try engine.apply(.assignRole(.scribe, "dan"), to: closed, by: "a", at: t0)
+        }
+    }
+}

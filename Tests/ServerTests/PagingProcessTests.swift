@@ -114,10 +114,13 @@ struct PagingProcessTests {
         #expect(incident["commander"] as? String == "alice")
         let timeline = incident["timeline"] as? [[String: Any]] ?? []
         let paged = timeline.first { $0["kind"] as? String == "paged" }
-        #expect(
-            (paged?["details"] as? [String: String]) == [
-                "user": "alice", "via": "schedule:primary", "level": "1", "methods": "email",
-            ])
+        let details = paged?["details"] as? [String: String] ?? [:]
+        #expect(details["user"] == "alice")
+        #expect(details["via"] == "schedule:primary")
+        #expect(details["level"] == "1")
+        #expect(details["methods"] == "email")
+        #expect(details["on_call_source"] == "weekly", "the shift that made alice the one on call")
+        #expect(details["on_call_from"] == "2026-01-05T08:00:00Z")
         let ack = timeline.first { $0["kind"] as? String == "acknowledged" }
         #expect(ack?["actor"] as? String == "alice")
 

@@ -63,14 +63,16 @@ public struct OnCallDirectory: Sendable {
     /// Whom a page target reaches at `time`: the user, or whoever is on call; each with their contact methods.
     public func recipients(_ target: PageTarget, at time: Date) async throws -> [Recipient] {
         let handle: String
+        var shift: (from: Date, until: Date, source: String)?
         switch target {
         case .user(let user): handle = user
         case .schedule(let name):
-            guard let schedule = schedules[name], let shift = try await onCall(schedule, at: time) else { return [] }
-            handle = shift.user
+            guard let schedule = schedules[name], let found = try await onCall(schedule, at: time) else { return [] }
+            handle = found.user
+            shift = (found.from, found.until, found.source)
         }
-        guard let user = users[handle] else { return [Recipient(user: handle, methods: [])] }
-        return [Recipient(user: handle, methods: user.contacts.map(\.id))]
+        guard let user = users[handle] else { return [Recipient(user: handle, methods: [], shift: shift)] }
+        return [Recipient(user: handle, methods: user.contacts.map(\.id), shift: shift)]
     }
 
     /// The roster an escalation level needs: each person target it names, resolved at `time`.

@@ -126,7 +126,8 @@ extension SQLiteStore {
 
     private static let columns = """
         id, title, summary, severity, status, triggered_at, acknowledged_at, mitigated_at, resolved_at, closed_at,
-        commander, assignee, dedup_key, escalation_policy, escalation_level, escalation_cycle, escalation_due_at
+        commander, assignee, dedup_key, escalation_policy, escalation_level, escalation_cycle, escalation_due_at,
+        communications, scribe
         """
 
     private static func arguments(_ incident: Incident) -> StatementArguments {
@@ -136,14 +137,14 @@ extension SQLiteStore {
             incident.mitigatedAt?.timeIntervalSince1970, incident.resolvedAt?.timeIntervalSince1970,
             incident.closedAt?.timeIntervalSince1970, incident.commander, incident.assignee, incident.dedupKey,
             incident.escalation?.policy, incident.escalation?.nextLevel, incident.escalation?.cycle,
-            incident.escalation?.dueAt.timeIntervalSince1970,
+            incident.escalation?.dueAt.timeIntervalSince1970, incident.communications, incident.scribe,
         ]
     }
 
     static func insert(_ incident: Incident, _ db: Database) throws {
         try db.execute(
             sql:
-                "INSERT INTO incidents (\(columns)) VALUES (\(Array(repeating: "?", count: 17).joined(separator: ", ")))",
+                "INSERT INTO incidents (\(columns)) VALUES (\(Array(repeating: "?", count: 19).joined(separator: ", ")))",
             arguments: arguments(incident))
     }
 
@@ -215,7 +216,8 @@ extension SQLiteStore {
     /// the query on the alert ingest path.
     static let selection = """
         id, title, summary, severity, status, triggered_at, acknowledged_at, mitigated_at, resolved_at, closed_at,
-        commander, assignee, dedup_key, escalation_policy, escalation_level, escalation_cycle, escalation_due_at
+        commander, assignee, dedup_key, escalation_policy, escalation_level, escalation_cycle, escalation_due_at,
+        communications, scribe
         """
 
     /// An incident from a row that selected ``selection``.
@@ -234,6 +236,8 @@ extension SQLiteStore {
         incident.closedAt = date(9)
         incident.commander = row[10]
         incident.assignee = row[11]
+        incident.communications = row[17]
+        incident.scribe = row[18]
         if let policy = row[13] as String?, let due = date(16) {
             incident.escalation = EscalationState(
                 policy: policy, nextLevel: row[14] ?? 0, cycle: row[15] ?? 0, dueAt: due)

@@ -21,7 +21,13 @@ enum Schema {
         ("v7-run-dates", v7RunDates),
         ("v7-claims", v7Claims),
         ("v8-people", v8People),
+        ("v9-incident-roles", v9IncidentRoles),
     ]
+
+    private static let v9IncidentRoles = """
+        ALTER TABLE incidents ADD COLUMN communications TEXT;
+        ALTER TABLE incidents ADD COLUMN scribe TEXT;
+        """
 
     private static let v1Runs = """
         CREATE TABLE runs (

@@ -11,7 +11,7 @@ struct IncidentCommand: ParsableCommand {
         discussion: "An action that the incident's state does not allow exits 2 and names the allowed actions.",
         subcommands: [
             Open.self, List.self, Show.self, Acknowledge.self, Mitigate.self, Resolve.self, Reopen.self, Close.self,
-            SeverityChange.self, Note.self, Assign.self,
+            SeverityChange.self, Note.self, Assign.self, RoleCommand.self,
         ]
     )
 

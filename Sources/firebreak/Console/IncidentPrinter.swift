@@ -21,7 +21,7 @@ enum IncidentPrinter {
     static func summary(_ incident: Incident) {
         Swift.print("\(incident.id)  \(incident.severity.rawValue)  \(incident.status.rawValue)  \(incident.title)")
         if let summary = incident.summary { Swift.print(summary) }
-        if let commander = incident.commander { Swift.print("commander: \(commander)") }
+        for (role, person) in incident.roles { Swift.print("\(role.rawValue): \(person)") }
         if let assignee = incident.assignee { Swift.print("assignee: \(assignee)") }
     }
 }
