@@ -19,6 +19,8 @@ public struct FirebreakConfig: Sendable, Equatable {
     public var runbooksDirectory = "runbooks"
     /// How alerts become incidents and runs.
     public var alerts = AlertPolicy()
+    /// Recurring quiet periods for matching alerts.
+    public var maintenanceWindows: [MaintenanceWindow] = []
     /// How alert senders are let in.
     public var webhooks = WebhookSettings()
     /// Backup repository, retention and health-check breakers.
@@ -74,7 +76,7 @@ public struct FirebreakConfig: Sendable, Equatable {
             root, at: "top level",
             known: [
                 "server", "runbooks", "channels", "delivery", "severities", "escalation_policies", "announce", "alerts",
-                "webhooks", "backups", "health", "canaries", "users", "schedules", "smtp",
+                "webhooks", "backups", "health", "canaries", "users", "schedules", "smtp", "maintenance_windows",
             ])
         {
             switch key {
@@ -98,6 +100,7 @@ public struct FirebreakConfig: Sendable, Equatable {
             case "backups": try readBackups(value, into: &config, reader)
             case "health": try readHealth(value, into: &config, reader)
             case "smtp": config.smtp = try SMTPSettings.read(value, reader, environment: environment)
+            case "maintenance_windows": config.maintenanceWindows = try MaintenanceReader.read(value, reader)
             case "users":
                 for (handle, body) in try reader.mapping(value, at: "users", known: []) {
                     config.users[handle] = try User.read(handle: handle, body, reader)

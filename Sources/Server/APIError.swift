@@ -45,6 +45,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         switch entity {
         case .incident?: "; list incidents with GET /api/v1/incidents"
         case .run?: "; list runs with GET /api/v1/runs"
+        case .silence?: "; list them with GET /api/v1/silences?all=true"
         default: ""
         }
     }

@@ -24,6 +24,8 @@ public struct FirebreakServer: Sendable {
     let limiter: RateLimiter
     let webhookLimiter: RateLimiter
     let pipeline: AlertPipeline
+    /// Lets held-back alerts through when their silence ends.
+    public let silences: SilenceSweeper
     let sns: SNSVerifier
     /// Health checks for `/health` and canaries, sharing circuit breakers.
     let monitor: HealthMonitor
@@ -72,7 +74,9 @@ public struct FirebreakServer: Sendable {
         pipeline = AlertPipeline(
             store: store, engine: engine, policy: config.alerts,
             routes: RouteTable(directory: config.runbooksDirectory, logger: logger),
-            launcher: launcher, logger: logger)
+            launcher: launcher, maintenanceWindows: config.maintenanceWindows, logger: logger)
+        silences = SilenceSweeper(
+            store: store, pipeline: pipeline, windows: config.maintenanceWindows, logger: logger)
         monitor = HealthMonitor(store: store, breaker: config.modules.breaker)
         health = HealthReporter(
             store: store, dataDirectory: store.directory, minFreeDiskBytes: config.server.minFreeDiskBytes,
@@ -111,6 +115,7 @@ public struct FirebreakServer: Sendable {
         IncidentRoutes(store: store, engine: engine, users: Set(config.users.keys)).register(on: api)
         RunRoutes(store: store, launcher: launcher, runsDirectory: runsDirectory).register(on: api)
         ScheduleRoutes(directory: directory, store: store).register(on: api)
+        SilenceRoutes(store: store).register(on: api)
         let verdicts = TokenVerdictCache(authority: tokens)
         WebhookRoutes(
             pipeline: pipeline, store: store, settings: config.webhooks, sns: sns, tokens: verdicts, logger: logger
@@ -167,6 +172,7 @@ public struct FirebreakServer: Sendable {
                     // Paging goes on while the launcher waits for the runs in flight.
                     .init(service: dispatcher),
                     .init(service: scheduler),
+                    .init(service: silences),
                     .init(service: launcher),
                     .init(service: LoopService { await health.run() }),
                     // Without schedules or canaries it returns at once; that must not stop the group.

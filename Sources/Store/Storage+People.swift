@@ -1,4 +1,5 @@
 import Foundation
+import Incidents
 
 /// Overrides of on-call schedules, the uses of acknowledge links, and the server's signing keys.
 public protocol PeopleStorage: Sendable {
@@ -40,4 +41,18 @@ extension PeopleStorage {
     public func overrides(schedule: String? = nil) async throws -> [OverrideRecord] {
         try await overrides(schedule: schedule, from: nil, until: nil)
     }
+}
+
+/// Silences and the alerts they hold back.
+public protocol SilenceStorage: Sendable {
+    /// Stores a silence.
+    /// - Returns: It, with its id.
+    func addSilence(_ silence: Silence) async throws -> Silence
+    /// Silences that have not ended by `time` (all of them when nil), newest first.
+    func silences(endingAfter time: Date?) async throws -> [Silence]
+    /// Ends a silence at `time`.
+    /// - Throws: ``StoreError`` `.notFound` (entity `.silence`), or `.conflict` when it has ended already.
+    func expireSilence(id: Int64, at time: Date) async throws -> Silence
+    /// The alerts held back now, oldest first.
+    func silencedAlerts() async throws -> [SilencedAlertRecord]
 }

@@ -12,7 +12,8 @@ import Incidents
 /// let open = try await store.incidents(status: .triggered)
 /// ```
 public protocol Storage: IncidentStorage, AlertStorage, RunStorage, OutboxStorage, EscalationStorage,
-    ModuleRecordStorage, TokenStorage, PostmortemStorage, ClaimStorage, StorageHealth, PeopleStorage, AuditStorage
+    ModuleRecordStorage, TokenStorage, PostmortemStorage, ClaimStorage, StorageHealth, PeopleStorage, AuditStorage,
+    SilenceStorage
 {
     /// The data directory of a file-backed engine (runs' scratch files live beside it), or `nil`.
     var directory: URL? { get }
@@ -125,6 +126,13 @@ public protocol AlertTransaction {
     func append(_ entry: TimelineEntry, to incidentID: String, requestID: String?) throws
     /// Runs `body` in a savepoint: when it throws, its writes are undone and the rest of the transaction stays.
     func savepoint<T>(_ body: () throws -> T) throws -> T
+    /// The silences active at `time`.
+    func activeSilences(at time: Date) throws -> [Silence]
+    /// Records (or counts again) an alert held back by a silence.
+    /// - Returns: Its count of deliveries while silenced.
+    func holdSilenced(_ record: SilencedAlertRecord) throws -> Int
+    /// Removes the held-back alert, returning it: it resolved, or it is let through.
+    func releaseSilenced(incidentKey: String, alertKey: String) throws -> SilencedAlertRecord?
 }
 
 /// Runs, their steps and attempts.

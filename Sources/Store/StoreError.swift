@@ -41,6 +41,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let backup = Entity("backup")
         public static let actionItem = Entity("action item")
         public static let override = Entity("override")
+        public static let silence = Entity("silence")
         public var description: String { name }
     }
 

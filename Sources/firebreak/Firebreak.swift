@@ -26,6 +26,7 @@ struct Firebreak: AsyncParsableCommand {
             ApproveCommand.self, RunsCommand.self, IncidentCommand.self, ServeCommand.self, TokenCommand.self,
             DLQCommand.self, AlertsCommand.self, BackupCommand.self, RestoreCommand.self, DrillCommand.self,
             HealthCommand.self, PostmortemCommand.self, StatusCommand.self, OnCallCommand.self, AuditCommand.self,
+            SilenceCommand.self,
         ]
     )
 
@@ -102,6 +103,7 @@ extension Firebreak {
         case (.notFound, .backup?): return "; list backups with 'firebreak backup list'"
         case (.notFound, .actionItem?): return "; list them with 'firebreak postmortem action list INC-n'"
         case (.notFound, .override?): return "; list them with 'firebreak oncall override list --all'"
+        case (.notFound, .silence?): return "; list them with 'firebreak silence list --all'"
         case (.unavailable, _) where error.message.hasPrefix("cannot create the data directory"):
             return "; pass --data-dir or set FIREBREAK_DATA to a writable directory"
         default: return ""

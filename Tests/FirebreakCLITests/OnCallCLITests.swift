@@ -141,3 +141,41 @@ struct IncidentRoleCLITests {
         #expect(try await firebreak("incident", "role", "INC-1", "communications", "--clear").status == 0)
     }
 }
+
+@Suite("firebreak silence")
+struct SilenceCLITests {
+    @Test("add, list and expire; bad matchers and times are refused with exit 2")
+    func silences() async throws {
+        let directory = TemporaryDirectory(prefix: "firebreak-silence")
+        func firebreak(_ arguments: String...) async throws -> CommandLineTool.Result {
+            try await CommandLineTool.run(arguments, in: directory.path, environment: ["FIREBREAK_USER": "alice"])
+        }
+        let added = try await firebreak(
+            "silence", "add", "alertname=DiskFull", "host=~db-.*", "--for", "2h", "--comment", "resizing", "--json")
+        #expect(added.status == 0, "\(added.stderr)")
+        let silence = try #require(try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])
+        #expect(silence["matchers"] as? [String: String] == ["alertname": "DiskFull", "host": "~db-.*"])
+        #expect(silence["created_by"] as? String == "alice")
+        #expect(silence["state"] as? String == "active")
+        let listed = try await firebreak("silence", "list")
+        #expect(listed.stdout.contains("alertname=DiskFull host=~db-.*"), "\(listed.stdout)")
+        #expect(try await firebreak("silence", "expire", "1").status == 0)
+        let again = try await firebreak("silence", "expire", "1")
+        #expect(again.status == 2)
+        #expect(again.stderr.contains("ended already"))
+        #expect(try await firebreak("silence", "list").stdout.contains("No current or pending silences."))
+        #expect(try await firebreak("silence", "list", "--all").stdout.contains("expired"))
+
+        let bad = try await firebreak("silence", "add", "DiskFull", "--for", "1h", "--comment", "x")
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("write KEY=VALUE"))
+        let neither = try await firebreak("silence", "add", "alertname=X", "--comment", "x")
+        #expect(neither.status == 2)
+        #expect(neither.stderr.contains("--for DURATION or --until TIME"))
+        let missing = try await firebreak("silence", "expire", "9")
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no silence 9; list them with 'firebreak silence list --all'"))
+        let audit = try await firebreak("audit", "--json")
+        #expect(audit.stdout.contains(#""action" : "silence add""#))
+    }
+}

@@ -47,6 +47,8 @@ public struct AlertDecision: Sendable, Equatable {
         case acknowledged
         /// Nothing to do: a resolve for an alert that is not firing, a repeat of an acknowledgement.
         case ignored
+        /// A silence or maintenance window held it back: recorded and counted, no incident.
+        case silenced
     }
 
     public var outcome: Outcome

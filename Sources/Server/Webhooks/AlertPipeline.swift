@@ -24,6 +24,8 @@ struct IngestSummary: Sendable {
     var runs: [String] = []
     /// Runs created by the commit, started once it is durable.
     var starts: [(id: Int64, params: [String: String])] = []
+    /// What held back the alerts a silence or maintenance window matched.
+    var silenced: [String] = []
 }
 
 /// Webhook deliveries to durable incidents and started runs. Deliveries that arrive together are written in one
@@ -50,6 +52,8 @@ final class AlertPipeline: Service, Sendable {
     let routes: RouteTable
     let launcher: RunLauncher
     let logger: Logger
+    /// Recurring quiet periods from firebreak.yml.
+    let maintenanceWindows: [MaintenanceWindow]
     private let queue = Mutex(Queue())
     /// When the batch being committed started, or `nil` while the writer waits; `/health` reads it.
     private let committingSince = Mutex<Date?>(nil)
@@ -64,9 +68,10 @@ final class AlertPipeline: Service, Sendable {
 
     init(
         store: any Storage, engine: IncidentEngine, policy: AlertPolicy, routes: RouteTable, launcher: RunLauncher,
-        logger: Logger
+        maintenanceWindows: [MaintenanceWindow] = [], logger: Logger
     ) {
         self.store = store
+        self.maintenanceWindows = maintenanceWindows
         ingestor = AlertIngestor(engine: engine, policy: policy)
         self.routes = routes
         self.launcher = launcher
@@ -190,14 +195,25 @@ final class AlertPipeline: Service, Sendable {
                 severity: snapshot.incident?.severity ?? .p3, at: now, requestID: requestID)
             note(decision)
         case .alerts(let batch):
+            let silences = try tx.activeSilences(at: now)
             for alert in batch.alerts {
                 summary.alerts += 1
                 let incidentKey = batch.incidentKey(for: alert)
                 let snapshot = try tx.snapshot(incidentKey: incidentKey, alertKey: alert.key)
                 let severity = router.severity(of: alert)
-                let decision = ingestor.decide(
+                var decision = ingestor.decide(
                     alert, incidentKey: incidentKey, severity: severity, snapshot: snapshot,
                     newID: { (try? tx.nextIncidentID()) ?? "INC-0" }, at: now)
+                let quiet = Quiet.find(
+                    alert, severity: severity, silences: silences, windows: maintenanceWindows, at: now)
+                if let held = try quieten(
+                    &decision, alert: alert, batch: batch, severity: severity, quiet: quiet, tx: tx, at: now)
+                {
+                    summary.outcomes[AlertDecision.Outcome.silenced.rawValue, default: 0] += 1
+                    counters[.silenced]?.increment()
+                    summary.silenced.append(held)
+                    continue
+                }
                 try tx.store(decision, alert: alert, severity: severity, at: now, requestID: requestID)
                 note(decision)
                 guard decision.routes, let incident = decision.transition?.incident else { continue }

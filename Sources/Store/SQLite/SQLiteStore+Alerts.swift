@@ -68,7 +68,7 @@ struct SQLiteAlertTransaction: AlertTransaction {
         switch decision.outcome {
         case .opened: try SQLiteStore.insert(transition.incident, db)
         case .reopened, .autoResolved, .acknowledged: try SQLiteStore.update(transition.incident, db)
-        case .attached, .repeated, .resolved, .ignored: break
+        case .attached, .repeated, .resolved, .ignored, .silenced: break
         }
         try SQLiteStore.perform(transition, db, at: time, requestID: requestID)
         guard decision.outcome != .acknowledged else { return }

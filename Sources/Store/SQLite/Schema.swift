@@ -22,7 +22,34 @@ enum Schema {
         ("v7-claims", v7Claims),
         ("v8-people", v8People),
         ("v9-incident-roles", v9IncidentRoles),
+        ("v10-silences", v10Silences),
     ]
+
+    private static let v10Silences = """
+        CREATE TABLE silences (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            matchers TEXT NOT NULL,
+            starts_at REAL NOT NULL,
+            ends_at REAL NOT NULL,
+            created_by TEXT NOT NULL,
+            comment TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX silences_ends ON silences (ends_at);
+        CREATE TABLE silenced_alerts (
+            incident_key TEXT NOT NULL,
+            key TEXT NOT NULL,
+            group_key TEXT,
+            alert TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            fire_count INTEGER NOT NULL,
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL,
+            silenced_by TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (incident_key, key)
+        );
+        """
 
     private static let v9IncidentRoles = """
         ALTER TABLE incidents ADD COLUMN communications TEXT;
