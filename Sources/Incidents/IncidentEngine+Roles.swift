@@ -32,3 +32,17 @@ extension IncidentEngine {
         change.record(.roleAssigned, details)
     }
 }
+
+extension IncidentEngine {
+    /// Closes a resolved incident whether or not its post-mortem is published.
+    func forceClose(reason: String, _ change: inout Change) throws(IncidentError) {
+        guard change.incident.status == .resolved else { throw change.refusal() }
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else {
+            throw IncidentError(.invalidInput, "closing past the post-mortem gate needs a reason")
+        }
+        change.next.status = .closed
+        change.next.closedAt = change.time
+        change.record(.closed, ["forced": "true", "reason": reason])
+    }
+}

@@ -62,6 +62,9 @@ public enum IncidentAction: Sendable, Equatable {
     /// Closes a resolved incident; a severity that needs a post-mortem needs it published
     /// (``Incident/postmortemPublished``, which the store reads in the closing transaction).
     case close
+    /// Closes a resolved incident past the post-mortem gate, saying why (an admin's decision; the timeline keeps
+    /// the reason).
+    case forceClose(reason: String)
     case changeSeverity(Severity)
     case addNote(String)
     case assign(String)
@@ -75,7 +78,7 @@ public enum IncidentAction: Sendable, Equatable {
         case .mitigate: "mitigate"
         case .resolve: "resolve"
         case .reopen: "reopen"
-        case .close: "close"
+        case .close, .forceClose: "close"
         case .changeSeverity: "severity"
         case .addNote: "note"
         case .assign: "assign"
@@ -135,6 +138,7 @@ public struct IncidentEngine: Sendable {
         case .resolve: try resolve(&change)
         case .reopen: try reopen(&change)
         case .close: try close(&change)
+        case .forceClose(let reason): try forceClose(reason: reason, &change)
         case .changeSeverity(let severity): try changeSeverity(to: severity, &change)
         case .addNote(let text): try addNote(text, &change)
         case .assign(let assignee): try assign(assignee, &change)

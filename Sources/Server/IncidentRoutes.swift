@@ -25,6 +25,7 @@ struct IncidentRoutes {
         group.post("incidents/:id/notes", .responder, use: note)
         group.post("incidents/:id/assign", .responder, use: assign)
         group.post("incidents/:id/roles", .responder, use: assignRole)
+        group.post("incidents/:id/close", .responder, use: close)
         group.post("incidents/:id/:action", .responder, use: act)
     }
 
@@ -169,6 +170,24 @@ struct IncidentRoutes {
         let body = try await JSONBody.read(request, allowed: ["assignee", "by", "note"])
         return try await apply(
             .assign(try body.requiredString("assignee")), note: try body.string("note"),
+            by: try body.string("by"), request, context)
+    }
+
+    /// `{}` closes through the post-mortem gate; `{"force": true, "reason": "…"}` past it, for an admin.
+    @Sendable func close(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let body = try await JSONBody.read(request, allowed: ["by", "note", "force", "reason"], allowEmpty: true)
+        guard let force = body.fields["force"] as? Bool ?? (body.fields["force"] == nil ? false : nil) else {
+            throw APIError(.badRequest, "invalid_field", "'force' must be true or false")
+        }
+        guard force else {
+            return try await apply(.close, note: try body.string("note"), by: try body.string("by"), request, context)
+        }
+        guard let caller = context.caller, caller.role >= .admin else {
+            throw APIError.roleRequired(
+                .admin, caller: context.caller, action: "closing past the post-mortem gate (force)")
+        }
+        return try await apply(
+            .forceClose(reason: try body.requiredString("reason")), note: try body.string("note"),
             by: try body.string("by"), request, context)
     }
 

@@ -138,3 +138,41 @@ struct PermissionTests {
         }
     }
 }
+
+@Suite("the close gate's --force is an admin's, with a reason on the timeline")
+struct ForceCloseTests {
+    @Test("a responder's force is refused with required_role admin; an admin's needs a reason, then closes a P1")
+    func forceClose() async throws {
+        let test = try await TestServer(PermissionTests.config)
+        let responder = try await test.server.tokens.create(name: "bob", user: "bob", role: .responder)
+        try await test.application().test(.router) { client in
+            func post(_ uri: String, _ token: String, _ body: String = "{}") async throws -> (Int, [String: Any]) {
+                try await client.execute(
+                    uri: uri, method: .post, headers: [.authorization: "Bearer \(token)"],
+                    body: ByteBuffer(string: body)
+                ) { (Int($0.status.code), $0.body.json) }
+            }
+            #expect(try await post("/api/v1/incidents", test.token, #"{"title":"t","severity":"P1"}"#).0 == 201)
+            #expect(try await post("/api/v1/incidents/INC-1/resolve", test.token).0 == 200)
+            let gated = try await post("/api/v1/incidents/INC-1/close", responder)
+            #expect(gated.0 == 409)
+            #expect(gated.1["error"] as? String == "postmortem_required")
+            let refused = try await post(
+                "/api/v1/incidents/INC-1/close", responder, #"{"force":true,"reason":"drill"}"#)
+            #expect(refused.0 == 403)
+            #expect(refused.1["required_role"] as? String == "admin")
+            #expect(
+                try await post("/api/v1/incidents/INC-1/close", test.token, #"{"force":true}"#).1["error"] as? String
+                    == "missing_field")
+            #expect(try await post("/api/v1/incidents/INC-1/close", test.token, #"{"force":"yes"}"#).0 == 400)
+            let closed = try await post(
+                "/api/v1/incidents/INC-1/close", test.token, #"{"force":true,"reason":"a drill, nothing to learn"}"#)
+            #expect(closed.0 == 200, "\(closed.1)")
+            #expect(closed.1["status"] as? String == "closed")
+        }
+        let timeline = try await test.store.timeline(incidentID: "INC-1")
+        let entry = try #require(timeline.first { $0.kind.rawValue == "closed" })
+        #expect(entry.details == ["forced": "true", "reason": "a drill, nothing to learn"])
+        #expect(entry.actor == "alice")
+    }
+}

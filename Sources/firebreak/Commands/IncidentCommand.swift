@@ -188,10 +188,21 @@ struct IncidentCommand: ParsableCommand {
         var global: GlobalOptions { action.global }
         var auditAction: String { "incident close" }
         var auditTarget: String? { action.id.uppercased() }
-        static let configuration = CommandConfiguration(abstract: "Close a resolved incident.")
+        static let configuration = CommandConfiguration(
+            abstract: "Close a resolved incident (P0/P1 need a published post-mortem, unless --force --reason).")
         @OptionGroup var action: ActionOptions
+        @Flag(help: "Close past the post-mortem gate; needs --reason, which the timeline keeps.") var force = false
+        @Option(help: "Why the gate is passed (with --force).") var reason: String?
+
+        func validate() throws {
+            if force, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("--force needs --reason TEXT: why the post-mortem is not needed")
+            }
+            if !force, reason != nil { throw ValidationError("--reason goes with --force") }
+        }
+
         func run() async throws {
-            try await action.apply(.close, verb: "closed")
+            try await action.apply(force ? .forceClose(reason: reason ?? "") : .close, verb: "closed")
         }
     }
 
