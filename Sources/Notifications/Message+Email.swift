@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 extension Message {
@@ -28,11 +29,7 @@ extension Message {
 
     /// The HTML part: the same as the text, escaped, with the acknowledge link as a button.
     public var emailHTML: String {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-                .replacingOccurrences(of: "'", with: "&#39;")
-        }
+        let escape = HTML.escape
         var rows = [
             ("Severity", incident.severity), ("Status", incident.status),
             ("Opened", incident.triggeredAt.formatted(.iso8601)),

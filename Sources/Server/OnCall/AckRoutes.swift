@@ -1,3 +1,4 @@
+import Basics
 import Config
 import Foundation
 import HTTPTypes
@@ -139,11 +140,7 @@ struct HTMLPage: Error {
     var body: String
     var form: (action: String, button: String)?
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-            .replacingOccurrences(of: "'", with: "&#39;")
-    }
+    static func escape(_ text: String) -> String { HTML.escape(text) }
 
     func response() -> Response {
         var html = """

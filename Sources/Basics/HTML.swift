@@ -1,0 +1,19 @@
+/// HTML text escaping, for the few pages and emails written without a template engine.
+public enum HTML {
+    /// `&`, `<`, `>`, `"` and `'` as entities: safe in element content and in quoted attributes.
+    public static func escape(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}
