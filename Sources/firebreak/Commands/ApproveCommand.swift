@@ -2,7 +2,10 @@ import ArgumentParser
 import Foundation
 import Store
 
-struct ApproveCommand: AsyncParsableCommand {
+struct ApproveCommand: AuditedCommand {
+    var auditAction: String { "approve" }
+    var auditTarget: String? { "\(runReference) \(step)" }
+
     static let configuration = CommandConfiguration(
         commandName: "approve",
         abstract: "Approve a waiting step (confirm, manual or interrupted); then 'firebreak resume' continues."

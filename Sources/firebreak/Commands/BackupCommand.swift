@@ -16,7 +16,11 @@ struct BackupCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Verify.self, Prune.self]
     )
 
-    struct Create: AsyncParsableCommand {
+    struct Create: AuditedCommand {
+        var global: GlobalOptions { options.global }
+        var auditAction: String { "backup create" }
+        var auditTarget: String? { source }
+
         static let configuration = CommandConfiguration(abstract: "Back up a source and record it in the catalog.")
         @OptionGroup var options: ModuleOptions
         @Argument(help: ArgumentHelp("sqlite:PATH, dir:PATH, file:PATH or command:NAME.", valueName: "source"))
@@ -120,7 +124,11 @@ struct BackupCommand: AsyncParsableCommand {
         var problem: String?
     }
 
-    struct Prune: AsyncParsableCommand {
+    struct Prune: AuditedCommand {
+        var global: GlobalOptions { options.global }
+        var auditAction: String { dryRun ? "backup prune --dry-run" : "backup prune" }
+        var auditTarget: String? { source }
+
         static let configuration = CommandConfiguration(
             abstract: "Delete expired backups (files and catalog rows); never the newest good backup of a source.")
         @OptionGroup var options: ModuleOptions

@@ -40,7 +40,10 @@ struct DLQCommand: ParsableCommand {
         }
     }
 
-    struct Replay: AsyncParsableCommand {
+    struct Replay: AuditedCommand {
+        var auditAction: String { "dlq replay" }
+        var auditTarget: String? { id.map(String.init) ?? "all" }
+
         static let configuration = CommandConfiguration(
             abstract: "Re-queue dead letters for delivery by the running server, with a fresh count of attempts.")
         @OptionGroup var global: GlobalOptions

@@ -198,14 +198,22 @@ struct PostmortemCommand: ParsableCommand {
         }
     }
 
-    struct Review: AsyncParsableCommand {
+    struct Review: AuditedCommand {
+        var global: GlobalOptions { options.global }
+        var auditAction: String { "postmortem review" }
+        var auditTarget: String? { options.id.uppercased() }
+
         static let configuration = CommandConfiguration(
             abstract: "Store the edited text and mark the post-mortem in review.")
         @OptionGroup var options: SaveOptions
         func run() async throws { try await options.save(.inReview) }
     }
 
-    struct Publish: AsyncParsableCommand {
+    struct Publish: AuditedCommand {
+        var global: GlobalOptions { options.global }
+        var auditAction: String { "postmortem publish" }
+        var auditTarget: String? { options.id.uppercased() }
+
         static let configuration = CommandConfiguration(
             abstract: "Store the edited text and mark the post-mortem published (P0/P1 incidents can then close).")
         @OptionGroup var options: SaveOptions
@@ -217,7 +225,10 @@ struct PostmortemCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Action items of a post-mortem.", subcommands: [Add.self, List.self, Done.self])
 
-        struct Done: AsyncParsableCommand {
+        struct Done: AuditedCommand {
+            var auditAction: String { "postmortem action done" }
+            var auditTarget: String? { String(itemID) }
+
             static let configuration = CommandConfiguration(
                 abstract: "Mark an action item done (--reopen: open again).")
             @OptionGroup var global: GlobalOptions
@@ -235,7 +246,10 @@ struct PostmortemCommand: ParsableCommand {
             }
         }
 
-        struct Add: AsyncParsableCommand {
+        struct Add: AuditedCommand {
+            var auditAction: String { "postmortem action add" }
+            var auditTarget: String? { id.uppercased() }
+
             static let configuration = CommandConfiguration(abstract: "Add an action item.")
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The incident id.") var id: String

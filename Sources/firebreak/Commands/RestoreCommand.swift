@@ -7,7 +7,11 @@ import Runbooks
 import Store
 import Views
 
-struct RestoreCommand: AsyncParsableCommand {
+struct RestoreCommand: AuditedCommand {
+    var global: GlobalOptions { options.global }
+    var auditAction: String { "restore" }
+    var auditTarget: String? { backup }
+
     static let configuration = CommandConfiguration(
         commandName: "restore",
         abstract: "Restore a backup: verify it, restore to a temporary file, check it, back up the target, rename.",

@@ -6,7 +6,10 @@ import Views
 import Workflows
 
 extension RunsCommand {
-    struct Cancel: AsyncParsableCommand {
+    struct Cancel: AuditedCommand {
+        var auditAction: String { "runs cancel" }
+        var auditTarget: String? { runReference }
+
         static let configuration = CommandConfiguration(
             abstract: "Cancel a run that has not ended: its step in flight is stopped and the rest skipped.",
             discussion: """
@@ -51,7 +54,10 @@ extension RunsCommand {
         }
     }
 
-    struct Retry: AsyncParsableCommand {
+    struct Retry: AuditedCommand {
+        var auditAction: String { "runs retry" }
+        var auditTarget: String? { runReference }
+
         static let configuration = CommandConfiguration(
             abstract: "Run a failed run again from its failed step; the steps that succeeded stay done.",
             discussion: "Secret params must be given again, as with 'firebreak resume'.")
