@@ -72,8 +72,10 @@ struct RequestMiddleware: RouterMiddleware {
             dimensions: [("route", route), ("method", request.method.rawValue)]
         )
         .recordNanoseconds(nanoseconds)
+        // An acknowledge link's path is its credential: the log names the route, never the token.
+        let path = request.uri.path.hasPrefix("/ack/") ? "/ack/<redacted>" : request.uri.path
         context.logger.info(
-            "\(request.method.rawValue) \(request.uri.path) \(status)",
+            "\(request.method.rawValue) \(path) \(status)",
             metadata: [
                 "http.status": .string(status), "http.route": .string(route),
                 "duration_ms": .string(String(format: "%.1f", Double(nanoseconds) / 1e6)),

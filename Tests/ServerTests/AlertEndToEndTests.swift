@@ -56,6 +56,53 @@ struct AlertEndToEndTests {
         return nil
     }
 
+    /// Starts the Debian package's Alertmanager on a free port, routing every alert to Firebreak's webhook with
+    /// `token`, grouped by alertname and service, and waits until it is ready. Returns it and its base URL.
+    static func startAlertmanager(in directory: TemporaryDirectory, posting firebreak: String, token: String)
+        async throws -> (Process, String)
+    {
+        let amPort = try Self.freePort()
+        _ = directory.write(
+            "alertmanager.yml",
+            """
+            route:
+              receiver: firebreak
+              group_by: [alertname, service]
+              group_wait: 1s
+              group_interval: 1s
+              repeat_interval: 1h
+            receivers:
+              - name: firebreak
+                webhook_configs:
+                  - url: \(firebreak)/webhooks/alertmanager
+                    send_resolved: true
+                    http_config:
+                      authorization: { credentials: \(token) }
+            """)
+        let alertmanager = Process()
+        alertmanager.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-alertmanager")
+        alertmanager.arguments = [
+            "--config.file=\(directory.path("alertmanager.yml"))", "--storage.path=\(directory.path("am-data"))",
+            "--web.listen-address=127.0.0.1:\(amPort)", "--cluster.listen-address=",
+        ]
+        let amLog = directory.url.appendingPathComponent("alertmanager.log")
+        FileManager.default.createFile(atPath: amLog.path, contents: nil)
+        alertmanager.standardError = try FileHandle(forWritingTo: amLog)
+        alertmanager.standardOutput = FileHandle.nullDevice
+        // No skip: without the Debian package prometheus-alertmanager (make deps installs it) this throws and fails.
+        try alertmanager.run()
+        let base = "http://127.0.0.1:\(amPort)"
+        let ready = try await Self.eventually {
+            let response = try? await HTTPClient.shared.execute(
+                HTTPClientRequest(url: "\(base)/-/ready"), timeout: .seconds(2))
+            return response?.status == .ok ? true : nil
+        }
+        #expect(
+            ready == true,
+            "Alertmanager did not become ready: \((try? String(contentsOf: amLog, encoding: .utf8)) ?? "")")
+        return (alertmanager, base)
+    }
+
     @Test(
         "a real Alertmanager fires: P1 incident, the matching runbook runs; the alert ends: the incident auto-resolves")
     func realAlertmanager() async throws {
@@ -79,46 +126,9 @@ struct AlertEndToEndTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try await ServerProcess.start(in: directory.url)
         defer { server.signal(SIGKILL) }
-        let amPort = try Self.freePort()
-        _ = directory.write(
-            "alertmanager.yml",
-            """
-            route:
-              receiver: firebreak
-              group_by: [alertname, service]
-              group_wait: 1s
-              group_interval: 1s
-              repeat_interval: 1h
-            receivers:
-              - name: firebreak
-                webhook_configs:
-                  - url: \(server.baseURL)/webhooks/alertmanager
-                    send_resolved: true
-                    http_config:
-                      authorization: { credentials: \(token) }
-            """)
-        let alertmanager = Process()
-        alertmanager.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-alertmanager")
-        alertmanager.arguments = [
-            "--config.file=\(directory.path("alertmanager.yml"))", "--storage.path=\(directory.path("am-data"))",
-            "--web.listen-address=127.0.0.1:\(amPort)", "--cluster.listen-address=",
-        ]
-        let amLog = directory.url.appendingPathComponent("alertmanager.log")
-        FileManager.default.createFile(atPath: amLog.path, contents: nil)
-        alertmanager.standardError = try FileHandle(forWritingTo: amLog)
-        alertmanager.standardOutput = FileHandle.nullDevice
-        // No skip: without the Debian package prometheus-alertmanager (make deps installs it) this throws and fails.
-        try alertmanager.run()
+        let (alertmanager, base) = try await Self.startAlertmanager(
+            in: directory, posting: server.baseURL, token: token)
         defer { alertmanager.terminate() }
-        let base = "http://127.0.0.1:\(amPort)"
-        let ready = try await Self.eventually {
-            let response = try? await HTTPClient.shared.execute(
-                HTTPClientRequest(url: "\(base)/-/ready"), timeout: .seconds(2))
-            return response?.status == .ok ? true : nil
-        }
-        #expect(
-            ready == true,
-            "Alertmanager did not become ready: \((try? String(contentsOf: amLog, encoding: .utf8)) ?? "")")
 
         let formatter = ISO8601DateFormatter()
         let start = formatter.string(from: Date().addingTimeInterval(-5))

@@ -129,6 +129,8 @@ struct PagingProcessTests {
             incident["escalation"] == nil, "acknowledged from the link: the escalation stopped, level 2 never fires")
         try await Task.sleep(for: .seconds(2))
         #expect(Self.escalations(receiver).isEmpty)
+        #expect(!server.log.contains(String(path.dropFirst(5))), "the link is a credential: never in the log")
+        #expect(server.log.contains("/ack/<redacted>"))
         let audit = try await CommandLineTool.run(["audit", "--json"], in: directory.path)
         #expect(audit.stdout.contains(#""via" : "ack-link""#))
         #expect(audit.stdout.contains("403 This link is not valid"))
