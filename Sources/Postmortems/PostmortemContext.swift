@@ -22,15 +22,7 @@ enum PostmortemContext {
         ] {
             if let value { incidentValues[key] = time(value) }
         }
-        let machineActors: Set<String> = ["system", "firebreak", "router"]
-        let sources = Set(input.alerts.map(\.alert.source))
-        var responders: [String] = []
-        for event in input.events
-        where !machineActors.contains(event.actor) && !sources.contains(event.actor)
-            && !responders.contains(event.actor)
-        {
-            responders.append(event.actor)
-        }
+        let responders = responders(input)
         // The rows twice: as a list for templates that lay them out their own way, and pre-rendered as table rows
         // for the default template, because a Mustache section over 10,000 rows costs more than everything else.
         let entries = Timeline.entries(input)
@@ -75,6 +67,20 @@ enum PostmortemContext {
                 ]
             },
         ]
+    }
+
+    /// The people on the timeline, in order of first appearance: every actor but the machines and alert senders.
+    static func responders(_ input: PostmortemInput) -> [String] {
+        let machineActors: Set<String> = ["system", "firebreak", "router"]
+        let sources = Set(input.alerts.map(\.alert.source))
+        var responders: [String] = []
+        for event in input.events
+        where !machineActors.contains(event.actor) && !sources.contains(event.actor)
+            && !responders.contains(event.actor)
+        {
+            responders.append(event.actor)
+        }
+        return responders
     }
 
     static func metricValues(_ metrics: ResponseMetrics) -> [String: Any] {

@@ -59,6 +59,14 @@ struct RequestMiddleware: RouterMiddleware {
             response.body = ResponseBody()
             response.headers[.contentLength] = declared
         }
+        Self.observe(request, response, context: context, since: started)
+        return response
+    }
+
+    /// Counts and times the request, and writes its access-log line.
+    static func observe(
+        _ request: Request, _ response: Response, context: FirebreakContext, since started: ContinuousClock.Instant
+    ) {
         let route = context.endpointPath ?? "unmatched"
         let status = String(response.status.code)
         let elapsed = ContinuousClock.now - started
@@ -80,7 +88,6 @@ struct RequestMiddleware: RouterMiddleware {
                 "http.status": .string(status), "http.route": .string(route),
                 "duration_ms": .string(String(format: "%.1f", Double(nanoseconds) / 1e6)),
             ])
-        return response
     }
 
     static func tooLarge(_ limit: Int) -> APIError {

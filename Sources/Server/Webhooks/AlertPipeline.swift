@@ -217,43 +217,54 @@ final class AlertPipeline: Service, Sendable {
                 try tx.store(decision, alert: alert, severity: severity, at: now, requestID: requestID)
                 note(decision)
                 guard decision.routes, let incident = decision.transition?.incident else { continue }
-                let since = now.addingTimeInterval(-router.policy.runWindow.seconds)
-                let decisions = try router.decide(
-                    alert, alreadyRan: { try tx.hasRun(incidentID: incident.id, runbook: $0) },
-                    recentRuns: { try tx.automaticRuns(runbook: $0, since: since) })
-                for route in decisions {
-                    var entry = route.entry(for: alert, at: now)
-                    if route.start {
-                        if let loaded = table.runbooks[route.runbook] {
-                            do {
-                                let params = try ParamResolver.resolve(
-                                    route.params, for: loaded.runbook, environment: environment)
-                                let (run, steps) = executor.prepareRun(
-                                    runbook: loaded.runbook, source: loaded.source,
-                                    path: URL(fileURLWithPath: loaded.path).standardizedFileURL.path, params: params,
-                                    incidentID: incident.id, alert: alert.context)
-                                let created = try tx.createRun(run, steps: steps)
-                                entry = route.entry(for: alert, at: now, runID: created.displayID)
-                                summary.starts.append((created.id!, params))
-                                summary.runs.append(created.displayID)
-                            } catch let error as WorkflowError {
-                                entry = RouteDecision(
-                                    runbook: route.runbook, start: false,
-                                    reason: "cannot start: \(error.message)"
-                                ).entry(for: alert, at: now)
-                            }
-                        } else {
-                            entry = RouteDecision(
-                                runbook: route.runbook, start: false,
-                                reason: "no lint-clean runbook with this id in the runbooks directory"
-                            )
-                            .entry(for: alert, at: now)
-                        }
-                    }
-                    try tx.append(entry, to: incident.id, requestID: requestID)
-                }
+                try route(
+                    alert, incident: incident, router: router, table: table, executor: executor, tx: tx,
+                    requestID: requestID, summary: &summary, at: now)
             }
         }
         return summary
+    }
+
+    /// Routes a newly firing alert to runbooks: each decision on the timeline, and the runs to start created in the
+    /// same transaction (started once it is durable).
+    private func route(
+        _ alert: Alert, incident: Incident, router: AlertRouter, table: RouteTable.Snapshot, executor: Executor,
+        tx: any AlertTransaction, requestID: String, summary: inout IngestSummary, at now: Date
+    ) throws {
+        let since = now.addingTimeInterval(-router.policy.runWindow.seconds)
+        let decisions = try router.decide(
+            alert, alreadyRan: { try tx.hasRun(incidentID: incident.id, runbook: $0) },
+            recentRuns: { try tx.automaticRuns(runbook: $0, since: since) })
+        for route in decisions {
+            var entry = route.entry(for: alert, at: now)
+            if route.start {
+                if let loaded = table.runbooks[route.runbook] {
+                    do {
+                        let params = try ParamResolver.resolve(
+                            route.params, for: loaded.runbook, environment: environment)
+                        let (run, steps) = executor.prepareRun(
+                            runbook: loaded.runbook, source: loaded.source,
+                            path: URL(fileURLWithPath: loaded.path).standardizedFileURL.path, params: params,
+                            incidentID: incident.id, alert: alert.context)
+                        let created = try tx.createRun(run, steps: steps)
+                        entry = route.entry(for: alert, at: now, runID: created.displayID)
+                        summary.starts.append((created.id!, params))
+                        summary.runs.append(created.displayID)
+                    } catch let error as WorkflowError {
+                        entry = RouteDecision(
+                            runbook: route.runbook, start: false,
+                            reason: "cannot start: \(error.message)"
+                        ).entry(for: alert, at: now)
+                    }
+                } else {
+                    entry = RouteDecision(
+                        runbook: route.runbook, start: false,
+                        reason: "no lint-clean runbook with this id in the runbooks directory"
+                    )
+                    .entry(for: alert, at: now)
+                }
+            }
+            try tx.append(entry, to: incident.id, requestID: requestID)
+        }
     }
 }
