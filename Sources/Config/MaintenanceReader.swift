@@ -70,6 +70,7 @@ enum MaintenanceReader {
         guard !trigger.flattened.isEmpty else {
             throw reader.fail(node, "'\(path)' matches every alert; name at least an alertname or a label")
         }
+        if let problem = trigger.silenceProblem() { throw reader.fail(node, "'\(path)': \(problem)") }
         return trigger
     }
 }

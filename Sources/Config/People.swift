@@ -97,6 +97,15 @@ public struct SMTPSettings: Sendable, Equatable {
     public var from: String
     /// A PEM file of certificate authorities to trust instead of the system's.
     public var caFile: String?
+    /// `password_env` named a variable that is not set when the file was read: only sending email needs it, so
+    /// `serve` refuses to start with it (``missingPassword``) while the other commands work.
+    public var missingPasswordVariable: String?
+    /// Why email cannot be sent as configured, or nil.
+    public var missingPassword: String? {
+        missingPasswordVariable.map {
+            "'smtp.password_env' names \($0), which is not set in the environment; set it before 'firebreak serve'"
+        }
+    }
     /// Each SMTP step's timeout.
     public var timeout: Duration
 
@@ -152,14 +161,15 @@ public struct SMTPSettings: Sendable, Equatable {
         if let node = fields["password"] { settings.password = try reader.string(node, at: "smtp.password") }
         if let node = fields["password_env"] {
             let name = try reader.string(node, at: "smtp.password_env")
-            guard let value = environment[name], !value.isEmpty else {
-                throw reader.fail(node, "'smtp.password_env' names \(name), which is not set in the environment")
+            if let value = environment[name], !value.isEmpty {
+                settings.password = value
+            } else {
+                settings.missingPasswordVariable = name
             }
-            settings.password = value
         }
         if let node = fields["ca_file"] { settings.caFile = try reader.string(node, at: "smtp.ca_file") }
         if let node = fields["timeout"] { settings.timeout = try reader.duration(node, at: "smtp.timeout") }
-        if settings.username != nil, settings.password == nil {
+        if settings.username != nil, settings.password == nil, settings.missingPasswordVariable == nil {
             throw reader.fail(node, "'smtp.username' is set without a password; add 'password_env: VARIABLE'")
         }
         return settings

@@ -156,7 +156,10 @@ extension IncidentEngine {
                 ]
                 if let shift = recipient.shift {
                     details["on_call_from"] = shift.from.formatted(.iso8601)
-                    details["on_call_until"] = shift.until.formatted(.iso8601)
+                    // A shift with no handoff in sight (a one-person layer) has no end worth writing down.
+                    if shift.until.timeIntervalSince(time) < 365 * 86400 {
+                        details["on_call_until"] = shift.until.formatted(.iso8601)
+                    }
                     details["on_call_source"] = shift.source
                 }
                 entries.append(TimelineEntry(kind: .paged, actor: "system", at: time, details: details))

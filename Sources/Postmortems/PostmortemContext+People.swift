@@ -41,9 +41,11 @@ extension PostmortemContext {
 
     /// `weekly, 2026-03-30 07:00:00 to 2026-04-06 07:00:00` for a page through a schedule.
     static func onCall(_ details: [String: String]) -> String {
-        guard let source = details["on_call_source"], let from = details["on_call_from"].flatMap(RFC3339.parse),
-            let until = details["on_call_until"].flatMap(RFC3339.parse)
+        guard let source = details["on_call_source"], let from = details["on_call_from"].flatMap(RFC3339.parse)
         else { return "-" }
+        guard let until = details["on_call_until"].flatMap(RFC3339.parse) else {
+            return cell("\(source), since \(time(from))")
+        }
         return cell("\(source), \(time(from)) to \(time(until))")
     }
 

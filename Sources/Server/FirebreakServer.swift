@@ -71,6 +71,7 @@ public struct FirebreakServer: Sendable {
         limiter = RateLimiter(rate: config.server.rateLimit, burst: config.server.rateBurst)
         webhookLimiter = RateLimiter(rate: config.webhooks.rateLimit, burst: config.webhooks.rateBurst)
         sns = try SNSVerifier(settings: config.webhooks.cloudwatch)
+        if let problem = config.smtp?.missingPassword { throw ServeError(problem) }
         pipeline = AlertPipeline(
             store: store, engine: engine, policy: config.alerts,
             routes: RouteTable(directory: config.runbooksDirectory, logger: logger),

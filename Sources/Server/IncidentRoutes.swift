@@ -199,6 +199,10 @@ struct IncidentRoutes {
             throw APIError(
                 .badRequest, "invalid_field", "'role' must be commander, communications or scribe, not '\(name)'")
         }
+        guard body.fields.keys.contains("user") else {
+            throw APIError(
+                .badRequest, "missing_field", "'user' is required: the handle who takes the role, or null to clear it")
+        }
         let user = try body.string("user")
         if let user, !users.isEmpty, !users.contains(user) {
             throw APIError(

@@ -28,6 +28,11 @@ struct SilenceRoutes {
         let body = try await JSONBody.read(
             request, allowed: ["matchers", "starts_at", "ends_at", "duration", "comment", "by"])
         let actor = try context.actor(try body.string("by"))
+        if let raw = body.fields["matchers"] as? [String: Any], raw.values.contains(where: { !($0 is String) }) {
+            throw APIError(
+                .badRequest, "invalid_field",
+                "'matchers' must be an object of string values, such as {\"alertname\": \"DiskFull\"}")
+        }
         let fields = try body.stringMap("matchers")
         guard !fields.isEmpty else {
             throw APIError(
@@ -38,12 +43,17 @@ struct SilenceRoutes {
         guard let matchers = Trigger(flattened: fields) else {
             throw APIError(.badRequest, "invalid_field", "'matchers.severity' must be P0, P1, P2 or P3")
         }
+        if let problem = matchers.silenceProblem() {
+            throw APIError(.badRequest, "invalid_field", "'matchers': \(problem)")
+        }
         let comment = try body.requiredString("comment")
         let now = Date()
-        let starts = try body.string("starts_at").map { try ScheduleRoutes.parseDate($0, field: "starts_at") } ?? now
+        let starts =
+            try body.string("starts_at").map { try ScheduleRoutes.parseDate($0, field: "starts_at", inBody: true) }
+            ?? now
         let ends: Date
         if let text = try body.string("ends_at") {
-            ends = try ScheduleRoutes.parseDate(text, field: "ends_at")
+            ends = try ScheduleRoutes.parseDate(text, field: "ends_at", inBody: true)
         } else if let text = try body.string("duration") {
             guard let duration = DurationParser.parse(text), duration > .zero else {
                 throw APIError(

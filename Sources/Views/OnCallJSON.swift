@@ -68,7 +68,7 @@ public struct ScheduleJSON: Encodable, Sendable {
 
     public init(_ schedule: Schedule, now: Shift?) {
         name = schedule.name
-        timeZone = schedule.timeZone.identifier
+        timeZone = schedule.timeZone.identifier == "GMT" ? "UTC" : schedule.timeZone.identifier
         layers = schedule.layers.map { layer in
             LayerJSON(
                 name: layer.name, users: layer.participants,

@@ -108,6 +108,9 @@ struct PagingProcessTests {
         let (again, reused) = try await Self.fetch("POST", server.baseURL + path)
         #expect(again == 409)
         #expect(reused.contains("already used"))
+        let (after, followed) = try await Self.fetch("GET", server.baseURL + path)
+        #expect(after == 409, "no button once someone is on it")
+        #expect(followed.contains("\(id) is acknowledged, commander alice"), "\(followed)")
 
         let (_, incident) = try await ServeProcessTests.request(
             "GET", "\(server.baseURL)/api/v1/incidents/\(id)", token: token)
@@ -122,6 +125,7 @@ struct PagingProcessTests {
         #expect(details["methods"] == "email")
         #expect(details["on_call_source"] == "weekly", "the shift that made alice the one on call")
         #expect(details["on_call_from"] == "2026-01-05T08:00:00Z")
+        #expect(details["on_call_until"] == nil, "a one-person layer: no handoff in sight, no made-up end")
         let ack = timeline.first { $0["kind"] as? String == "acknowledged" }
         #expect(ack?["actor"] as? String == "alice")
 

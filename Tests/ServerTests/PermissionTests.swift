@@ -111,6 +111,39 @@ struct PermissionTests {
         }
     }
 
+    @Test("serve refuses to start without the SMTP password that password_env names")
+    func missingPassword() async throws {
+        let yaml = """
+            smtp: {host: 127.0.0.1, username: fb, password_env: FIREBREAK_TEST_UNSET_PASSWORD, from: fb@example.com}
+            """
+        await #expect {
+            _ = try await TestServer(yaml)
+        } throws: { "\($0)".contains("FIREBREAK_TEST_UNSET_PASSWORD, which is not set") }
+    }
+
+    @Test("a role change names its user, or null to clear it; a missing user is refused")
+    func roleNeedsUser() async throws {
+        let test = try await TestServer(Self.config)
+        try await test.application().test(.router) { client in
+            func post(_ uri: String, _ body: String) async throws -> (Int, [String: Any]) {
+                try await client.execute(uri: uri, method: .post, headers: test.auth, body: ByteBuffer(string: body)) {
+                    (Int($0.status.code), $0.body.json)
+                }
+            }
+            #expect(try await post("/api/v1/incidents", #"{"title":"t","severity":"P3"}"#).0 == 201)
+            #expect(
+                try await post("/api/v1/incidents/INC-1/roles", #"{"role":"scribe"}"#).1["error"] as? String
+                    == "missing_field")
+            #expect(try await post("/api/v1/incidents/INC-1/roles", #"{"role":"scribe","user":"zed"}"#).0 == 400)
+            #expect(try await post("/api/v1/incidents/INC-1/roles", #"{"role":"chef","user":"bob"}"#).0 == 400)
+            let given = try await post("/api/v1/incidents/INC-1/roles", #"{"role":"scribe","user":"bob"}"#)
+            #expect(given.1["scribe"] as? String == "bob")
+            let cleared = try await post("/api/v1/incidents/INC-1/roles", #"{"role":"scribe","user":null}"#)
+            #expect(cleared.0 == 200)
+            #expect(cleared.1["scribe"] == nil)
+        }
+    }
+
     @Test("a user's token acts as that user: a 'by' naming someone else is refused")
     func byIsTheToken() async throws {
         let test = try await TestServer(Self.config)

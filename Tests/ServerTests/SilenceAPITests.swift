@@ -89,12 +89,27 @@ struct SilenceAPITests {
                 (#"{"matchers":{"severity":"urgent"},"duration":"1h","comment":"x"}"#, "invalid_field"),
                 (#"{"matchers":{"alertname":"X"},"duration":"1h"}"#, "missing_field"),
                 (#"{"matchers":{"alertname":"X"},"ends_at":"2020-01-01T00:00:00Z","comment":"x"}"#, "invalid_field"),
+                (#"{"matchers":{"host":"~db-["},"duration":"1h","comment":"x"}"#, "invalid_field"),
+                (#"{"matchers":{"alertname":5},"duration":"1h","comment":"x"}"#, "invalid_field"),
+                (#"{"matchers":{"alertname":""},"duration":"1h","comment":"x"}"#, "invalid_field"),
+                (#"{"matchers":{"Host Name":"x"},"duration":"1h","comment":"x"}"#, "invalid_field"),
+                (#"{"matchers":{"alertname":"X"},"ends_at":"tomorrow","comment":"x"}"#, "invalid_field"),
             ] {
                 let (status, answer) = try await Self.post(client, test, "/api/v1/silences", body)
                 #expect(status == .badRequest, "\(body)")
                 #expect(answer["error"] as? String == error, "\(body): \(answer)")
             }
             #expect(try await Self.post(client, test, "/api/v1/silences/99/expire", "{}").0 == .notFound)
+
+            // A pending silence, expired, never takes effect.
+            let (_, pending) = try await Self.post(
+                client, test, "/api/v1/silences",
+                #"{"matchers":{"alertname":"Later"},"starts_at":"2099-01-01T00:00:00Z","duration":"1h","comment":"x"}"#)
+            #expect(pending["state"] as? String == "pending")
+            let pendingID = try #require(pending["id"] as? Int)
+            let (_, cancelled) = try await Self.post(client, test, "/api/v1/silences/\(pendingID)/expire", "{}")
+            #expect(cancelled["state"] as? String == "expired")
+            #expect(try await Self.post(client, test, "/api/v1/silences/\(pendingID)/expire", "{}").0 == .conflict)
         }
     }
 

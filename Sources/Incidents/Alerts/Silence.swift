@@ -126,6 +126,27 @@ extension Trigger {
         }
     }
 
+    /// What is wrong with the matchers of a silence or maintenance window, or nil: each value must be non-empty, a
+    /// label name must be a Prometheus label name, and a `~regex` must compile (a broken one would match nothing,
+    /// and the silence would quietly do nothing).
+    public func silenceProblem() -> String? {
+        if flattened.isEmpty { return "name at least one matcher, such as alertname=DiskFull" }
+        for (key, value) in flattened.sorted(by: { $0.key < $1.key }) {
+            let name = key.hasPrefix("labels.") ? String(key.dropFirst(7)) : key
+            guard let first = name.unicodeScalars.first,
+                first == "_" || (first.isASCII && first.properties.isAlphabetic),
+                name.unicodeScalars.allSatisfy({
+                    $0 == "_" || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0)
+                })
+            else { return "'\(name)' is not a label name: letters, digits and '_', not starting with a digit" }
+            guard !value.isEmpty, value != "~" else { return "'\(name)' has no value to match" }
+            if value.hasPrefix("~"), !BoundedRegex.isValid(String(value.dropFirst())) {
+                return "'\(name)=\(value)': '\(value.dropFirst())' is not a valid regular expression"
+            }
+        }
+        return nil
+    }
+
     /// `alertname=DiskFull host=~db.*`, sorted.
     public var summary: String {
         flattened.map { ($0.key.hasPrefix("labels.") ? String($0.key.dropFirst(7)) : $0.key, $0.value) }

@@ -62,6 +62,7 @@ struct AckRoutes {
         case .failure(let page): return page.response()
         case .success(let page):
             let incident = page.incident
+            guard incident.status == .triggered else { return Self.nothingToDo(incident).response() }
             return HTMLPage(
                 status: .ok, title: "Acknowledge \(incident.id)?",
                 body:
@@ -104,12 +105,7 @@ struct AckRoutes {
             }
         } catch let error as IncidentError {
             await record("409 \(error.code)")
-            let current = try await store.incident(id: page.incident.id)
-            let by = current.commander.map { " by \($0)" } ?? ""
-            return HTMLPage(
-                status: .conflict, title: "\(current.id) is \(current.status.rawValue)\(by)",
-                body: "Nothing was changed. \(error.message)"
-            ).response()
+            return Self.nothingToDo(try await store.incident(id: page.incident.id)).response()
         }
         await record("ok")
         return HTMLPage(
@@ -117,6 +113,18 @@ struct AckRoutes {
             body:
                 "You (\(user)) acknowledged [\(page.incident.severity.rawValue)] \(page.incident.title). The escalation has stopped; you are the commander."
         ).response()
+    }
+}
+
+extension AckRoutes {
+    /// The page for a link whose incident is no longer waiting for someone: who has it, and where to follow it.
+    static func nothingToDo(_ incident: Incident) -> HTMLPage {
+        let by = incident.commander.map { ", commander \($0)" } ?? ""
+        return HTMLPage(
+            status: .conflict, title: "\(incident.id) is \(incident.status.rawValue)\(by)",
+            body:
+                "Nothing was changed: someone is on it already, and the escalation has stopped. Follow it with 'firebreak incident show \(incident.id)'."
+        )
     }
 }
 

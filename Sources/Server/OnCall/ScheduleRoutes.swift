@@ -92,8 +92,8 @@ struct ScheduleRoutes {
                 "'user' names '\(user)', who is not under users: in firebreak.yml; GET /api/v1/users lists them")
         }
         try Self.requireSelfOrAdmin(user, context, doing: "cover a shift for")
-        let from = try Self.parseDate(try body.requiredString("from"), field: "from")
-        let until = try Self.parseDate(try body.requiredString("until"), field: "until")
+        let from = try Self.parseDate(try body.requiredString("from"), field: "from", inBody: true)
+        let until = try Self.parseDate(try body.requiredString("until"), field: "until", inBody: true)
         guard from < until else {
             throw APIError(.badRequest, "invalid_field", "'until' must be after 'from'")
         }
@@ -141,7 +141,8 @@ struct ScheduleRoutes {
             UserList(
                 users: directory.users.values.sorted { $0.handle < $1.handle }.map { user in
                     UserList.UserJSON(
-                        handle: user.handle, name: user.name, timeZone: user.timeZone.identifier,
+                        handle: user.handle, name: user.name,
+                        timeZone: user.timeZone.identifier == "GMT" ? "UTC" : user.timeZone.identifier,
                         contact: user.contacts.map { .init(id: $0.id, type: $0.type, target: $0.target) })
                 }))
     }
@@ -179,10 +180,10 @@ struct ScheduleRoutes {
         return (from, until)
     }
 
-    static func parseDate(_ text: String, field: String) throws -> Date {
+    static func parseDate(_ text: String, field: String, inBody: Bool = false) throws -> Date {
         if let date = RFC3339.parse(text) { return date }
         throw APIError(
-            .badRequest, "invalid_query",
+            .badRequest, inBody ? "invalid_field" : "invalid_query",
             "'\(field)' must be an RFC 3339 time such as 2026-03-30T09:00:00+02:00, not '\(text)'")
     }
 }

@@ -53,7 +53,10 @@ struct WebhookAccess: RouterMiddleware {
         case .valid(let caller)?:
             // Posting alerts opens incidents and pages people: a read-only token may not.
             guard caller.role != .viewer else {
-                throw APIError.roleRequired(.webhook, caller: caller, action: "post alerts")
+                var error = APIError.roleRequired(.webhook, caller: caller, action: "post alerts")
+                error.detail =
+                    "posting alerts needs a webhook, responder or admin token, and '\(caller.name)' is a viewer token (read-only); create one with 'firebreak token create NAME --role webhook'"
+                throw error
             }
             context.caller = caller
             return try await next(request, context)

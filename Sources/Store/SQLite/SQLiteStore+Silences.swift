@@ -65,10 +65,12 @@ extension SQLiteStore {
                     .conflict, "silence \(id) ended already, at \(silence.endsAt.formatted(.iso8601))",
                     entity: .silence)
             }
-            silence.endsAt = max(time, silence.startsAt)
+            // A pending silence never takes effect: it starts and ends now.
+            silence.startsAt = min(silence.startsAt, time)
+            silence.endsAt = time
             try db.execute(
-                sql: "UPDATE silences SET ends_at = ? WHERE id = ?",
-                arguments: [silence.endsAt.timeIntervalSince1970, id])
+                sql: "UPDATE silences SET starts_at = ?, ends_at = ? WHERE id = ?",
+                arguments: [silence.startsAt.timeIntervalSince1970, silence.endsAt.timeIntervalSince1970, id])
             return silence
         }
     }

@@ -37,13 +37,17 @@ extension OnCallCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "A schedule under schedules: in firebreak.yml (default: every schedule).") var schedule: String?
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "The moment to ask about: RFC 3339, 'now', or +/-DURATION (default now).", valueName: "time"))
         var at: String?
         @Flag(help: "List the shifts between --from and --until instead.") var shifts = false
-        @Option(help: ArgumentHelp("With --shifts: the window's start (default now).", valueName: "time")) var from:
-            String?
-        @Option(help: ArgumentHelp("With --shifts: the window's end (default 7 days after --from).", valueName: "time"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("With --shifts: the window's start (default now).", valueName: "time")) var from: String?
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("With --shifts: the window's end (default 7 days after --from).", valueName: "time"))
         var until: String?
         @Flag(help: "Print JSON.") var json = false
 

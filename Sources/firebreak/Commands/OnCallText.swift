@@ -20,14 +20,23 @@ enum OnCallText {
         return seconds >= 0 ? "in \(text)" : "\(text) ago"
     }
 
+    /// `UTC` for the zone Foundation calls `GMT`, as the configuration spells it.
+    static func displayName(_ zone: TimeZone) -> String {
+        zone.identifier == "GMT" ? "UTC" : zone.identifier
+    }
+
     /// One schedule: who is on call until when, and who is next.
     static func line(_ schedule: Schedule, now current: Shift?, next: Shift?, at moment: Date, paint: Paint) -> String {
         let zone = schedule.timeZone
-        var text = paint.bold(schedule.name) + paint.dim(" (\(zone.identifier))") + ": "
+        var text = paint.bold(schedule.name) + paint.dim(" (\(displayName(zone)))") + ": "
         if let current {
             let via = current.source == "override" ? paint.yellow(" (override)") : ""
-            text +=
-                "\(paint.green(current.user))\(via) until \(time(current.until, in: zone)) (\(relative(current.until, from: moment)))"
+            if current.until.timeIntervalSince(moment) >= 365 * 86400 {
+                text += "\(paint.green(current.user))\(via), with no handoff within a year"
+            } else {
+                text +=
+                    "\(paint.green(current.user))\(via) until \(time(current.until, in: zone)) (\(relative(current.until, from: moment)))"
+            }
         } else {
             text += paint.red("nobody on call")
             if let next { text += " until \(time(next.from, in: zone)) (\(relative(next.from, from: moment)))" }
@@ -55,7 +64,7 @@ enum OnCallText {
         if cursor < until { rows.append(["(nobody)", time(cursor, in: zone), time(until, in: zone), "gap"]) }
         let header =
             paint.bold("\(schedule.name)")
-            + paint.dim(" (\(zone.identifier)), \(time(from, in: zone)) to \(time(until, in: zone))")
+            + paint.dim(" (\(displayName(zone))), \(time(from, in: zone)) to \(time(until, in: zone))")
         return header + "\n" + Table.render(rows)
     }
 }

@@ -25,9 +25,12 @@ extension OverrideCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The schedule to cover.") var schedule: String
         @Option(help: "Who covers (a handle under users: in firebreak.yml).") var user: String
-        @Option(help: ArgumentHelp("From when: RFC 3339, 'now', or +DURATION.", valueName: "time")) var from: String
-        @Option(help: ArgumentHelp("Until when: RFC 3339, or +DURATION after --from.", valueName: "time")) var until:
-            String
+        @Option(
+            parsing: .unconditional, help: ArgumentHelp("From when: RFC 3339, 'now', or +DURATION.", valueName: "time"))
+        var from: String
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("Until when: RFC 3339, or +DURATION after --from.", valueName: "time")) var until: String
         @Option(help: "Why (shown with the override).") var reason: String?
         @Option(help: "Who creates it (default: $FIREBREAK_USER, then $USER).") var by: String?
         @Flag(help: "Print JSON.") var json = false
@@ -112,7 +115,9 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Who did what: every change and every refusal, newest first.")
     @OptionGroup var global: GlobalOptions
-    @Option(help: ArgumentHelp("Only entries from then on: RFC 3339 or -DURATION (-1d).", valueName: "time"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Only entries from then on: RFC 3339 or -DURATION (-1d).", valueName: "time"))
     var since: String?
     @Option(help: "At most this many entries (1–10000).") var limit = 50
     @Flag(help: "Print JSON.") var json = false

@@ -37,7 +37,7 @@ extension IncidentCommand {
             }
             try await IncidentActions.apply(
                 .assignRole(role, person), id: id, note: note, actor: actor.actor, json: json, global: global,
-                verb: person.map { "\($0) is the \(role.rawValue)" } ?? "the \(role.rawValue) role is cleared")
+                verb: person.map { "now has \($0) as \(role.rawValue)" } ?? "has no \(role.rawValue) now")
         }
     }
 }

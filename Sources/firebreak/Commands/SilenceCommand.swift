@@ -27,10 +27,13 @@ struct SilenceCommand: AsyncParsableCommand {
         @Argument(help: "KEY=VALUE matchers (alertname, source, severity, or a label); all must match.")
         var matchers: [String] = []
         @Option(
-            name: .customLong("for"), help: ArgumentHelp("How long, from --from (2h, 30m, 1d).", valueName: "duration"))
+            name: .customLong("for"), parsing: .unconditional,
+            help: ArgumentHelp("How long, from --from (2h, 30m, 1d).", valueName: "duration"))
         var duration: String?
-        @Option(help: ArgumentHelp("When it ends: RFC 3339 or +DURATION.", valueName: "time")) var until: String?
-        @Option(help: ArgumentHelp("When it starts (default now).", valueName: "time")) var from: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("When it ends: RFC 3339 or +DURATION.", valueName: "time"))
+        var until: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp("When it starts (default now).", valueName: "time"))
+        var from: String?
         @Option(help: "Why: shown with the silence and on the timeline.") var comment: String
         @Option(help: "Who creates it (default: $FIREBREAK_USER, then $USER).") var by: String?
         @Flag(help: "Print JSON.") var json = false
@@ -40,7 +43,8 @@ struct SilenceCommand: AsyncParsableCommand {
 
         func validate() throws {
             if matchers.isEmpty { throw ValidationError("give at least one matcher, such as alertname=DiskFull") }
-            if (duration == nil) == (until == nil) { throw ValidationError("give --for DURATION or --until TIME") }
+            if duration != nil, until != nil { throw ValidationError("give --for DURATION or --until TIME, not both") }
+            if duration == nil, until == nil { throw ValidationError("give --for DURATION or --until TIME") }
             if comment.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--comment says why") }
         }
 
@@ -50,11 +54,17 @@ struct SilenceCommand: AsyncParsableCommand {
                 guard let equals = matcher.firstIndex(of: "="), equals != matcher.startIndex else {
                     throw InputError("'\(matcher)' is not a matcher: write KEY=VALUE, such as alertname=DiskFull")
                 }
-                fields[String(matcher[..<equals])] = String(matcher[matcher.index(after: equals)...])
+                let key = String(matcher[..<equals])
+                guard fields[key] == nil else {
+                    throw InputError(
+                        "'\(key)' is given twice; a silence needs every matcher to match, so give each key once")
+                }
+                fields[key] = String(matcher[matcher.index(after: equals)...])
             }
             guard let trigger = Trigger(flattened: fields) else {
                 throw InputError("severity must be P0, P1, P2 or P3, not '\(fields["severity"] ?? "")'")
             }
+            if let problem = trigger.silenceProblem() { throw InputError(problem) }
             let now = Date()
             let start = try TimeArgument.parse(from, option: "--from", now: now) ?? now
             let end: Date
