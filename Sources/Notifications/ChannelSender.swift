@@ -26,8 +26,17 @@ public struct DefaultSender: ChannelSender {
     /// How email leaves, when configured.
     let smtp: SMTPSettings?
 
-    /// Creates the sender. The HTTP client is shared and needs no shutdown.
-    public init(client: HTTPClient = .shared, smtp: SMTPSettings? = nil, logger: Logger) {
+    /// The client for notifications: like `.shared`, but a receiver that refuses connections fails after 2 s of
+    /// retrying, not the 10 s default, so a dead page moves the escalation on promptly. Never shut down (it lives
+    /// as long as the process).
+    public static let notificationClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(2)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// Creates the sender. The HTTP client needs no shutdown.
+    public init(client: HTTPClient = DefaultSender.notificationClient, smtp: SMTPSettings? = nil, logger: Logger) {
         self.client = client
         self.smtp = smtp
         self.logger = logger
