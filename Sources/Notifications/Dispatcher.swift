@@ -136,8 +136,9 @@ public actor Dispatcher: Service {
                     link = try await links().url(
                         notificationID: item.id, user: recipient, incidentID: incident.id, sentAt: now())
                 }
-                let message = Message(
+                var message = Message(
                     item, incident: incident, publicURL: publicURL, recipient: recipient, acknowledgeLink: link)
+                if let recipient, let name = users[recipient]?.name, name != recipient { message.recipientName = name }
                 try await sender.send(message, to: channel)
                 breakers[name, default: breaker].succeeded()
                 try await store.markNotificationSent(id: item.id, at: now(), claim: claimed.claim)

@@ -9,6 +9,11 @@ extension Message {
         return line + ": \(incident.title)"
     }
 
+    /// `Alice Example (alice)`, or the handle alone.
+    func pagedPerson(_ handle: String) -> String {
+        recipientName.map { "\($0) (\(handle))" } ?? handle
+    }
+
     /// The plain-text part: what happened, the incident, and the links.
     public var emailText: String {
         var lines = [emailSubject, ""]
@@ -17,7 +22,7 @@ extension Message {
         lines.append("Status: \(incident.status)")
         lines.append("Opened: \(incident.triggeredAt.formatted(.iso8601))")
         if let commander = incident.commander { lines.append("Commander: \(commander)") }
-        if let recipient { lines.append("Paged: \(recipient)") }
+        if let recipient { lines.append("Paged: \(pagedPerson(recipient))") }
         if let link = links["acknowledge"] {
             lines += ["", "Acknowledge (single use): \(link)"]
         }
@@ -35,7 +40,7 @@ extension Message {
             ("Opened", incident.triggeredAt.formatted(.iso8601)),
         ]
         if let commander = incident.commander { rows.append(("Commander", commander)) }
-        if let recipient { rows.append(("Paged", recipient)) }
+        if let recipient { rows.append(("Paged", pagedPerson(recipient))) }
         var html = """
             <!doctype html>
             <html><body style="font-family: sans-serif">

@@ -14,8 +14,10 @@ public struct Message: Sendable, Encodable {
     public var incident: IncidentSummary
     /// Links for people; a page carries `acknowledge`, its person's single-use link.
     public var links: [String: String]
-    /// The user a page is for, nil for a channel.
+    /// The user a page is for (their handle), nil for a channel.
     public var recipient: String?
+    /// Their name, from `users.HANDLE.name`, when it is not the handle.
+    public var recipientName: String?
 
     /// The incident fields a notification carries.
     public struct IncidentSummary: Sendable, Encodable {

@@ -63,7 +63,9 @@ struct GuardedRoutes {
             guard changes else { return try await handler(request, context) }
             do {
                 let response = try await handler(request, context)
-                await audit.record(action: action, context: context, result: "ok \(response.status.code)")
+                let created = response.headers[.location].flatMap { $0.split(separator: "/").last.map(String.init) }
+                await audit.record(
+                    action: action, context: context, result: "ok \(response.status.code)", created: created)
                 return response
             } catch {
                 let answer = APIError.from(error)
@@ -79,8 +81,12 @@ struct AuditLog: Sendable {
     let store: any Storage
     let logger: Logger
 
-    func record(action: String, context: FirebreakContext, result: String, actor: String? = nil) async {
-        let target = context.parameters.get("id") ?? context.parameters.get("name")
+    func record(
+        action: String, context: FirebreakContext, result: String, actor: String? = nil, created: String? = nil
+    ) async {
+        // What it acted on: the path's id or name; for a creation, what it created (its Location), so that
+        // "POST /api/v1/incidents" says which incident.
+        let target = context.parameters.get("id") ?? context.parameters.get("name") ?? created
         await record(
             AuditRecord(
                 at: Date(), actor: actor ?? context.caller?.actor ?? "anonymous", action: action, target: target,

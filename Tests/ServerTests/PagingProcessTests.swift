@@ -88,7 +88,7 @@ struct PagingProcessTests {
         #expect(mail.recipients == ["alice@example.com"])
         let text = Self.plainText(mail.raw)
         #expect(text.contains("[P1] \(id) escalated (level 1): Checkout errors"), "\(text)")
-        #expect(text.contains("Paged: alice"))
+        #expect(text.contains("Paged: Alice (alice)"), "the name from users:, with the handle")
         let link = try #require(text.components(separatedBy: "\n").first { $0.hasPrefix("Acknowledge (single use): ") })
         let path = try #require(link.range(of: "/ack/").map { String(link[$0.lowerBound...]) })
 

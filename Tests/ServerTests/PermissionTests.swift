@@ -169,6 +169,10 @@ struct PermissionTests {
                 #expect(events?.first?["actor"] as? String == "bob")
             }
         }
+        let audit = try await test.store.audit(since: nil, limit: 10)
+        let created = try #require(audit.first { $0.action == "POST /api/v1/incidents" && $0.result == "ok 201" })
+        #expect(created.target == "INC-1", "a creation names what it created")
+        #expect(created.actor == "bob")
     }
 }
 
