@@ -35,7 +35,10 @@ public enum DurationParser {
             case "w": factor = 604_800_000
             default: return nil
             }
-            totalMilliseconds += number * factor
+            let (part, overflowed) = number.multipliedReportingOverflow(by: factor)
+            let (sum, overflowedSum) = totalMilliseconds.addingReportingOverflow(part)
+            guard !overflowed, !overflowedSum else { return nil }
+            totalMilliseconds = sum
             index = unitEnd
         }
         return .milliseconds(totalMilliseconds)

@@ -110,9 +110,13 @@ extension IncidentEngine {
         } else {
             let wait = escalation.levels[following.nextLevel].after
             let gap = wait == .zero && escalation.levels.count == 1 ? Self.minimumRepeat : wait
-            // Nobody reached: the next level fires at once, unless that would start the policy over.
-            let atOnce = pages.channels.isEmpty && following.nextLevel != 0
-            following.dueAt = atOnce ? time : time.addingTimeInterval(gap.seconds)
+            // Nobody reached: the next level fires at once. Starting the policy over after a level that reached
+            // nobody waits at least the minimum repeat, so an empty night does not spend every repeat at once.
+            let reachedNobody = pages.channels.isEmpty
+            let delay: Duration =
+                following.nextLevel == 0
+                ? (reachedNobody ? max(gap, Self.minimumRepeat) : gap) : (reachedNobody ? .zero : gap)
+            following.dueAt = time.addingTimeInterval(delay.seconds)
             next.escalation = following
             effects.append(.scheduleEscalation(at: following.dueAt))
         }
@@ -131,8 +135,9 @@ extension IncidentEngine {
                 channels.append(item)
                 continue
             }
-            let recipients = (roster[item] ?? []).filter { !paged.contains($0.user) }
+            let recipients = roster[item] ?? []
             let reachable = recipients.filter { !$0.methods.isEmpty }
+            // Skipped only when the target itself reaches nobody; someone this level paged already is not a gap.
             if reachable.isEmpty {
                 let reason: String
                 switch target {
@@ -147,7 +152,7 @@ extension IncidentEngine {
                         kind: .pageSkipped, actor: "system", at: time,
                         details: ["target": item, "level": level, "reason": reason]))
             }
-            for recipient in reachable {
+            for recipient in reachable where !paged.contains(recipient.user) {
                 paged.append(recipient.user)
                 channels += recipient.methods.map { "user:\(recipient.user):\($0)" }
                 var details = [

@@ -70,16 +70,28 @@ public struct DefaultSender: ChannelSender {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: format == .slack ? message.slackJSON() : message.json()))
         let response: HTTPClientResponse
+        // Webhook URLs are often secrets themselves (Slack's are): errors name the scheme and host only.
+        let shown = Self.redacted(url)
         do {
             response = try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
         } catch {
-            throw DeliveryError("POST \(url) failed: \(error)")
+            throw DeliveryError("POST \(shown) failed: \(error)")
         }
         let body = (try? await response.body.collect(upTo: 4096)).map { String(buffer: $0) } ?? ""
         guard (200..<300).contains(response.status.code) else {
             let excerpt = body.prefix(200).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw DeliveryError("POST \(url) answered \(response.status.code)\(excerpt.isEmpty ? "" : ": \(excerpt)")")
+            throw DeliveryError(
+                "POST \(shown) answered \(response.status.code)\(excerpt.isEmpty ? "" : ": \(excerpt)")")
         }
+    }
+
+    /// `https://hooks.slack.com/…`: a URL without its path and query, which may hold a secret.
+    static func redacted(_ url: String) -> String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host
+        else { return "the webhook" }
+        let port = components.port.map { ":\($0)" } ?? ""
+        let hidden = (components.path.isEmpty || components.path == "/") && components.query == nil
+        return "\(scheme)://\(host)\(port)\(hidden ? "" : "/…")"
     }
 
     private func runCommand(_ argv: [String], environment extra: [String: String], message: Message, timeout: Duration)
@@ -127,7 +139,11 @@ public struct DefaultSender: ChannelSender {
             throw DeliveryError("\(argv[0]) did not finish within \(timeout)")
         }
         guard success else {
-            let tail = output.split(separator: "\n").suffix(3).joined(separator: " | ")
+            var tail = output.split(separator: "\n").suffix(3).joined(separator: " | ")
+            // A program that echoes its environment must not put a working acknowledge link into the error.
+            if let link = message.links["acknowledge"] {
+                tail = tail.replacingOccurrences(of: link, with: "<acknowledge link>")
+            }
             throw DeliveryError("\(argv[0]) failed\(tail.isEmpty ? "" : ": \(tail)")")
         }
     }

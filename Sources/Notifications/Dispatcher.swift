@@ -19,7 +19,7 @@ public actor Dispatcher: Service {
     /// Where acknowledge links point.
     let linkBase: String
     /// Told when every contact method of a paged person failed, with the last dead notification and the user.
-    let undeliverable: (@Sendable (NotificationRecord, String) async -> Void)?
+    let undeliverable: (@Sendable (NotificationRecord, String, String) async -> Void)?
     private var ackLinks: AckLinks?
     let settings: DeliverySettings
     let publicURL: String?
@@ -39,7 +39,7 @@ public actor Dispatcher: Service {
     public init(
         store: any Storage, config: FirebreakConfig, sender: any ChannelSender, logger: Logger,
         owner: ClaimOwner = .current(), lease: TimeInterval = 120,
-        undeliverable: (@Sendable (NotificationRecord, String) async -> Void)? = nil,
+        undeliverable: (@Sendable (NotificationRecord, String, String) async -> Void)? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
@@ -174,7 +174,7 @@ public actor Dispatcher: Service {
         logger[metadataKey: "incident.id"] = .string(item.incidentID)
         if final {
             if let (user, _) = User.parseChannel(channel), let undeliverable, await allFailed(item, user: user) {
-                await undeliverable(item, user)
+                await undeliverable(item, user, failure)
             }
             logger.error(
                 "notification is a dead letter after \(item.attempts + 1) attempts: \(failure); replay it with 'firebreak dlq replay \(item.id)'",

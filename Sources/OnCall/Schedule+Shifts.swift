@@ -49,7 +49,12 @@ extension Schedule {
     }
 
     private func whoIs(at time: Date, layered: [[Shift]], overrides: [Override]) -> (String, String)? {
-        if let override = overrides.last(where: { $0.from <= time && time < $0.until }) {
+        // The most recently created override wins where two overlap (ids grow with creation; without ids, the later
+        // in the list).
+        let covering = overrides.enumerated().filter { $0.element.from <= time && time < $0.element.until }
+        if let override = covering.max(by: { ($0.element.id ?? -1, $0.offset) < ($1.element.id ?? -1, $1.offset) })?
+            .element
+        {
             return (override.user, "override")
         }
         for segments in layered.reversed() {

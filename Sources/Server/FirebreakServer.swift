@@ -193,12 +193,12 @@ extension FirebreakServer {
 
     /// When every contact method of a paged person failed: the incident moves on to its next level at once.
     static func pageFailed(store: any Storage, engine: IncidentEngine, logger: Logger)
-        -> @Sendable (NotificationRecord, String) async -> Void
+        -> @Sendable (NotificationRecord, String, String) async -> Void
     {
-        { item, user in
+        { item, user, failure in
             let level = Int(item.details["level"] ?? "") ?? 0
             let cycle = Int(item.details["cycle"] ?? "") ?? 0
-            let reason = "every contact method of \(user) failed: \(item.lastError ?? "no answer")"
+            let reason = "every contact method of \(user) failed; the last: \(failure)"
             do {
                 let now = Date()
                 _ = try await store.updateIncident(id: item.incidentID, at: now) {

@@ -15,9 +15,14 @@ public protocol PeopleStorage: Sendable {
     /// - Throws: ``StoreError`` `.notFound`.
     func deleteOverride(id: Int64) async throws -> OverrideRecord
 
-    /// Marks an acknowledge link used, once.
-    /// - Throws: ``StoreError`` `.conflict` when it was used before, naming when and by whom.
-    func consumeAckLink(notificationID: Int64, user: String, at time: Date) async throws
+    /// Uses an acknowledge link: marks it used and applies `decide` to its incident in one transaction, so a
+    /// failed acknowledgement leaves the link usable, and a used link changes nothing.
+    /// - Throws: ``StoreError`` `.conflict` when it was used before, naming when and by whom; whatever `decide`
+    ///   throws (the link then stays unused).
+    func useAckLink(
+        notificationID: Int64, user: String, incidentID: String, at time: Date, requestID: String?,
+        _ decide: @escaping @Sendable (Incident) throws -> Transition
+    ) async throws -> Transition
 
     /// The named secret, created from `initial` the first time it is asked for. Every node of a cluster gets the
     /// same value, whichever created it.

@@ -18,9 +18,9 @@ public struct SilenceJSON: Encodable, Sendable {
     public init(_ silence: Silence, now: Date) {
         id = silence.id
         matchers = Dictionary(
-            uniqueKeysWithValues: silence.matchers.flattened.map {
+            silence.matchers.flattened.map {
                 ($0.key.hasPrefix("labels.") ? String($0.key.dropFirst(7)) : $0.key, $0.value)
-            })
+            }, uniquingKeysWith: { first, _ in first })
         startsAt = silence.startsAt
         endsAt = silence.endsAt
         state = silence.state(at: now)

@@ -180,3 +180,41 @@ struct IncidentRoleTests {
         }
     }
 }
+
+@Suite("escalation to people: edges a review found")
+struct PagingEdgeTests {
+    let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+
+    func engine(_ levels: [EscalationPolicy.Level], repeat count: Int) -> IncidentEngine {
+        IncidentEngine(
+            policy: IncidentPolicy(
+                severities: [.p1: SeverityPolicy(acknowledgeWithin: .zero, escalationPolicy: "p")],
+                escalationPolicies: ["p": EscalationPolicy(name: "p", levels: levels, repeat: count)]))
+    }
+
+    @Test("a person paged by one target of a level is not a gap for the next target naming them")
+    func noFalseSkip() throws {
+        let both = engine([.init(after: .seconds(1), notify: ["schedule:primary", "user:alice"])], repeat: 0)
+        let incident = both.open(id: "INC-1", title: "t", severity: .p1, by: "x", at: t0).incident
+        let alice = [Recipient(user: "alice", methods: ["email"])]
+        let fired = try both.escalate(
+            incident, at: t0.addingTimeInterval(1), roster: ["schedule:primary": alice, "user:alice": alice])
+        #expect(!PagingTests.entries(fired).contains { $0.kind == .pageSkipped })
+    }
+
+    @Test("a policy whose every level reaches nobody waits the minimum repeat before starting over")
+    func emptyNightWaits() throws {
+        let empty = engine(
+            [
+                .init(after: .zero, notify: ["schedule:primary"]),
+                .init(after: .seconds(600), notify: ["schedule:secondary"]),
+            ],
+            repeat: 3)
+        var incident = empty.open(id: "INC-1", title: "t", severity: .p1, by: "x", at: t0).incident
+        incident = try empty.escalate(incident, at: t0, roster: [:]).incident
+        #expect(incident.escalation?.dueAt == t0, "level 2 at once: level 1 reached nobody")
+        incident = try empty.escalate(incident, at: t0, roster: [:]).incident
+        #expect(incident.escalation?.nextLevel == 0)
+        #expect(incident.escalation?.dueAt == t0.addingTimeInterval(600), "starting over waits, not at once")
+    }
+}

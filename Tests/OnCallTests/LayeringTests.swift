@@ -122,3 +122,18 @@ struct LayeringTests {
         #expect(future.shifts(from: t("2026-01-09T00:00:00Z"), until: t("2026-01-02T00:00:00Z")).isEmpty)
     }
 }
+
+@Suite("overrides: the newest wins")
+struct OverridePrecedenceTests {
+    @Test("a later-created override wins over an earlier one that starts later")
+    func newestWins() {
+        let schedule = Schedule(
+            name: "p", timeZone: zone("UTC"),
+            layers: [layer("l", ["carol"], every: .days(7), from: "2026-01-05", at: "00:00", in: "UTC")])
+        let alice = Override(id: 1, user: "alice", from: t("2026-03-01T18:00:00Z"), until: t("2026-03-02T02:00:00Z"))
+        let bob = Override(id: 2, user: "bob", from: t("2026-03-01T17:00:00Z"), until: t("2026-03-02T03:00:00Z"))
+        // Stored order is by start: bob first.
+        #expect(schedule.onCall(at: t("2026-03-01T20:00:00Z"), overrides: [bob, alice])?.user == "bob")
+        #expect(schedule.onCall(at: t("2026-03-01T20:00:00Z"), overrides: [alice, bob])?.user == "bob")
+    }
+}

@@ -132,3 +132,60 @@ struct SilenceAPITests {
         }
     }
 }
+
+@Suite("silences: the races and the edges a review found")
+struct SilenceEdgeTests {
+    @Test("a quiet alert joining an open incident raises no severity, pages no one and starts nothing")
+    func quietJoin() async throws {
+        let test = try await TestServer()
+        try await test.application().test(.router) { client in
+            func post(_ uri: String, _ body: String) async throws -> [String: Any] {
+                try await client.execute(uri: uri, method: .post, headers: test.auth, body: ByteBuffer(string: body)) {
+                    $0.body.json
+                }
+            }
+            let first =
+                #"{"version":"4","groupKey":"g1","alerts":[{"status":"firing","labels":{"alertname":"Slow","severity":"warning"},"fingerprint":"fa"}]}"#
+            #expect((try await post("/webhooks/alertmanager", first)["outcomes"] as? [String: Int])?["opened"] == 1)
+            _ = try await post(
+                "/api/v1/silences", #"{"matchers":{"alertname":"Down"},"duration":"1h","comment":"known outage"}"#)
+            let second =
+                #"{"version":"4","groupKey":"g1","alerts":[{"status":"firing","labels":{"alertname":"Down","severity":"critical"},"fingerprint":"fb"}]}"#
+            #expect((try await post("/webhooks/alertmanager", second)["outcomes"] as? [String: Int])?["attached"] == 1)
+        }
+        let incident = try await test.store.incident(id: "INC-1")
+        #expect(incident.severity == .p3, "a silenced critical alert does not raise the incident to P1")
+        #expect(incident.escalation == nil, "nor plan an escalation")
+        let timeline = try await test.store.timeline(incidentID: "INC-1")
+        #expect(timeline.contains { $0.kind.rawValue == "alert_silenced" && $0.details["name"] == "Down" })
+        #expect(!timeline.contains { $0.kind.rawValue == "severity_changed" })
+        #expect(try await test.store.notifications(incidentID: "INC-1").count <= 1, "only the P3's own announcement")
+    }
+
+    @Test("a release for an alert no longer held (a resolve came first) opens nothing")
+    func staleRelease() async throws {
+        let test = try await TestServer()
+        try await test.application().test(.router) { _ in
+            let summary = try await test.server.pipeline.ingest(
+                .release(incidentKey: "generic:gone", alertKey: "gone"), requestID: "test")
+            #expect(summary.alerts == 0)
+        }
+        #expect(try await test.store.incidents().isEmpty)
+    }
+
+    @Test("a label named like a matcher key is refused, not stored (it would collide in the JSON)")
+    func labelNamedAlertname() async throws {
+        let test = try await TestServer()
+        try await test.application().test(.router) { client in
+            try await client.execute(
+                uri: "/api/v1/silences", method: .post, headers: test.auth,
+                body: ByteBuffer(
+                    string: #"{"matchers":{"alertname":"A","labels.alertname":"A"},"duration":"1h","comment":"x"}"#)
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect((response.body.json["detail"] as? String)?.contains("a matcher of its own") == true)
+            }
+        }
+        #expect(try await test.store.silences(endingAfter: nil).isEmpty)
+    }
+}

@@ -133,6 +133,9 @@ extension Trigger {
         if flattened.isEmpty { return "name at least one matcher, such as alertname=DiskFull" }
         for (key, value) in flattened.sorted(by: { $0.key < $1.key }) {
             let name = key.hasPrefix("labels.") ? String(key.dropFirst(7)) : key
+            if key.hasPrefix("labels."), ["alertname", "source", "severity"].contains(name) {
+                return "'\(name)' is a matcher of its own, not a label: write \(name)=VALUE"
+            }
             guard let first = name.unicodeScalars.first,
                 first == "_" || (first.isASCII && first.properties.isAlphabetic),
                 name.unicodeScalars.allSatisfy({

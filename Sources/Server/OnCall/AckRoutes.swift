@@ -67,7 +67,7 @@ struct AckRoutes {
                 status: .ok, title: "Acknowledge \(incident.id)?",
                 body:
                     "[\(incident.severity.rawValue)] \(incident.title). Status: \(incident.status.rawValue). You are acknowledging as \(page.user); the escalation stops and you become the commander.",
-                form: (action: "/ack/\(token)", button: "Acknowledge as \(page.user)")
+                button: "Acknowledge as \(page.user)"
             ).response()
         }
     }
@@ -91,18 +91,18 @@ struct AckRoutes {
                     at: now, actor: page.user, action: "ack-link", target: page.incident.id, via: "ack-link",
                     requestID: context.requestID, result: result))
         }
-        do {
-            try await store.consumeAckLink(notificationID: page.notification.id, user: page.user, at: now)
-        } catch let error as StoreError where error.code == .conflict {
-            await record("409 used")
-            return HTMLPage(status: .conflict, title: "This link was already used", body: error.message).response()
-        }
         let engine = self.engine
         let user = page.user
         do {
-            _ = try await store.updateIncident(id: page.incident.id, at: now, requestID: context.requestID) {
+            _ = try await store.useAckLink(
+                notificationID: page.notification.id, user: user, incidentID: page.incident.id, at: now,
+                requestID: context.requestID
+            ) {
                 try engine.apply(.acknowledge, note: "acknowledged from the page's link", to: $0, by: user, at: now)
             }
+        } catch let error as StoreError where error.code == .conflict {
+            await record("409 used")
+            return HTMLPage(status: .conflict, title: "This link was already used", body: error.message).response()
         } catch let error as IncidentError {
             await record("409 \(error.code)")
             return Self.nothingToDo(try await store.incident(id: page.incident.id)).response()
@@ -146,7 +146,9 @@ struct HTMLPage: Error {
     var status: HTTPResponse.Status
     var title: String
     var body: String
-    var form: (action: String, button: String)?
+    /// A button that posts back to the page's own address (a relative form, so a path prefix in front of the
+    /// server keeps working).
+    var button: String?
 
     static func escape(_ text: String) -> String { HTML.escape(text) }
 
@@ -160,10 +162,10 @@ struct HTMLPage: Error {
             <p>\(Self.escape(body))</p>
 
             """
-        if let form {
+        if let button {
             html += """
-                <form method="post" action="\(Self.escape(form.action))">
-                <button type="submit">\(Self.escape(form.button))</button></form>
+                <form method="post">
+                <button type="submit">\(Self.escape(button))</button></form>
 
                 """
         }

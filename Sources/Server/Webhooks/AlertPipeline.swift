@@ -14,6 +14,9 @@ enum IngestRequest: Sendable {
     case alerts(AlertBatch)
     /// A sender acknowledged the incident with this key (PagerDuty `acknowledge`).
     case acknowledge(source: String, key: String)
+    /// A held-back alert whose quiet has ended: let through if it is still held when the transaction reads it (a
+    /// resolve committed meanwhile has removed it).
+    case release(incidentKey: String, alertKey: String)
 }
 
 /// What one delivery did, for the sender's answer.
@@ -194,7 +197,33 @@ final class AlertPipeline: Service, Sendable {
                 decision, alert: Alert(source: source, key: key, status: .firing, name: key),
                 severity: snapshot.incident?.severity ?? .p3, at: now, requestID: requestID)
             note(decision)
+        case .release(let incidentKey, let alertKey):
+            guard let held = try tx.releaseSilenced(incidentKey: incidentKey, alertKey: alertKey) else { break }
+            summary = try applyAlerts(
+                AlertBatch(groupKey: held.groupKey, alerts: [held.alert]), released: held, requestID: requestID,
+                tx: tx, router: router, table: table, executor: executor, at: now)
         case .alerts(let batch):
+            summary = try applyAlerts(
+                batch, released: nil, requestID: requestID, tx: tx, router: router, table: table, executor: executor,
+                at: now)
+        }
+        return summary
+    }
+
+    /// The alerts of one delivery (or one released alert): decided, quietened, stored and routed.
+    private func applyAlerts(
+        _ batch: AlertBatch, released: SilencedAlertRecord?, requestID: String, tx: any AlertTransaction,
+        router: AlertRouter, table: RouteTable.Snapshot, executor: Executor, at now: Date
+    ) throws -> IngestSummary {
+        var summary = IngestSummary()
+        func note(_ decision: AlertDecision) {
+            summary.outcomes[decision.outcome.rawValue, default: 0] += 1
+            counters[decision.outcome]?.increment()
+            if let id = decision.transition?.incident.id, !summary.incidents.contains(id) {
+                summary.incidents.append(id)
+            }
+        }
+        do {
             let silences = try tx.activeSilences(at: now)
             for alert in batch.alerts {
                 summary.alerts += 1
@@ -206,17 +235,20 @@ final class AlertPipeline: Service, Sendable {
                     newID: { (try? tx.nextIncidentID()) ?? "INC-0" }, at: now)
                 let quiet = Quiet.find(
                     alert, severity: severity, silences: silences, windows: maintenanceWindows, at: now)
-                if let held = try quieten(
-                    &decision, alert: alert, batch: batch, severity: severity, quiet: quiet, tx: tx, at: now)
-                {
+                let effect = try quieten(
+                    &decision, alert: alert, batch: batch, snapshot: snapshot, severity: severity, quiet: quiet,
+                    released: released, tx: tx, at: now)
+                if case .held(let label) = effect {
                     summary.outcomes[AlertDecision.Outcome.silenced.rawValue, default: 0] += 1
                     counters[.silenced]?.increment()
-                    summary.silenced.append(held)
+                    summary.silenced.append(label)
                     continue
                 }
                 try tx.store(decision, alert: alert, severity: severity, at: now, requestID: requestID)
                 note(decision)
-                guard decision.routes, let incident = decision.transition?.incident else { continue }
+                // A quiet alert joining an open incident is on its timeline, and starts nothing.
+                guard effect != .joinedQuietly, decision.routes, let incident = decision.transition?.incident
+                else { continue }
                 try route(
                     alert, incident: incident, router: router, table: table, executor: executor, tx: tx,
                     requestID: requestID, summary: &summary, at: now)

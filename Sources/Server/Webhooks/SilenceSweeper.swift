@@ -47,10 +47,10 @@ public final class SilenceSweeper: Service, Sendable {
             where Quiet.find(record.alert, severity: record.severity, silences: silences, windows: windows, at: time)
                 == nil
             {
+                // The transaction re-reads the held row: a resolve committed since this read has removed it.
                 let summary = try await pipeline.ingest(
-                    .alerts(AlertBatch(groupKey: record.groupKey, alerts: [record.alert])),
-                    requestID: "silence-ended")
-                if summary.silenced.isEmpty { released += 1 }
+                    .release(incidentKey: record.incidentKey, alertKey: record.alert.key), requestID: "silence-ended")
+                if summary.alerts > 0, summary.silenced.isEmpty { released += 1 }
             }
             return released
         } catch {

@@ -52,20 +52,28 @@ extension SQLiteStore {
                 try Self.ensureClaim(claim, isFor: WorkItem(.escalation, key: id.uppercased()))
                 try Self.ensureHeld(claim, db)
             }
-            guard var incident = try Self.fetchIncident(id: id, db) else {
-                throw StoreError(.notFound, "no incident \(id)", entity: .incident)
-            }
-            // The close gate reads the post-mortem in this transaction: a publication and a close cannot race.
-            incident.postmortemPublished =
-                try Bool.fetchOne(
-                    db, sql: "SELECT status = 'published' FROM postmortems WHERE incident_id = ?",
-                    arguments: [incident.id]) ?? false
-            let transition = try decide(incident)
-            try Self.update(transition.incident, db)
-            try Self.perform(transition, db, at: time, requestID: requestID)
+            let transition = try Self.applyUpdate(id: id, db, at: time, requestID: requestID, decide)
             if let claim { try Self.release(claim, completed: false, db) }
             return transition
         }
+    }
+
+    /// Reads the incident, decides, and writes the outcome, inside the caller's write transaction.
+    static func applyUpdate(
+        id: String, _ db: Database, at time: Date, requestID: String?, _ decide: (Incident) throws -> Transition
+    ) throws -> Transition {
+        guard var incident = try fetchIncident(id: id, db) else {
+            throw StoreError(.notFound, "no incident \(id)", entity: .incident)
+        }
+        // The close gate reads the post-mortem in this transaction: a publication and a close cannot race.
+        incident.postmortemPublished =
+            try Bool.fetchOne(
+                db, sql: "SELECT status = 'published' FROM postmortems WHERE incident_id = ?",
+                arguments: [incident.id]) ?? false
+        let transition = try decide(incident)
+        try update(transition.incident, db)
+        try perform(transition, db, at: time, requestID: requestID)
+        return transition
     }
 
     /// One incident.

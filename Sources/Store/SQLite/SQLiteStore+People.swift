@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Incidents
 
 extension OverrideRecord {
     init(row: Row) {
@@ -76,7 +77,10 @@ extension SQLiteStore {
 
     // MARK: - Acknowledge links and secrets
 
-    public func consumeAckLink(notificationID: Int64, user: String, at time: Date) async throws {
+    public func useAckLink(
+        notificationID: Int64, user: String, incidentID: String, at time: Date, requestID: String?,
+        _ decide: @escaping @Sendable (Incident) throws -> Transition
+    ) async throws -> Transition {
         try await write { db in
             if let row = try Row.fetchOne(
                 db, sql: "SELECT user, used_at FROM ack_link_uses WHERE notification_id = ?",
@@ -90,6 +94,7 @@ extension SQLiteStore {
             try db.execute(
                 sql: "INSERT INTO ack_link_uses (notification_id, user, used_at) VALUES (?, ?, ?)",
                 arguments: [notificationID, user, time.timeIntervalSince1970])
+            return try Self.applyUpdate(id: incidentID, db, at: time, requestID: requestID, decide)
         }
     }
 

@@ -99,14 +99,14 @@ extension SQLiteAlertTransaction {
             sql: """
                 INSERT INTO silenced_alerts (incident_key, key, group_key, alert, severity, fire_count, first_seen,
                                              last_seen, silenced_by, reason)
-                VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (incident_key, key) DO UPDATE SET
                     fire_count = fire_count + 1, last_seen = excluded.last_seen, alert = excluded.alert,
                     silenced_by = excluded.silenced_by, reason = excluded.reason
                 """
         ).execute(arguments: [
-            record.incidentKey, record.alert.key, record.groupKey, alert, record.severity.rawValue,
-            record.lastSeen.timeIntervalSince1970, record.lastSeen.timeIntervalSince1970, record.silencedBy,
+            record.incidentKey, record.alert.key, record.groupKey, alert, record.severity.rawValue, record.fireCount,
+            record.firstSeen.timeIntervalSince1970, record.lastSeen.timeIntervalSince1970, record.silencedBy,
             record.reason,
         ])
         return try Int.fetchOne(
