@@ -87,7 +87,7 @@ enum ScheduleReader {
         }
         return Layer(
             name: name, participants: participants, rotation: Rotation(seconds: length.seconds), start: start,
-            restrictions: restrictions)
+            restrictions: restrictions, handoffMinutes: Restriction.minutes(handoff))
     }
 
     private static func restriction(_ node: Node, at path: String, _ reader: YAMLReader<ConfigError>)

@@ -12,8 +12,11 @@ extension Schedule {
         for override in covering { points.formUnion([max(from, override.from), min(until, override.until)]) }
         let sorted = points.filter { $0 >= from && $0 <= until }.sorted()
         var result: [Shift] = []
+        // Each layer's segments are sorted and the points ascend: one cursor per layer walks them once.
+        var cursors = [Int](repeating: 0, count: layered.count)
         for (start, end) in zip(sorted, sorted.dropFirst()) where start < end {
-            guard let (user, source) = whoIs(at: start, layered: layered, overrides: covering) else { continue }
+            guard let (user, source) = whoIs(at: start, layered: layered, cursors: &cursors, overrides: covering)
+            else { continue }
             if var last = result.last, last.until == start, last.user == user, last.source == source {
                 last.until = end
                 result[result.count - 1] = last
@@ -48,7 +51,9 @@ extension Schedule {
         }
     }
 
-    private func whoIs(at time: Date, layered: [[Shift]], overrides: [Override]) -> (String, String)? {
+    private func whoIs(at time: Date, layered: [[Shift]], cursors: inout [Int], overrides: [Override])
+        -> (String, String)?
+    {
         // The most recently created override wins where two overlap (ids grow with creation; without ids, the later
         // in the list).
         let covering = overrides.enumerated().filter { $0.element.from <= time && time < $0.element.until }
@@ -57,8 +62,11 @@ extension Schedule {
         {
             return (override.user, "override")
         }
-        for segments in layered.reversed() {
-            if let segment = segments.first(where: { $0.from <= time && time < $0.until }) {
+        for index in layered.indices.reversed() {
+            let segments = layered[index]
+            while cursors[index] < segments.count, segments[cursors[index]].until <= time { cursors[index] += 1 }
+            if cursors[index] < segments.count, segments[cursors[index]].from <= time {
+                let segment = segments[cursors[index]]
                 return (segment.user, segment.source)
             }
         }
@@ -92,7 +100,14 @@ extension Schedule {
     /// The start of turn `index`.
     func handoff(_ layer: Layer, _ index: Int) -> Date? {
         switch layer.rotation {
-        case .days(let days): calendar.date(byAdding: .day, value: index * days, to: layer.start)
+        case .days(let days):
+            if let minutes = layer.handoffMinutes,
+                let day = calendar.date(byAdding: .day, value: index * days, to: calendar.startOfDay(for: layer.start))
+            {
+                Layer.local(minutes: minutes, on: day, calendar)
+            } else {
+                calendar.date(byAdding: .day, value: index * days, to: layer.start)
+            }
         case .fixed(let seconds): layer.start.addingTimeInterval(Double(index) * seconds)
         }
     }

@@ -86,14 +86,20 @@ public struct Layer: Sendable, Equatable {
     public var start: Date
     /// When the layer has someone; always when empty.
     public var restrictions: [Restriction]
+    /// The handoff's wall-clock time (minutes after midnight) for whole-day rotations: each handoff is this time on
+    /// its day, even when `start` itself moved (a start skipped by spring-forward). Nil: `start`'s own time.
+    public var handoffMinutes: Int?
 
-    public init(name: String, participants: [String], rotation: Rotation, start: Date, restrictions: [Restriction] = [])
-    {
+    public init(
+        name: String, participants: [String], rotation: Rotation, start: Date, restrictions: [Restriction] = [],
+        handoffMinutes: Int? = nil
+    ) {
         self.name = name
         self.participants = participants
         self.rotation = rotation
         self.start = start
         self.restrictions = restrictions
+        self.handoffMinutes = handoffMinutes
     }
 
     /// The instant of a local date (`2026-01-05`) and time (`09:00`) in `zone`. A time that does not exist that

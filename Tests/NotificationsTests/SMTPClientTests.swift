@@ -147,3 +147,41 @@ struct SMTPClientTests {
         #expect(closed?.message.contains("cannot connect") == true, "\(closed?.message ?? "")")
     }
 }
+
+@Suite("email: a server that injects replies around STARTTLS")
+struct STARTTLSInjectionTests {
+    /// A fake server: answers EHLO with STARTTLS, then to STARTTLS sends `220` and, in the same packet, replies
+    /// meant to be read as if they came from inside TLS.
+    static let server = """
+        import socket, sys
+        s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+        print("READY %d" % s.getsockname()[1], flush=True)
+        c, _ = s.accept(); f = c.makefile("rb")
+        c.sendall(b"220 fake ESMTP\\r\\n")
+        f.readline(); c.sendall(b"250-fake\\r\\n250 STARTTLS\\r\\n")
+        f.readline(); c.sendall(b"220 go ahead\\r\\n250-injected\\r\\n250 AUTH PLAIN\\r\\n")
+        c.recv(4096); c.close()
+        """
+
+    @Test("plain-text replies after the STARTTLS 220 refuse the connection")
+    func injected() async throws {
+        let directory = TemporaryDirectory()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", directory.write("fake.py", Self.server)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        defer { process.terminate() }
+        let line = try await offThePool { pipe.fileHandleForReading.availableLine() }
+        let port = try #require(Int(line.dropFirst(6)), "\(line)")
+        var configuration = SMTPConfiguration(host: "127.0.0.1", port: port)
+        configuration.security = .starttls
+        configuration.timeout = .seconds(5)
+        let message = EmailMessage(from: "a@example.com", to: ["b@example.com"], subject: "s", textBody: "t")
+        let refused = await #expect(throws: SMTPError.self) {
+            try await SMTPClient(configuration: configuration).send(message)
+        }
+        #expect(refused?.message.contains("sent data after agreeing to STARTTLS") == true, "\(refused?.message ?? "")")
+    }
+}

@@ -149,3 +149,18 @@ struct ScheduleTests {
         #expect(Restriction.weekday("someday") == nil)
     }
 }
+
+@Suite("a layer starting on the spring-forward day")
+struct SkippedStartTests {
+    @Test("the first handoff is an hour later (02:30 does not exist); every later one is at 02:30 again")
+    func laterHandoffsKeepTheirTime() {
+        let berlin = zone("Europe/Berlin")
+        let start = Layer.start(localDate: "2026-03-29", handoff: "02:30", in: berlin)!
+        let schedule = Schedule(
+            name: "s", timeZone: berlin,
+            layers: [Layer(name: "l", participants: ["a", "b"], rotation: .days(1), start: start, handoffMinutes: 150)])
+        let shifts = schedule.shifts(from: t("2026-03-29T00:00:00Z"), until: t("2026-04-01T00:00:00Z"))
+        #expect(
+            shifts.map(\.from) == [t("2026-03-29T01:30:00Z"), t("2026-03-30T00:30:00Z"), t("2026-03-31T00:30:00Z")])
+    }
+}

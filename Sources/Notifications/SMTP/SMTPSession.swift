@@ -3,6 +3,7 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// One SMTP reply: its code and its lines, without the `250-` prefixes.
 struct SMTPReply: Sendable {
@@ -17,16 +18,23 @@ final class SMTPSession {
     let channel: any Channel
     let client: SMTPClient
     private var lines: AsyncThrowingStream<String, any Error>.AsyncIterator
+    /// Lines the connection has delivered, and how many replies have read.
+    private let forwarded: LineCount
+    private var consumed = 0
 
-    private init(channel: any Channel, lines: AsyncThrowingStream<String, any Error>, client: SMTPClient) {
+    private init(
+        channel: any Channel, lines: AsyncThrowingStream<String, any Error>, forwarded: LineCount, client: SMTPClient
+    ) {
         self.channel = channel
         self.lines = lines.makeAsyncIterator()
+        self.forwarded = forwarded
         self.client = client
     }
 
     static func connect(_ client: SMTPClient) async throws -> SMTPSession {
         let configuration = client.configuration
         let (stream, continuation) = AsyncThrowingStream<String, any Error>.makeStream()
+        let forwarded = LineCount()
         let tls = configuration.security == .tls ? try client.tlsContext() : nil
         let hostname = Self.isIPAddress(configuration.host) ? nil : configuration.host
         let bootstrap = ClientBootstrap(group: client.group)
@@ -39,12 +47,13 @@ final class SMTPSession {
                     }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: 64 * 1024))
-                    try channel.pipeline.syncOperations.addHandler(LineForwarder(continuation: continuation))
+                    try channel.pipeline.syncOperations.addHandler(
+                        LineForwarder(continuation: continuation, count: forwarded))
                 }
             }
         do {
             let channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
-            return SMTPSession(channel: channel, lines: stream, client: client)
+            return SMTPSession(channel: channel, lines: stream, forwarded: forwarded, client: client)
         } catch {
             throw SMTPError("\(client.server): cannot connect (\(error)); check smtp.host and smtp.port")
         }
@@ -68,6 +77,7 @@ final class SMTPSession {
             let line: String?
             do {
                 line = try await lines.next()
+                consumed += 1
             } catch {
                 throw SMTPError(Self.describe(error, server: client.server, after: step))
             }
@@ -116,11 +126,18 @@ final class SMTPSession {
         return answer
     }
 
-    /// Puts TLS under the connection (after `220` to `STARTTLS`).
+    /// Puts TLS under the connection (after `220` to `STARTTLS`). Anything the server sent in plain text after
+    /// that `220` would be read as a reply from inside TLS: someone between us and the server may have injected
+    /// it, so the connection is refused.
     func startTLS(_ context: NIOSSLContext, serverName: String) async throws {
         let hostname = Self.isIPAddress(serverName) ? nil : serverName
         let handler = try NIOSSLClientHandler(context: context, serverHostname: hostname)
         try await channel.pipeline.addHandler(handler, position: .first)
+        guard forwarded.value == consumed else {
+            throw SMTPError(
+                "\(client.server) sent data after agreeing to STARTTLS, before TLS began; refusing the connection (someone on the path may be tampering with it)"
+            )
+        }
     }
 
     func close() async {
@@ -147,18 +164,28 @@ final class SMTPSession {
     }
 }
 
+/// How many lines a connection has delivered.
+final class LineCount: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func increment() { count.withLock { $0 += 1 } }
+}
+
 /// Hands each line (without CRLF) to the session.
 final class LineForwarder: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
     let continuation: AsyncThrowingStream<String, any Error>.Continuation
+    let count: LineCount
 
-    init(continuation: AsyncThrowingStream<String, any Error>.Continuation) {
+    init(continuation: AsyncThrowingStream<String, any Error>.Continuation, count: LineCount) {
         self.continuation = continuation
+        self.count = count
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var line = String(buffer: unwrapInboundIn(data))
         if line.hasSuffix("\r") { line.removeLast() }
+        count.increment()
         continuation.yield(line)
     }
 
