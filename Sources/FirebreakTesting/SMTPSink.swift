@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A real SMTP server on loopback (`scripts/smtp-sink.py`, aiosmtpd): plain, STARTTLS or implicit TLS, optionally
 /// with AUTH. Each message it accepts lands in `mail/<n>.eml` with `mail/<n>.json` (envelope, TLS, user).
 public final class SMTPSink: @unchecked Sendable {
@@ -79,12 +83,15 @@ public final class SMTPSink: @unchecked Sendable {
 }
 
 extension FileHandle {
-    /// Reads one line (without the newline), byte by byte, so nothing after it is consumed.
+    /// Reads one line (without the newline), byte by byte, so nothing after it is consumed. A read interrupted by a
+    /// signal (the suite's many child processes send SIGCHLD) is retried, not taken for the end of the stream.
     public func availableLine() -> String {
         var bytes: [UInt8] = []
+        var byte: UInt8 = 0
         while true {
-            let data = readData(ofLength: 1)
-            guard let byte = data.first, byte != 0x0A else { break }
+            let count = Glibc.read(fileDescriptor, &byte, 1)
+            if count < 0, errno == EINTR { continue }
+            guard count == 1, byte != 0x0A else { break }
             bytes.append(byte)
         }
         return String(decoding: bytes, as: UTF8.self)
