@@ -55,7 +55,7 @@ struct GuardedRoutes {
         let action = "\(method.rawValue) \(prefix)\(path)"
         let changes = method != .get
         group.on(RouterPath(path), method: method) { request, context in
-            guard let caller = context.caller, caller.role >= role else {
+            guard let caller = context.caller, caller.role.allows(role) else {
                 let error = APIError.roleRequired(role, caller: context.caller, action: action)
                 await audit.record(action: action, context: context, result: "403 forbidden (needs \(role.rawValue))")
                 throw error

@@ -31,7 +31,7 @@ struct PermissionTests {
     func everyRoute() async throws {
         let test = try await TestServer(Self.config)
         var made: [TokenRole: String] = [:]
-        for role in [TokenRole.webhook, .viewer, .responder, .admin] {
+        for role in TokenRole.allCases {
             made[role] = try await test.server.tokens.create(name: "as-\(role.rawValue)", user: "bob", role: role)
         }
         let tokens = made
@@ -45,10 +45,13 @@ struct PermissionTests {
                 $0.path == "/api/v1/incidents/:id/:action" && $0.method == .post && $0.role == .responder
             })
         #expect(routes.filter { $0.method == .get }.allSatisfy { $0.role <= .viewer || $0.path == "/api/v1/audit" })
+        #expect(
+            routes.filter { $0.role == .calendar }.map(\.path) == ["/api/v1/schedules/{name}.ics"],
+            "a calendar token reads calendars only")
         try await application.test(.router) { client in
             for route in routes {
                 let uri = Self.concrete(route.path)
-                for role in [TokenRole.webhook, .viewer, .responder, .admin] {
+                for role in TokenRole.allCases {
                     let headers: HTTPFields = [
                         .authorization: "Bearer \(tokens[role]!)", .contentType: "application/json",
                     ]
@@ -57,7 +60,7 @@ struct PermissionTests {
                     ) {
                         response in
                         let body = response.body.json
-                        if role < route.role {
+                        if !role.allows(route.role) {
                             #expect(response.status == .forbidden, "\(route.method) \(uri) as \(role)")
                             #expect(body["required_role"] as? String == route.role.rawValue, "\(route.method) \(uri)")
                             #expect((body["detail"] as? String)?.contains("--role \(route.role.rawValue)") == true)
@@ -211,5 +214,35 @@ struct ForceCloseTests {
         let entry = try #require(timeline.first { $0.kind.rawValue == "closed" })
         #expect(entry.details == ["forced": "true", "reason": "a drill, nothing to learn"])
         #expect(entry.actor == "alice")
+    }
+}
+
+@Suite("a calendar token reads the .ics feed and nothing else")
+struct CalendarTokenTests {
+    @Test("?token= with a calendar token: the feed; the API and the webhooks refuse it")
+    func calendarOnly() async throws {
+        let test = try await TestServer(PermissionTests.config)
+        let calendar = try await test.server.tokens.create(name: "phone", user: "alice", role: .calendar)
+        try await test.application().test(.router) { client in
+            try await client.execute(uri: "/api/v1/schedules/primary.ics?token=\(calendar)", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).hasPrefix("BEGIN:VCALENDAR"))
+            }
+            try await client.execute(uri: "/api/v1/users?token=\(calendar)", method: .get) { response in
+                #expect(response.status == .unauthorized, "the query token counts only for .ics")
+            }
+            try await client.execute(
+                uri: "/api/v1/users", method: .get, headers: [.authorization: "Bearer \(calendar)"]
+            ) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.body.json["required_role"] as? String == "viewer")
+            }
+            try await client.execute(
+                uri: "/webhooks/generic", method: .post, headers: [.authorization: "Bearer \(calendar)"],
+                body: ByteBuffer(string: #"{"name":"X"}"#)
+            ) { response in
+                #expect(response.status == .forbidden)
+            }
+        }
     }
 }

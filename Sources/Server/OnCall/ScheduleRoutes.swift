@@ -18,7 +18,7 @@ struct ScheduleRoutes {
         group.get("schedules", .viewer, use: list)
         group.get("schedules/:name/oncall", .viewer, use: onCall)
         group.get("schedules/:name/shifts", .viewer, use: shifts)
-        group.get("schedules/{name}.ics", .viewer, use: calendar)
+        group.get("schedules/{name}.ics", .calendar, use: calendar)
         group.get("schedules/:name/overrides", .viewer, use: overrides)
         group.post("schedules/:name/overrides", .responder, use: addOverride)
         group.delete("schedules/:name/overrides/:id", .responder, use: deleteOverride)

@@ -52,10 +52,10 @@ struct WebhookAccess: RouterMiddleware {
                 "the token '\(name)' has been revoked; create a new one with 'firebreak token create NAME'")
         case .valid(let caller)?:
             // Posting alerts opens incidents and pages people: a read-only token may not.
-            guard caller.role != .viewer else {
+            guard caller.role == .webhook || caller.role >= .responder else {
                 var error = APIError.roleRequired(.webhook, caller: caller, action: "post alerts")
                 error.detail =
-                    "posting alerts needs a webhook, responder or admin token, and '\(caller.name)' is a viewer token (read-only); create one with 'firebreak token create NAME --role webhook'"
+                    "posting alerts needs a webhook, responder or admin token, and '\(caller.name)' is a \(caller.role.rawValue) token; create one with 'firebreak token create NAME --role webhook'"
                 throw error
             }
             context.caller = caller

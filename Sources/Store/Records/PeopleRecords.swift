@@ -2,6 +2,8 @@ import Foundation
 
 /// What a token may do. Each role includes the ones before it, except `webhook`, which may only post alerts.
 public enum TokenRole: String, Sendable, Codable, CaseIterable, Comparable {
+    /// Reads the schedules' `.ics` feeds, nothing else: the token a calendar app keeps in its subscription URL.
+    case calendar
     /// Posts alerts to `/webhooks/*` and `/v2/enqueue`, nothing else.
     case webhook
     /// Reads everything.
@@ -14,6 +16,13 @@ public enum TokenRole: String, Sendable, Codable, CaseIterable, Comparable {
     private var rank: Int { Self.allCases.firstIndex(of: self)! }
 
     public static func < (lhs: TokenRole, rhs: TokenRole) -> Bool { lhs.rank < rhs.rank }
+
+    /// Whether a token of this role may call a route that needs `required`. The roles from viewer up are a ladder;
+    /// calendar and webhook are each their own narrow scope (a viewer may read calendars; posting alerts is
+    /// WebhookAccess's check).
+    public func allows(_ required: TokenRole) -> Bool {
+        required == .calendar ? self == .calendar || self >= .viewer : self >= required && self != .calendar
+    }
 }
 
 /// A user covering a schedule for a while, stored in the database (the schedule itself is configuration).

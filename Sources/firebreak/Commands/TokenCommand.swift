@@ -20,7 +20,7 @@ struct TokenCommand: ParsableCommand {
         var user: String?
         @Option(
             help: ArgumentHelp(
-                "webhook (post alerts only), viewer (read), responder (act on incidents and runs) or admin.",
+                "calendar (.ics feeds only), webhook (post alerts only), viewer (read), responder (act on incidents and runs) or admin.",
                 valueName: "role"))
         var role: TokenRole = .responder
         @Flag(help: "Print JSON.") var json = false
