@@ -25,6 +25,14 @@ struct OnCallCLITests {
         try await CommandLineTool.run(arguments, in: directory.path, environment: ["FIREBREAK_USER": "carol"])
     }
 
+    /// `HOUR`:00 UTC thirty days from now: overrides must end in the future, whenever the suite runs.
+    static func inAMonth(hour: Int) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let day = calendar.startOfDay(for: Date().addingTimeInterval(30 * 86400))
+        return calendar.date(bySettingHour: hour, minute: 0, second: 0, of: day)!.formatted(.iso8601)
+    }
+
     func json(_ result: CommandLineTool.Result) throws -> Any {
         #expect(result.status == 0, "\(result.stderr)")
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
@@ -68,14 +76,14 @@ struct OnCallCLITests {
         let added = try #require(
             try json(
                 try await firebreak(
-                    "oncall", "override", "primary", "--user", "bob", "--from", "2026-03-31T10:00:00Z", "--until",
+                    "oncall", "override", "primary", "--user", "bob", "--from", Self.inAMonth(hour: 10), "--until",
                     "+4h",
                     "--reason", "dentist", "--json")) as? [String: Any])
         #expect(added["created_by"] as? String == "carol")
-        #expect(added["until"] as? String == "2026-03-31T14:00:00Z")
+        #expect(added["until"] as? String == Self.inAMonth(hour: 14))
         let id = try #require(added["id"] as? Int)
         let covered = try #require(
-            try json(try await firebreak("oncall", "primary", "--at", "2026-03-31T12:00:00Z", "--json"))
+            try json(try await firebreak("oncall", "primary", "--at", Self.inAMonth(hour: 12), "--json"))
                 as? [String: Any])
         #expect((covered["on_call"] as? [[String: String]])?.first?["user"] == "bob")
         #expect((covered["on_call"] as? [[String: String]])?.first?["source"] == "override")
@@ -185,5 +193,31 @@ struct SilenceCLITests {
         #expect(missing.stderr.contains("no silence 9; list them with 'firebreak silence list --all'"))
         let audit = try await firebreak("audit", "--json")
         #expect(audit.stdout.contains(#""action" : "silence add""#))
+    }
+}
+
+@Suite("firebreak oncall override: windows that make no sense")
+struct OverrideWindowTests {
+    @Test("an override in the past, or longer than 366 days, is refused with what to do instead")
+    func refused() async throws {
+        let directory = TemporaryDirectory(prefix: "firebreak-override")
+        directory.write(
+            "firebreak.yml",
+            """
+            users:
+              bob: {contact: [{command: [/bin/true]}]}
+            schedules:
+              primary:
+                layers: [{name: l, users: [bob], rotation: 1w, start: 2026-01-05, handoff: "09:00"}]
+            """)
+        let past = try await CommandLineTool.run(
+            ["oncall", "override", "primary", "--user", "bob", "--from", "2020-01-01T00:00:00Z", "--until", "+1h"],
+            in: directory.path)
+        #expect(past.status == 2)
+        #expect(past.stderr.contains("ends in the past"))
+        let long = try await CommandLineTool.run(
+            ["oncall", "override", "primary", "--user", "bob", "--from", "now", "--until", "+400d"], in: directory.path)
+        #expect(long.status == 2)
+        #expect(long.stderr.contains("at most 366 days"))
     }
 }

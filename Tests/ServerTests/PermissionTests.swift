@@ -82,7 +82,11 @@ struct PermissionTests {
         let test = try await TestServer(Self.config)
         let responder = try await test.server.tokens.create(name: "bob", user: "bob", role: .responder)
         try await test.application().test(.router) { client in
-            let body = #"{"user":"alice","from":"2026-03-01T00:00:00Z","until":"2026-03-02T00:00:00Z"}"#
+            let from = Date().addingTimeInterval(30 * 86400)
+            let at = from.addingTimeInterval(12 * 3600).formatted(.iso8601)
+            let body = """
+                {"user":"alice","from":"\(from.formatted(.iso8601))","until":"\(from.addingTimeInterval(86400).formatted(.iso8601))"}
+                """
             try await client.execute(
                 uri: "/api/v1/schedules/primary/overrides", method: .post,
                 headers: [.authorization: "Bearer \(responder)"], body: ByteBuffer(string: body)
@@ -105,7 +109,7 @@ struct PermissionTests {
                 #expect(response.status == .created, "the admin test token covers for alice")
             }
             try await client.execute(
-                uri: "/api/v1/schedules/primary/oncall?at=2026-03-01T12:00:00Z", method: .get, headers: test.auth
+                uri: "/api/v1/schedules/primary/oncall?at=\(at)", method: .get, headers: test.auth
             ) { response in
                 let onCall = response.body.json["on_call"] as? [[String: Any]]
                 #expect(onCall?.first?["user"] as? String == "alice", "the later override wins")

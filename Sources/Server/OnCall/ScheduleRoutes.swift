@@ -97,6 +97,15 @@ struct ScheduleRoutes {
         guard from < until else {
             throw APIError(.badRequest, "invalid_field", "'until' must be after 'from'")
         }
+        guard until > Date() else {
+            throw APIError(.badRequest, "invalid_field", "the override ends in the past; it would change nothing")
+        }
+        guard until.timeIntervalSince(from) <= 366 * 86400 else {
+            throw APIError(
+                .badRequest, "invalid_field",
+                "an override covers at most 366 days; for a lasting change, edit the schedule's layers in firebreak.yml"
+            )
+        }
         let stored = try await store.addOverride(
             OverrideRecord(
                 schedule: schedule.name, user: user, from: from, until: until, createdBy: context.actor,

@@ -51,6 +51,12 @@ extension OverrideCommand {
                 let end = try TimeArgument.parse(until, option: "--until", now: start)
             else { throw InputError("give --from and --until") }
             guard start < end else { throw InputError("--until must be after --from") }
+            guard end > now else { throw InputError("the override ends in the past; it would change nothing") }
+            guard end.timeIntervalSince(start) <= 366 * 86400 else {
+                throw InputError(
+                    "an override covers at most 366 days; for a lasting change, edit the schedule's layers in \(global.configPath)"
+                )
+            }
             let stored = try await global.openStore().addOverride(
                 OverrideRecord(
                     schedule: schedule.name, user: user, from: start, until: end, createdBy: by ?? CurrentUser.name,
