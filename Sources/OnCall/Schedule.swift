@@ -130,7 +130,8 @@ public struct Layer: Sendable, Equatable {
     }
 }
 
-/// A user covering a schedule for a while; wins over every layer. The more recently created override wins where two overlap.
+/// A user covering a schedule for a while; wins over every layer. The more recently created override wins where
+/// two overlap.
 public struct Override: Sendable, Equatable {
     public var id: Int64?
     public var user: String
