@@ -35,11 +35,12 @@ public final class SMTPSink: @unchecked Sendable {
         var arguments = ["python3", script, "--dir", sink.directory.path, "--mode", mode.rawValue]
         if let auth { arguments += ["--auth", "\(auth.user):\(auth.password)"] }
         sink.process.arguments = arguments
-        let pipe = Pipe()
-        sink.process.standardOutput = pipe
+        let out = sink.directory.path("sink.out")
+        FileManager.default.createFile(atPath: out, contents: nil)
+        sink.process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         sink.process.standardInput = sink.lifeline
         try sink.process.run()
-        let line = try await offThePool { pipe.fileHandleForReading.availableLine() }
+        let line = try await FirstLine.read(from: out, process: sink.process)
         guard line.hasPrefix("READY "), let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) else {
             throw ServerProcessError("smtp-sink did not start: \(line)")
         }
@@ -80,6 +81,27 @@ public final class SMTPSink: @unchecked Sendable {
     }
 
     deinit { stop() }
+}
+
+/// The first line a child process writes to a file: polled by path, so no descriptor of ours is involved (a pipe's
+/// can be closed under a reader when another test frees a Pipe whose descriptor number was reused).
+public enum FirstLine {
+    public static func read(from path: String, process: Process, timeout: Duration = .seconds(60)) async throws
+        -> String
+    {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8), let end = text.firstIndex(of: "\n") {
+                return String(text[..<end])
+            }
+            guard process.isRunning else {
+                throw ServerProcessError(
+                    "\(process.arguments ?? []) exited with \(process.terminationStatus) before its first line")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ServerProcessError("\(process.arguments ?? []) printed no line within \(timeout)")
+    }
 }
 
 extension FileHandle {

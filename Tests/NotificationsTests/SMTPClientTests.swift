@@ -169,11 +169,12 @@ struct STARTTLSInjectionTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", directory.write("fake.py", Self.server)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        let out = directory.path("fake.out")
+        FileManager.default.createFile(atPath: out, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         try process.run()
         defer { process.terminate() }
-        let line = try await offThePool { pipe.fileHandleForReading.availableLine() }
+        let line = try await FirstLine.read(from: out, process: process)
         let port = try #require(Int(line.dropFirst(6)), "\(line)")
         var configuration = SMTPConfiguration(host: "127.0.0.1", port: port)
         configuration.security = .starttls

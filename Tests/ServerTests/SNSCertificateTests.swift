@@ -27,11 +27,14 @@ struct SNSCertificateTests {
             ).path
             authority.process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             authority.process.arguments = ["python3", script, authority.directory.path]
-            let pipe = Pipe()
-            authority.process.standardOutput = pipe
+            // Its first line goes to a file, read back by path: a pipe's descriptor can be closed under us when
+            // another test's Pipe is freed and its number was reused, which read back as an empty line.
+            let out = authority.directory.path("authority.out")
+            FileManager.default.createFile(atPath: out, contents: nil)
+            authority.process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
             authority.process.standardInput = authority.lifeline
             try authority.process.run()
-            let line = try await offThePool { pipe.fileHandleForReading.availableLine() }
+            let line = try await FirstLine.read(from: out, process: authority.process)
             let info = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
             authority.proxy = info["proxy"] as? String ?? ""
             authority.messages = info["messages"] as? [String: String] ?? [:]

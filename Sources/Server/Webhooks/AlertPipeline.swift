@@ -158,12 +158,14 @@ final class AlertPipeline: Service, Sendable {
         let results: [Result<IngestSummary, any Error>]
         do {
             results = try await store.ingest { tx in
-                batch.map { pending in
+                // Read once per batch, in its transaction: a silence committed before the batch applies to all of it.
+                let silences = try tx.activeSilences(at: now)
+                return batch.map { pending in
                     Result {
                         try tx.savepoint {
                             try self.apply(
                                 pending.request, requestID: pending.requestID, tx: tx, router: router,
-                                table: table, executor: executor, at: now)
+                                table: table, executor: executor, silences: silences, at: now)
                         }
                     }
                 }
@@ -179,7 +181,7 @@ final class AlertPipeline: Service, Sendable {
 
     private func apply(
         _ request: IngestRequest, requestID: String, tx: any AlertTransaction, router: AlertRouter,
-        table: RouteTable.Snapshot, executor: Executor, at now: Date
+        table: RouteTable.Snapshot, executor: Executor, silences: [Silence], at now: Date
     ) throws -> IngestSummary {
         var summary = IngestSummary()
         func note(_ decision: AlertDecision) {
@@ -201,11 +203,11 @@ final class AlertPipeline: Service, Sendable {
             guard let held = try tx.releaseSilenced(incidentKey: incidentKey, alertKey: alertKey) else { break }
             summary = try applyAlerts(
                 AlertBatch(groupKey: held.groupKey, alerts: [held.alert]), released: held, requestID: requestID,
-                tx: tx, router: router, table: table, executor: executor, at: now)
+                tx: tx, router: router, table: table, executor: executor, silences: silences, at: now)
         case .alerts(let batch):
             summary = try applyAlerts(
                 batch, released: nil, requestID: requestID, tx: tx, router: router, table: table, executor: executor,
-                at: now)
+                silences: silences, at: now)
         }
         return summary
     }
@@ -213,7 +215,7 @@ final class AlertPipeline: Service, Sendable {
     /// The alerts of one delivery (or one released alert): decided, quietened, stored and routed.
     private func applyAlerts(
         _ batch: AlertBatch, released: SilencedAlertRecord?, requestID: String, tx: any AlertTransaction,
-        router: AlertRouter, table: RouteTable.Snapshot, executor: Executor, at now: Date
+        router: AlertRouter, table: RouteTable.Snapshot, executor: Executor, silences: [Silence], at now: Date
     ) throws -> IngestSummary {
         var summary = IngestSummary()
         func note(_ decision: AlertDecision) {
@@ -224,7 +226,6 @@ final class AlertPipeline: Service, Sendable {
             }
         }
         do {
-            let silences = try tx.activeSilences(at: now)
             for alert in batch.alerts {
                 summary.alerts += 1
                 let incidentKey = batch.incidentKey(for: alert)
