@@ -1,3 +1,4 @@
+import Basics
 import CDiscount
 
 #if canImport(Glibc)
@@ -92,19 +93,6 @@ public enum HTMLRenderer {
         }
     }
 
-    /// Escapes `&`, `<`, `>` and `"` for HTML.
-    public static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
+    /// Escapes text for HTML content and quoted attributes (see ``HTML/escape(_:)``).
+    public static func escape(_ text: String) -> String { HTML.escape(text) }
 }

@@ -184,13 +184,6 @@ final class AlertPipeline: Service, Sendable {
         table: RouteTable.Snapshot, executor: Executor, silences: [Silence], at now: Date
     ) throws -> IngestSummary {
         var summary = IngestSummary()
-        func note(_ decision: AlertDecision) {
-            summary.outcomes[decision.outcome.rawValue, default: 0] += 1
-            counters[decision.outcome]?.increment()
-            if let id = decision.transition?.incident.id, !summary.incidents.contains(id) {
-                summary.incidents.append(id)
-            }
-        }
         switch request {
         case .acknowledge(let source, let key):
             let snapshot = try tx.snapshot(incidentKey: source + ":" + key, alertKey: key)
@@ -198,7 +191,7 @@ final class AlertPipeline: Service, Sendable {
             try tx.store(
                 decision, alert: Alert(source: source, key: key, status: .firing, name: key),
                 severity: snapshot.incident?.severity ?? .p3, at: now, requestID: requestID)
-            note(decision)
+            note(decision, in: &summary)
         case .release(let incidentKey, let alertKey):
             guard let held = try tx.releaseSilenced(incidentKey: incidentKey, alertKey: alertKey) else { break }
             summary = try applyAlerts(
@@ -218,13 +211,6 @@ final class AlertPipeline: Service, Sendable {
         router: AlertRouter, table: RouteTable.Snapshot, executor: Executor, silences: [Silence], at now: Date
     ) throws -> IngestSummary {
         var summary = IngestSummary()
-        func note(_ decision: AlertDecision) {
-            summary.outcomes[decision.outcome.rawValue, default: 0] += 1
-            counters[decision.outcome]?.increment()
-            if let id = decision.transition?.incident.id, !summary.incidents.contains(id) {
-                summary.incidents.append(id)
-            }
-        }
         do {
             for alert in batch.alerts {
                 summary.alerts += 1
@@ -246,7 +232,7 @@ final class AlertPipeline: Service, Sendable {
                     continue
                 }
                 try tx.store(decision, alert: alert, severity: severity, at: now, requestID: requestID)
-                note(decision)
+                note(decision, in: &summary)
                 // A quiet alert joining an open incident is on its timeline, and starts nothing.
                 guard effect != .joinedQuietly, decision.routes, let incident = decision.transition?.incident
                 else { continue }
@@ -256,6 +242,15 @@ final class AlertPipeline: Service, Sendable {
             }
         }
         return summary
+    }
+
+    /// Counts a decision's outcome in the delivery's answer and the metrics.
+    private func note(_ decision: AlertDecision, in summary: inout IngestSummary) {
+        summary.outcomes[decision.outcome.rawValue, default: 0] += 1
+        counters[decision.outcome]?.increment()
+        if let id = decision.transition?.incident.id, !summary.incidents.contains(id) {
+            summary.incidents.append(id)
+        }
     }
 
     /// Routes a newly firing alert to runbooks: each decision on the timeline, and the runs to start created in the
