@@ -117,6 +117,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "WebConsole",
+            dependencies: [
+                "Basics", "Incidents", "Store", "Views", "OnCall",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebConsoleTests",
+            dependencies: ["WebConsole", "Store", "Incidents", "FirebreakTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Config",
             dependencies: ["Basics", "Incidents", "Modules", "OnCall", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
@@ -143,7 +156,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "Basics", "Incidents", "Runbooks", "Store", "Modules", "Workflows", "Config", "Notifications",
-                "Views", "Postmortems", "OnCall",
+                "Views", "Postmortems", "OnCall", "WebConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -15,6 +15,12 @@ public struct User: Sendable, Equatable {
     public var timeZone: TimeZone
     /// Where a page reaches them, in order.
     public var contacts: [ContactMethod]
+    /// What the user may do after signing in to the console by email: `viewer`, `responder` (the default) or
+    /// `admin`. A token's own role applies when signing in with a token.
+    public var role = "responder"
+
+    /// The roles `role` may name.
+    public static let roles = ["viewer", "responder", "admin"]
 
     public init(handle: String, name: String, timeZone: TimeZone, contacts: [ContactMethod]) {
         self.handle = handle
@@ -202,9 +208,15 @@ extension User {
             throw reader.fail(node, "user handle '\(handle)' must be 1–64 lowercase letters, digits, '-', '_' or '.'")
         }
         var user = User(handle: handle, name: handle, timeZone: TimeZone(identifier: "UTC")!, contacts: [])
-        for (key, value) in try reader.mapping(node, at: path, known: ["name", "time_zone", "contact"]) {
+        for (key, value) in try reader.mapping(node, at: path, known: ["name", "time_zone", "contact", "role"]) {
             switch key {
             case "name": user.name = try reader.string(value, at: "\(path).name")
+            case "role":
+                let text = try reader.string(value, at: "\(path).role")
+                guard Self.roles.contains(text) else {
+                    throw reader.fail(value, "'\(path).role' must be viewer, responder or admin, not '\(text)'")
+                }
+                user.role = text
             case "time_zone":
                 let text = try reader.string(value, at: "\(path).time_zone")
                 guard let zone = TimeZone(identifier: text) else {

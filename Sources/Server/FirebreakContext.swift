@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import Store
 
 /// The per-request context: the request id, the caller and where the request came from.
 public struct FirebreakContext: RequestContext {
@@ -11,6 +12,10 @@ public struct FirebreakContext: RequestContext {
     public var caller: TokenAuthority.Caller?
     /// The name of the token that authenticated the request.
     public var tokenName: String? { caller?.name }
+    /// The console session that signed the request in (console pages only).
+    public var session: SessionRecord?
+    /// The fields of a console form posted with the request, parsed by ``ConsoleMiddleware``.
+    public var form: [String: String] = [:]
     /// The peer's address, for rate limiting requests without a valid token.
     public let remoteAddress: String
 

@@ -7,6 +7,7 @@ import Modules
 import Notifications
 import ServiceLifecycle
 import Store
+import WebConsole
 
 /// The long-running server: the HTTP API, the escalation scheduler and the notification dispatcher in one
 /// `ServiceGroup`, shut down gracefully on SIGTERM or SIGINT.
@@ -38,8 +39,16 @@ public struct FirebreakServer: Sendable {
     public let directory: OnCallDirectory
     /// Every API route and the role it needs, filled in as the router is built.
     public let permissions = PermissionTable()
+    /// Every console route and the role it needs, filled in as the router is built.
+    public let consoleRoutes = ConsoleRouteTable()
     let audit: AuditLog
     let ackKeys = AckLinkKeys()
+    /// The console's sessions and emailed sign-in links.
+    public let sessions: SessionAuthority
+    /// The console's templates.
+    let renderer: PageRenderer
+    /// Running steps' output, for the console.
+    let live = LiveOutput()
 
     /// Wires the parts together. Metrics are bootstrapped here, once per process.
     /// - Throws: ``ConfigError`` when the SNS certificates configured cannot be loaded.
@@ -66,8 +75,14 @@ public struct FirebreakServer: Sendable {
         self.runsDirectory = runsDirectory
         launcher = RunLauncher(
             store: store, runbooksDirectory: config.runbooksDirectory, runsDirectory: runsDirectory,
-            limit: config.server.concurrentRuns, logger: logger, modules: config.modules)
+            limit: config.server.concurrentRuns, logger: logger, modules: config.modules, live: live)
         tokens = TokenAuthority(store: store)
+        sessions = SessionAuthority(store: store)
+        do {
+            renderer = try PageRenderer()
+        } catch let error as ConsoleTemplateError {
+            throw ServeError(error.message)
+        }
         limiter = RateLimiter(rate: config.server.rateLimit, burst: config.server.rateBurst)
         webhookLimiter = RateLimiter(rate: config.webhooks.rateLimit, burst: config.webhooks.rateBurst)
         sns = try SNSVerifier(settings: config.webhooks.cloudwatch)
@@ -117,6 +132,20 @@ public struct FirebreakServer: Sendable {
         RunRoutes(store: store, launcher: launcher, runsDirectory: runsDirectory).register(on: api)
         ScheduleRoutes(directory: directory, store: store).register(on: api)
         SilenceRoutes(store: store).register(on: api)
+        ConsoleRoutes(
+            store: store, engine: engine, config: config, directory: directory, tokens: tokens, sessions: sessions,
+            renderer: renderer, audit: audit, launcher: launcher, runsDirectory: runsDirectory, live: live,
+            linkBase: linkBase
+        )
+        .register(
+            open: ConsoleGroup(
+                group: router.group().add(middleware: OpenAccessMiddleware(limiter: openLimiter))
+                    .add(middleware: ConsoleMiddleware(sessions: sessions, renderer: renderer, requireSession: false)),
+                table: consoleRoutes, guarded: false),
+            guarded: ConsoleGroup(
+                group: router.group().add(middleware: OpenAccessMiddleware(limiter: limiter))
+                    .add(middleware: ConsoleMiddleware(sessions: sessions, renderer: renderer, requireSession: true)),
+                table: consoleRoutes, guarded: true))
         let verdicts = TokenVerdictCache(authority: tokens)
         WebhookRoutes(
             pipeline: pipeline, store: store, settings: config.webhooks, sns: sns, tokens: verdicts, logger: logger

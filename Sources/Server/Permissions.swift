@@ -82,7 +82,8 @@ struct AuditLog: Sendable {
     let logger: Logger
 
     func record(
-        action: String, context: FirebreakContext, result: String, actor: String? = nil, created: String? = nil
+        action: String, context: FirebreakContext, result: String, actor: String? = nil, created: String? = nil,
+        via: String = "api"
     ) async {
         // What it acted on: the path's id or name; for a creation, what it created (its Location), so that
         // "POST /api/v1/incidents" says which incident.
@@ -90,7 +91,7 @@ struct AuditLog: Sendable {
         await record(
             AuditRecord(
                 at: Date(), actor: actor ?? context.caller?.actor ?? "anonymous", action: action, target: target,
-                via: "api", requestID: context.requestID, result: result))
+                via: via, requestID: context.requestID, result: result))
     }
 
     func record(_ entry: AuditRecord) async {

@@ -39,9 +39,10 @@ public actor RunLauncher: Service {
 
     public init(
         store: any Storage, runbooksDirectory: String, runsDirectory: URL, limit: Int, logger: Logger,
-        modules: ModuleSettings = ModuleSettings(), sweepInterval: Duration = .seconds(10)
+        modules: ModuleSettings = ModuleSettings(), sweepInterval: Duration = .seconds(10), live: LiveOutput? = nil
     ) {
         self.store = store
+        self.live = live
         self.sweepInterval = sweepInterval
         (wake, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.modules = modules
@@ -51,11 +52,14 @@ public actor RunLauncher: Service {
         self.logger = logger
     }
 
-    nonisolated func makeExecutor(_ logger: Logger) -> Executor {
+    /// Where running steps' output goes for the console's live view.
+    let live: LiveOutput?
+
+    nonisolated func makeExecutor(_ logger: Logger, observer: (any RunObserver)? = nil) -> Executor {
         Executor(
             store: store,
             configuration: ExecutorConfiguration(runsDirectory: runsDirectory, modules: BuiltinModules.make(modules)),
-            logger: logger)
+            observer: observer, logger: logger)
     }
 
     /// Creates the run (validated, lint-clean, params checked) and schedules it.
@@ -218,7 +222,7 @@ public actor RunLauncher: Service {
             var runLogger = self.logger
             runLogger[metadataKey: "run.id"] = .string(RunRecord.displayID(runID))
             let logger = runLogger
-            let executor = makeExecutor(logger)
+            let executor = makeExecutor(logger, observer: live?.observer(runID: runID))
             active.insert(runID)
             group.addTask {
                 var ended = true

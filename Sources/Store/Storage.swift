@@ -13,7 +13,7 @@ import Incidents
 /// ```
 public protocol Storage: IncidentStorage, AlertStorage, RunStorage, OutboxStorage, EscalationStorage,
     ModuleRecordStorage, TokenStorage, PostmortemStorage, ClaimStorage, StorageHealth, PeopleStorage, AuditStorage,
-    SilenceStorage
+    SilenceStorage, SessionStorage
 {
     /// The data directory of a file-backed engine (runs' scratch files live beside it), or `nil`.
     var directory: URL? { get }
@@ -22,6 +22,9 @@ public protocol Storage: IncidentStorage, AlertStorage, RunStorage, OutboxStorag
     /// database itself), or `nil`. A task that writes a lot in a row (the alert writer, a terminal's run) prefers
     /// it, and reaches the database without a thread hop.
     var writeExecutor: (any TaskExecutor)? { get }
+
+    /// What each commit changed, for the console's live pages.
+    var changes: ChangeFeed { get }
 }
 
 /// Incidents and their timelines.
@@ -51,6 +54,13 @@ public protocol IncidentStorage: Sendable {
 
     /// The incident's timeline, oldest first.
     func timeline(incidentID: String) async throws -> [IncidentEvent]
+
+    /// One page of a timeline, newest first: events older than `beforeID` (all when `nil`), of `kind` when given.
+    func timeline(incidentID: String, kind: TimelineKind?, beforeID: Int64?, limit: Int) async throws
+        -> [IncidentEvent]
+
+    /// The kinds of event an incident's timeline holds, sorted.
+    func timelineKinds(incidentID: String) async throws -> [TimelineKind]
 
     /// Incidents counted by status and severity.
     func incidentCounts() async throws -> [IncidentStatus: [Severity: Int]]
@@ -90,6 +100,9 @@ public protocol AlertStorage: Sendable {
 
     /// The alerts of an incident, in the order they first fired.
     func alerts(incidentID: String) async throws -> [AlertRecord]
+
+    /// How many alerts each of the incidents has; an incident without any is absent.
+    func alertCounts(incidentIDs: [String]) async throws -> [String: Int]
 
     /// The latest alerts, newest first.
     func recentAlerts(limit: Int) async throws -> [AlertRecord]

@@ -42,6 +42,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let actionItem = Entity("action item")
         public static let override = Entity("override")
         public static let silence = Entity("silence")
+        public static let session = Entity("session")
         public var description: String { name }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The SQLite engine of ``Storage``: schema, migrations and every read and write, on GRDB's async `read` and
 /// `write` (their closures run on GRDB's own queues, never blocking the cooperative pool).
@@ -81,7 +82,13 @@ public final class SQLiteStore: Storage {
     init(writer: any DatabaseWriter, directory: URL?) {
         self.writer = writer
         self.directory = directory
+        writer.add(transactionObserver: ChangeObserver(feed: changes), extent: .databaseLifetime)
     }
+
+    /// What each commit changed (see ``ChangeObserver``).
+    public let changes = ChangeFeed()
+    /// The writer connection's `PRAGMA data_version` at the last look (``announceForeignCommits()``).
+    let lastDataVersion = Mutex<Int?>(nil)
 
     private func migrate() throws {
         do {

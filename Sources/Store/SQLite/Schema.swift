@@ -23,7 +23,35 @@ enum Schema {
         ("v8-people", v8People),
         ("v9-incident-roles", v9IncidentRoles),
         ("v10-silences", v10Silences),
+        ("v11-console", v11Console),
     ]
+
+    private static let v11Console = """
+        CREATE TABLE console_sessions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            prefix TEXT NOT NULL,
+            hash BLOB NOT NULL,
+            user TEXT,
+            token_name TEXT,
+            role TEXT NOT NULL,
+            csrf TEXT NOT NULL,
+            method TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            revoked_at REAL
+        );
+        CREATE INDEX console_sessions_prefix ON console_sessions (prefix);
+        CREATE TABLE sign_in_links (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            prefix TEXT NOT NULL,
+            hash BLOB NOT NULL,
+            user TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            used_at REAL
+        );
+        CREATE INDEX sign_in_links_prefix ON sign_in_links (prefix);
+        """
 
     private static let v10Silences = """
         CREATE TABLE silences (

@@ -1,0 +1,188 @@
+import Config
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Notifications
+import Store
+import WebConsole
+
+/// Signing in (a pasted API token, or a one-time link by email) and out.
+struct SignInRoutes {
+    let console: ConsoleRoutes
+
+    func register(open: ConsoleGroup, guarded: ConsoleGroup) {
+        open.get("sign-in", use: form)
+        open.post("sign-in", use: signIn)
+        open.post("sign-in/email", use: sendLink)
+        open.get("sign-in/link/:token", use: confirmLink)
+        open.post("sign-in/link/:token", use: useLink)
+        guarded.post("sign-out", .viewer, use: signOut)
+    }
+
+    var secure: Bool { console.linkBase.lowercased().hasPrefix("https://") }
+
+    /// The sign-in page, with a fresh pre-session secret in a cookie and in its forms (login CSRF).
+    @Sendable func form(_ request: Request, context: FirebreakContext) async throws -> Response {
+        if context.session != nil { return ConsolePage.redirect(Self.next(request.uri.queryParameters["next"])) }
+        return signInPage(next: Self.next(request.uri.queryParameters["next"]), problem: nil, status: .ok)
+    }
+
+    func signInPage(next: String, problem: String?, status: HTTPResponse.Status, flash: String? = nil) -> Response {
+        let secret = SessionAuthority.randomValue()
+        var chrome = Chrome(title: "Sign in", session: nil)
+        chrome.problem = problem
+        chrome.flash = flash
+        let page = SignInPage(
+            chrome: chrome, csrf: secret, next: next, email: console.config.smtp != nil,
+            linkMinutes: Int(console.sessions.linkLifetime / 60))
+        var response = console.page("sign-in", page, status: status)
+        response.setCookie(
+            Cookie(
+                name: ConsoleMiddleware.signInCookie, value: secret, maxAge: 3_600, path: "/sign-in", secure: secure,
+                httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    func checkPreSession(_ request: Request, _ context: FirebreakContext) throws {
+        guard let expected = request.cookies[ConsoleMiddleware.signInCookie]?.value else {
+            throw ConsoleMiddleware.csrfError("the sign-in form is stale or cookies are off")
+        }
+        try ConsoleMiddleware.checkCSRF(context.form["_csrf"], expected: expected)
+    }
+
+    /// `POST /sign-in` with a pasted API token: a session with the token's user and role.
+    @Sendable func signIn(_ request: Request, context: FirebreakContext) async throws -> Response {
+        try checkPreSession(request, context)
+        let next = Self.next(context.form["next"].map { Substring($0) })
+        let token = (context.form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let problem: String
+        switch try await console.tokens.verify(token) {
+        case .valid(let caller) where caller.role >= .viewer:
+            return try await startSession(caller, method: "token", next: next, context: context)
+        case .valid(let caller):
+            problem =
+                "The token '\(caller.name)' has the role \(caller.role.rawValue), which cannot use the console; use a viewer, responder or admin token."
+        case .revoked(let name):
+            problem = "The token '\(name)' has been revoked; create a new one with 'firebreak token create NAME'."
+        case .unknown:
+            problem =
+                "That is not a valid token. Tokens start with fbk_; create one with 'firebreak token create NAME'."
+        }
+        await console.record("sign in (token)", target: nil, result: "403 refused", context: context)
+        return signInPage(next: next, problem: problem, status: .forbidden)
+    }
+
+    func startSession(_ caller: TokenAuthority.Caller, method: String, next: String, context: FirebreakContext)
+        async throws -> Response
+    {
+        let (session, cookie) = try await console.sessions.create(for: caller, method: method, at: Date())
+        var signed = context
+        signed.session = session
+        await console.record("sign in (\(method))", target: nil, result: "ok", context: signed)
+        var response = ConsolePage.redirect(next)
+        response.setCookie(
+            Cookie(
+                name: ConsoleMiddleware.sessionCookie, value: cookie, maxAge: Int(console.sessions.lifetime),
+                path: "/", secure: secure, httpOnly: true, sameSite: .strict))
+        response.setCookie(
+            Cookie(
+                name: ConsoleMiddleware.signInCookie, value: "", maxAge: 0, path: "/sign-in", secure: secure,
+                httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    /// `POST /sign-in/email`: mails a one-time link to the user with that address. The answer is the same whether
+    /// or not the address belongs to someone, so the form does not tell who the users are.
+    @Sendable func sendLink(_ request: Request, context: FirebreakContext) async throws -> Response {
+        try checkPreSession(request, context)
+        let address = (context.form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        guard let smtp = console.config.smtp else {
+            return signInPage(
+                next: "/incidents", problem: "Email is not set up (smtp: in firebreak.yml); sign in with a token.",
+                status: .badRequest)
+        }
+        let user = console.config.users.values.first { user in
+            user.contacts.contains { $0.type == "email" && $0.target.lowercased() == address }
+        }
+        if let user {
+            let token = try await console.sessions.createLink(for: user.handle, at: Date())
+            let link = "\(console.linkBase)/sign-in/link/\(token)"
+            do {
+                try await SignInMail.send(
+                    to: address, name: user.name, link: link, minutes: Int(console.sessions.linkLifetime / 60),
+                    smtp: smtp)
+                await console.record("sign-in link sent", target: user.handle, result: "ok", context: context)
+            } catch {
+                await console.record(
+                    "sign-in link sent", target: user.handle, result: "failed: \(error)", context: context)
+            }
+        }
+        return signInPage(
+            next: "/incidents", problem: nil, status: .ok,
+            flash: "If \(address) belongs to a user, a sign-in link is on its way. It works once.")
+    }
+
+    /// `GET /sign-in/link/TOKEN`: asks before signing in, so a mail scanner that follows links does not use it up.
+    @Sendable func confirmLink(_ request: Request, context: FirebreakContext) async throws -> Response {
+        let token = try context.parameters.require("token")
+        switch try await console.sessions.user(forLink: token, consume: false, at: Date()) {
+        case .success(let user):
+            let secret = SessionAuthority.randomValue()
+            let page = MessagePage(
+                chrome: Chrome(title: "Sign in", session: nil), heading: "Sign in as \(user)",
+                text: "This link signs you in to the console once.", problem: false,
+                form: .init(action: "/sign-in/link/\(token)", button: "Sign in", csrf: secret))
+            var response = console.page("message", page)
+            response.setCookie(
+                Cookie(
+                    name: ConsoleMiddleware.signInCookie, value: secret, maxAge: 3_600, path: "/sign-in",
+                    secure: secure, httpOnly: true, sameSite: .strict))
+            return response
+        case .failure(let problem):
+            throw Self.linkError(problem)
+        }
+    }
+
+    /// `POST /sign-in/link/TOKEN`: uses the link up and starts a session with the user's role.
+    @Sendable func useLink(_ request: Request, context: FirebreakContext) async throws -> Response {
+        try checkPreSession(request, context)
+        let token = try context.parameters.require("token")
+        switch try await console.sessions.user(forLink: token, consume: true, at: Date()) {
+        case .success(let handle):
+            let role = console.config.users[handle].flatMap { TokenRole(rawValue: $0.role) } ?? .responder
+            return try await startSession(
+                TokenAuthority.Caller(name: "email", user: handle, role: role), method: "email", next: "/incidents",
+                context: context)
+        case .failure(let problem):
+            throw Self.linkError(problem)
+        }
+    }
+
+    static func linkError(_ problem: SessionAuthority.LinkProblem) -> APIError {
+        switch problem {
+        case .unknown: APIError(.forbidden, "invalid_link", "This sign-in link is not valid; ask for a new one.")
+        case .expired: APIError(.gone, "expired_link", "This sign-in link has expired; ask for a new one.")
+        case .used: APIError(.conflict, "used_link", "This sign-in link was used already; ask for a new one.")
+        }
+    }
+
+    /// `POST /sign-out`: revokes the session and forgets the cookie.
+    @Sendable func signOut(_ request: Request, context: FirebreakContext) async throws -> Response {
+        if let session = context.session { _ = try await console.store.revokeSession(id: session.id, at: Date()) }
+        await console.record("sign out", target: nil, result: "ok", context: context)
+        var response = ConsolePage.redirect("/sign-in?signed_out=1")
+        response.setCookie(
+            Cookie(
+                name: ConsoleMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true,
+                sameSite: .strict))
+        return response
+    }
+
+    /// Where to go after signing in: a path of this console only, never another site.
+    static func next(_ value: Substring?) -> String {
+        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains("\\") else {
+            return "/incidents"
+        }
+        return String(value)
+    }
+}
