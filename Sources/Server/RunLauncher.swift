@@ -55,18 +55,30 @@ public actor RunLauncher: Service {
     /// Where running steps' output goes for the console's live view.
     let live: LiveOutput?
 
-    nonisolated func makeExecutor(_ logger: Logger, observer: (any RunObserver)? = nil) -> Executor {
-        Executor(
-            store: store,
-            configuration: ExecutorConfiguration(runsDirectory: runsDirectory, modules: BuiltinModules.make(modules)),
-            observer: observer, logger: logger)
+    /// The choices people made in the browser for guided runs, taken by their executors.
+    public let decisions = GuidedDecisions()
+    /// Guided runs scheduled to continue, and who made the choice that continues them (the actor of that step).
+    private var guided: [Int64: String] = [:]
+
+    nonisolated func makeExecutor(
+        _ logger: Logger, observer: (any RunObserver)? = nil, responder: (any Responder)? = nil,
+        actor: String? = nil
+    ) -> Executor {
+        var configuration = ExecutorConfiguration(runsDirectory: runsDirectory, modules: BuiltinModules.make(modules))
+        if let actor { configuration.actor = actor }
+        return Executor(
+            store: store, configuration: configuration, responder: responder, observer: observer, logger: logger)
     }
 
     /// Creates the run (validated, lint-clean, params checked) and schedules it.
     /// - Throws: ``WorkflowError`` or ``RunbookError`` for bad input; the run is not created then.
-    public func start(runbook reference: String, params: [String: String], incidentID: String?, requestID: String)
-        async throws -> RunRecord
-    {
+    /// - Parameters:
+    ///   - guidedBy: The person who steps through the run in the browser: it stops before every step for their
+    ///     choice (``decide(runID:step:decision:by:)``), as the terminal's interactive mode does.
+    public func start(
+        runbook reference: String, params: [String: String], incidentID: String?, requestID: String,
+        guidedBy: String? = nil
+    ) async throws -> RunRecord {
         let library = RunbookLibrary(linter: RunbookLinter(modules: BuiltinModules.catalog))
         let loaded = try library.findContained(reference, in: runbooksDirectory)
         let errors = loaded.result.diagnostics.filter { $0.severity == .error }
@@ -80,10 +92,12 @@ public actor RunLauncher: Service {
         var incident: String?
         if let incidentID { incident = try await store.incident(id: incidentID).id }
         let path = URL(fileURLWithPath: loaded.path).standardizedFileURL.path
-        let run = try await makeExecutor(logger).createRun(
+        let responder = guidedBy.map { _ in GuidedResponder(runID: 0, decisions: decisions) }
+        let run = try await makeExecutor(logger, responder: responder).createRun(
             runbook: loaded.runbook, source: loaded.source, path: path,
             params: values, incidentID: incident)
         logger.info("run created", metadata: ["run.id": .string(run.displayID), "request.id": .string(requestID)])
+        if let guidedBy { guided[run.id!] = guidedBy }
         schedule(run.id!, params: values)
         return run
     }
@@ -99,6 +113,19 @@ public actor RunLauncher: Service {
     public func resume(runID: Int64, supplied: [String: String] = [:]) async throws {
         let record = try await store.runDetail(id: runID).run
         schedule(runID, params: try params(for: record, supplied: supplied))
+    }
+
+    /// Records a person's choice at a guided run's waiting step and continues the run with it: the step runs (a
+    /// manual one counts as done by them) or is skipped, and the run stops again before the next step.
+    /// - Throws: ``WorkflowError`` `.invalidInput` when a secret param is needed and nobody has it.
+    public func decide(runID: Int64, step: String, decision: GateDecision, by actor: String, supplied: [String: String])
+        async throws
+    {
+        let record = try await store.runDetail(id: runID).run
+        let values = try params(for: record, supplied: supplied)
+        decisions.set(decision, step: step, runID: runID)
+        guided[runID] = actor
+        schedule(runID, params: values)
     }
 
     /// The checks of ``resume(runID:supplied:)`` without scheduling: whether every secret is at hand.
@@ -222,7 +249,10 @@ public actor RunLauncher: Service {
             var runLogger = self.logger
             runLogger[metadataKey: "run.id"] = .string(RunRecord.displayID(runID))
             let logger = runLogger
-            let executor = makeExecutor(logger, observer: live?.observer(runID: runID))
+            let guide = guided.removeValue(forKey: runID)
+            let executor = makeExecutor(
+                logger, observer: live?.observer(runID: runID),
+                responder: guide.map { _ in GuidedResponder(runID: runID, decisions: decisions) }, actor: guide)
             active.insert(runID)
             group.addTask {
                 var ended = true

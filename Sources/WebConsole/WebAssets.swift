@@ -332,6 +332,239 @@ enum WebAssets {
         {{#back}}<p><a href="{{back}}">Back</a></p>{{/back}}
         {{> footer}}
         """#,
+        "oncall.mustache": #"""
+        {{> header}}
+        <h1>On call</h1>
+        {{^hasSchedules}}<p class="muted">No schedules are configured. Add them under <code>schedules:</code> in firebreak.yml (docs/oncall.md).</p>{{/hasSchedules}}
+        <section id="schedules" data-live>
+        {{#schedules}}
+        <article class="card" id="schedule-{{name}}">
+        <h2>{{name}}</h2>
+        <dl class="facts">
+        <dt>Now</dt><dd>{{#now}}<strong>{{user}}</strong> until {{until}} <span class="muted">({{source}})</span>{{/now}}{{^now}}<span class="muted">nobody: a gap</span>{{/now}}</dd>
+        <dt>Next</dt><dd>{{#next}}{{user}} from {{from}}{{/next}}{{^next}}<span class="muted">nobody scheduled</span>{{/next}}</dd>
+        <dt>Calendar</dt><dd><a href="/api/v1/schedules/{{name}}.ics">{{name}}.ics</a> <span class="muted">(subscribe with a calendar token: ?token=…)</span></dd>
+        </dl>
+        <h3>Shifts, next 7 days</h3>
+        <ul>{{#shifts}}<li>{{from}} → {{until}}: <strong>{{user}}</strong> <span class="muted">{{source}}</span></li>{{/shifts}}</ul>
+        <h3>Overrides</h3>
+        {{^overrides}}<p class="muted">None.</p>{{/overrides}}
+        <ul>{{#overrides}}<li>{{user}} from {{from}} to {{until}} <span class="muted">by {{createdBy}}{{#reason}}: {{reason}}{{/reason}}</span></li>{{/overrides}}</ul>
+        </article>
+        {{/schedules}}
+        </section>
+        {{> footer}}
+        """#,
+        "overview.mustache": #"""
+        {{> header}}
+        <h1>Overview</h1>
+        <section id="open-by-severity" data-live>
+        <h2>Open incidents</h2>
+        <div class="grid">
+        {{#open}}<a class="card" href="/incidents?severity={{severity}}"><span class="badge sev-{{severity}}">{{severity}}</span><div class="big">{{count}}</div></a>{{/open}}
+        </div>
+        </section>
+        <section class="chart" aria-labelledby="chart-heading">
+        <h2 id="chart-heading">Last 30 days: mean time to acknowledge and to resolve</h2>
+        <table>
+        <thead><tr><th>Severity</th><th>Incidents</th><th>Mean TTA</th><th>Mean TTR</th></tr></thead>
+        <tbody>{{#metrics}}<tr><td><span class="badge sev-{{severity}}">{{severity}}</span></td><td>{{count}}</td><td>{{tta}}</td><td>{{ttr}}</td></tr>{{/metrics}}</tbody>
+        </table>
+        <img src="/overview/chart.svg" alt="A bar chart of the mean time to acknowledge and to resolve per severity over the last 30 days, as in the table above" width="640" height="240">
+        </section>
+        <section id="dead-letters" data-live>
+        <h2>Dead-letter queue</h2>
+        {{^hasDeadLetters}}<p class="muted">Empty: every notification was delivered or is still being tried.</p>{{/hasDeadLetters}}
+        {{#hasDeadLetters}}
+        <div class="table-wrap"><table>
+        <thead><tr><th>Incident</th><th>Channel</th><th>Event</th><th>Attempts</th><th>Last error</th><th></th></tr></thead>
+        <tbody>{{#deadLetters}}<tr><td><a href="/incidents/{{incident}}">{{incident}}</a></td><td>{{channel}}</td><td>{{event}}</td><td>{{attempts}}</td><td>{{lastError}}</td>
+        <td>{{#canReplay}}<form method="post" action="/overview/dead-letters/{{id}}/replay" class="inline"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><button type="submit" class="secondary" id="replay-{{id}}">Replay</button></form>{{/canReplay}}</td></tr>{{/deadLetters}}</tbody>
+        </table></div>
+        {{#canReplay}}<form method="post" action="/overview/dead-letters/replay" class="inline"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><button type="submit" id="replay-all">Replay all</button></form>{{/canReplay}}
+        {{^canReplay}}<p class="muted">Replaying needs the admin role.</p>{{/canReplay}}
+        {{/hasDeadLetters}}
+        </section>
+        {{> footer}}
+        """#,
+        "postmortem.mustache": #"""
+        {{> header}}
+        <h1>Post-mortem: {{incident}} {{title}}</h1>
+        <p>Status: <strong class="status" id="postmortem-status">{{status}}</strong>{{#updated}} · last saved {{updated}}{{/updated}} · <a href="/incidents/{{incident}}">back to the incident</a></p>
+        <section id="postmortem-document" data-live>
+        <article class="runbook-doc">
+        {{{documentHTML}}}
+        </article>
+        </section>
+        <section aria-labelledby="actions-heading">
+        <h2 id="actions-heading">Action items</h2>
+        <section id="action-items" data-live>
+        {{^hasItems}}<p class="muted">No action items yet.</p>{{/hasItems}}
+        <ul>
+        {{#items}}<li>[{{type}}] {{text}} <span class="muted">owner {{owner}}</span> {{#link}}<a href="{{link}}" rel="noopener noreferrer">link</a>{{/link}} <span class="status status-{{status}}">{{status}}</span>
+        {{#canAct}}{{#open}}<form method="post" action="/incidents/{{incident}}/postmortem/actions/{{id}}/done" class="inline"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><button type="submit" class="secondary" id="done-{{id}}">Mark done</button></form>{{/open}}{{/canAct}}</li>{{/items}}
+        </ul>
+        </section>
+        {{#canAct}}
+        <form method="post" action="/incidents/{{incident}}/postmortem/actions" class="actions">
+        <input type="hidden" name="_csrf" value="{{chrome.csrf}}">
+        <div><label for="item-type">Type</label><select id="item-type" name="type"><option>prevent</option><option>mitigate</option><option>process</option><option>other</option></select></div>
+        <div><label for="item-owner">Owner</label><input type="text" id="item-owner" name="owner" required size="10"></div>
+        <div><label for="item-text">What to do</label><input type="text" id="item-text" name="text" required size="40"></div>
+        <div><label for="item-link">Link</label><input type="text" id="item-link" name="link" size="20"></div>
+        <button type="submit" class="secondary" id="add-item">Add</button>
+        </form>
+        {{/canAct}}
+        </section>
+        {{#canAct}}
+        <section aria-labelledby="edit-heading">
+        <h2 id="edit-heading">Edit</h2>
+        <form method="post" action="/incidents/{{incident}}/postmortem">
+        <input type="hidden" name="_csrf" value="{{chrome.csrf}}">
+        <label for="markdown">Markdown</label>
+        <textarea id="markdown" name="markdown" spellcheck="true">{{markdown}}</textarea>
+        <div class="actions">
+        <button type="submit" name="status" value="in_review" class="secondary" id="save-review">Save for review</button>
+        <button type="submit" name="status" value="published" id="publish">Publish</button>
+        <label><input type="checkbox" name="force" value="true" id="force"> Publish even with TODO placeholders (recorded on the timeline)</label>
+        </div>
+        </form>
+        </section>
+        {{/canAct}}
+        {{> footer}}
+        """#,
+        "run.mustache": #"""
+        {{> header}}
+        {{#run}}
+        <section id="run-header" data-live>
+        <h1>{{id}}: {{title}}</h1>
+        <dl class="facts">
+        <dt>Status</dt><dd class="status status-{{status}}" id="run-status">{{status}}</dd>
+        <dt>Runbook</dt><dd><a href="/runbooks/{{runbook}}">{{runbook}}</a></dd>
+        <dt>Trigger</dt><dd>{{trigger}}{{#incident}} · <a href="/incidents/{{incident}}">{{incident}}</a>{{/incident}}</dd>
+        <dt>Mode</dt><dd>{{mode}}</dd>
+        <dt>Started</dt><dd>{{startedAt}}</dd>
+        <dt>Duration</dt><dd>{{duration}}</dd>
+        {{#error}}<dt>Error</dt><dd class="status-failed">{{error}}</dd>{{/error}}
+        {{#params}}<dt>{{key}}</dt><dd><code>{{value}}</code></dd>{{/params}}
+        </dl>
+        </section>
+        {{/run}}
+        <section id="run-controls" data-live>
+        {{#waiting}}
+        <div class="step waiting" id="waiting-step">
+        <h2>Waiting: {{name}}</h2>
+        <p>{{reason}}</p>
+        {{#prose}}<p class="muted">{{prose}}</p>{{/prose}}
+        {{#command}}<pre>{{command}}</pre>{{/command}}
+        {{#canAct}}
+        <div class="actions">
+        {{#guided}}
+        <form method="post" action="/runs/{{run.id}}/decide"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><input type="hidden" name="step" value="{{name}}"><input type="hidden" name="decision" value="run"><button type="submit" id="decide-run">{{runLabel}}</button></form>
+        <form method="post" action="/runs/{{run.id}}/decide"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><input type="hidden" name="step" value="{{name}}"><input type="hidden" name="decision" value="skip"><button type="submit" class="secondary" id="decide-skip">Skip</button></form>
+        {{/guided}}
+        {{^guided}}
+        <form method="post" action="/runs/{{run.id}}/approve"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><input type="hidden" name="step" value="{{name}}"><button type="submit" id="approve">{{runLabel}}</button></form>
+        {{/guided}}
+        <form method="post" action="/runs/{{run.id}}/cancel"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><button type="submit" class="danger" id="abort">Abort the run</button></form>
+        </div>
+        {{/canAct}}
+        </div>
+        {{/waiting}}
+        {{#canAct}}
+        <div class="actions">
+        {{#canResume}}<form method="post" action="/runs/{{run.id}}/resume"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><button type="submit" id="resume">Resume</button></form>{{/canResume}}
+        {{#canRetry}}<form method="post" action="/runs/{{run.id}}/retry"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><button type="submit" id="retry">Retry from the failed step</button></form>{{/canRetry}}
+        {{#canCancel}}{{^waiting}}<form method="post" action="/runs/{{run.id}}/cancel"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><button type="submit" class="danger" id="cancel">Cancel</button></form>{{/waiting}}{{/canCancel}}
+        </div>
+        {{/canAct}}
+        </section>
+        <h2>Live output</h2>
+        <pre id="live-output" hidden></pre>
+        <section id="run-steps" data-live>
+        <h2>Steps</h2>
+        {{#steps}}
+        <div class="step {{status}}{{#current}} current{{/current}}" id="step-{{index}}">
+        <strong>{{number}}. {{name}}</strong> <span class="kind">{{kind}}</span> {{#attributes}}<span class="kind">{{.}}</span> {{/attributes}}
+        <span class="status status-{{status}}">{{status}}</span>
+        <span class="muted">{{#attempts}}attempts {{attempts}}{{/attempts}}{{#exitCode}} · exit {{exitCode}}{{/exitCode}}{{#duration}} · {{duration}}{{/duration}}{{#approvedBy}} · by {{approvedBy}}{{/approvedBy}}</span>
+        {{#reason}}<div class="muted">{{reason}}</div>{{/reason}}
+        {{#output}}<pre class="output">{{output}}</pre>{{/output}}
+        </div>
+        {{/steps}}
+        </section>
+        {{> footer}}
+        """#,
+        "runbook.mustache": #"""
+        {{> header}}
+        <h1>{{title}}</h1>
+        <p class="muted">{{id}} · {{path}}{{#owner}} · owner {{owner}}{{/owner}}</p>
+        {{#canAct}}
+        <section class="card" aria-labelledby="start-heading">
+        <h2 id="start-heading">Start a run</h2>
+        <form method="post" action="/runbooks/{{id}}/runs" id="start-form" novalidate>
+        <input type="hidden" name="_csrf" value="{{chrome.csrf}}">
+        {{#fields}}
+        <div class="field">
+        <label for="param-{{name}}">{{name}}{{#required}} (required){{/required}}</label>
+        {{#isSelect}}<select id="param-{{name}}" name="param.{{name}}">{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}
+        {{#isCheckbox}}<input type="hidden" name="param.{{name}}" value="false"><input type="checkbox" id="param-{{name}}" name="param.{{name}}" value="true"{{#checked}} checked{{/checked}}>{{/isCheckbox}}
+        {{#isSecret}}<input type="password" id="param-{{name}}" name="param.{{name}}" autocomplete="off">{{/isSecret}}
+        {{#isText}}<input type="text" id="param-{{name}}" name="param.{{name}}" value="{{value}}"{{#pattern}} data-pattern="{{pattern}}"{{/pattern}}>{{/isText}}
+        {{#summary}}<p class="hint">{{summary}}</p>{{/summary}}
+        {{#error}}<p class="error" id="error-{{name}}" role="alert">{{error}}</p>{{/error}}
+        </div>
+        {{/fields}}
+        <div class="field">
+        <label for="incident">Attach to incident</label>
+        <select id="incident" name="incident">{{#incidents}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/incidents}}</select>
+        </div>
+        <div class="field">
+        <label><input type="checkbox" name="guided" value="true" id="guided"{{#guided}} checked{{/guided}}> Step through it here: choose run or skip before each step</label>
+        </div>
+        <button type="submit" id="start-run">Start run</button>
+        </form>
+        </section>
+        {{/canAct}}
+        <h2>Steps</h2>
+        <ol>
+        {{#steps}}<li id="runbook-step-{{name}}"><strong>{{name}}</strong> <span class="kind">{{kind}}</span> {{#attributes}}<span class="kind">{{.}}</span> {{/attributes}}</li>{{/steps}}
+        </ol>
+        <h2>Document</h2>
+        <article class="runbook-doc">
+        {{{documentHTML}}}
+        </article>
+        {{> footer}}
+        """#,
+        "runbooks.mustache": #"""
+        {{> header}}
+        <h1>Runbooks</h1>
+        {{#problems}}<p class="problem">{{.}}</p>{{/problems}}
+        {{^hasRunbooks}}<p class="muted">No runbooks in {{directory}}. Add Markdown files there; <code>firebreak lint</code> checks them.</p>{{/hasRunbooks}}
+        {{#hasRunbooks}}
+        <div class="table-wrap"><table>
+        <thead><tr><th>Runbook</th><th>Steps</th><th class="optional">Triggers</th><th>Last run</th></tr></thead>
+        <tbody>
+        {{#runbooks}}<tr><td><a href="/runbooks/{{id}}">{{title}}</a><div class="muted">{{id}}{{#owner}} · {{owner}}{{/owner}}</div></td><td>{{steps}}</td><td class="optional">{{#triggers}}<span class="kind">{{.}}</span> {{/triggers}}</td><td>{{#lastRun}}<a href="/runs/{{lastRun}}">{{lastRun}}</a> <span class="status status-{{lastStatus}}">{{lastStatus}}</span>{{/lastRun}}{{^lastRun}}<span class="muted">never</span>{{/lastRun}}</td></tr>{{/runbooks}}
+        </tbody></table></div>
+        {{/hasRunbooks}}
+        {{> footer}}
+        """#,
+        "runs.mustache": #"""
+        {{> header}}
+        <h1>Runs</h1>
+        <section id="run-list" data-live>
+        {{^hasRuns}}<p class="muted">No runs yet. <a href="/runbooks">Start one from a runbook</a>.</p>{{/hasRuns}}
+        {{#hasRuns}}
+        <div class="table-wrap"><table>
+        <thead><tr><th>Run</th><th>Runbook</th><th>Status</th><th class="optional">Started</th><th>Duration</th><th class="optional">Incident</th></tr></thead>
+        <tbody>
+        {{#runs}}<tr><td><a href="/runs/{{id}}">{{id}}</a></td><td>{{title}}</td><td class="status status-{{status}}">{{status}}</td><td class="optional">{{startedAt}}</td><td>{{duration}}</td><td class="optional">{{#incident}}<a href="/incidents/{{incident}}">{{incident}}</a>{{/incident}}</td></tr>{{/runs}}
+        </tbody></table></div>
+        {{/hasRuns}}
+        </section>
+        {{> footer}}
+        """#,
         "sign-in.mustache": #"""
         {{> header}}
         <h1>Sign in to Firebreak</h1>

@@ -15,12 +15,18 @@ public enum HTMLRenderer {
 
     /// The HTML fragment for `markdown`.
     public static func fragment(_ markdown: String) -> String {
-        render(markdown).body
+        render(markdown, flags: flags).body
+    }
+
+    /// The HTML fragment for `markdown` for a page of the console: raw HTML in the Markdown is escaped (it shows
+    /// as text), and links and images keep only safe protocols, so a runbook cannot put script on the page.
+    public static func safeFragment(_ markdown: String) -> String {
+        render(markdown, flags: flags | mkd_flag_t(MKD_NOHTML) | mkd_flag_t(MKD_SAFELINK)).body
     }
 
     /// A complete HTML page with a title, a table of contents and the rendered body.
     public static func page(title: String, markdown: String) -> String {
-        let (body, toc) = render(markdown)
+        let (body, toc) = render(markdown, flags: flags)
         return """
             <!DOCTYPE html>
             <html lang="en">
@@ -68,7 +74,7 @@ public enum HTMLRenderer {
         return lines.joined(separator: "\n")
     }
 
-    private static func render(_ markdown: String) -> (body: String, toc: String) {
+    private static func render(_ markdown: String, flags: mkd_flag_t) -> (body: String, toc: String) {
         var utf8 = Array(normalizeFences(markdown).utf8)
         utf8.append(0)
         return utf8.withUnsafeBufferPointer { buffer -> (String, String) in

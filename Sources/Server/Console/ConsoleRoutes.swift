@@ -34,6 +34,10 @@ struct ConsoleRoutes {
         open.get("static/:file", use: asset)
         SignInRoutes(console: self).register(open: open, guarded: guarded)
         IncidentPageRoutes(console: self).register(on: guarded)
+        RunPageRoutes(console: self).register(on: guarded)
+        RunbookPageRoutes(console: self).register(on: guarded)
+        PostmortemPageRoutes(console: self).register(on: guarded)
+        OverviewPageRoutes(console: self).register(on: guarded)
         EventRoutes(feed: store.changes, live: live).register(on: guarded)
     }
 

@@ -160,38 +160,29 @@ struct PostmortemCommand: ParsableCommand {
         func save(_ status: PostmortemStatus, force: Bool = false) async throws {
             let store = try await global.openStore()
             let incident = try await store.incident(id: id)
-            let markdown: String
+            var markdown: String?
             if let file {
                 guard let data = FileManager.default.contents(atPath: file) else {
                     throw ValidationError("cannot read \(file); pass the file you edited")
                 }
                 markdown = String(decoding: data, as: UTF8.self)
-                guard !markdown.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                guard !(markdown ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw ValidationError("\(file) is empty; nothing to \(status == .published ? "publish" : "save")")
                 }
-            } else if let stored = try await store.postmortem(incidentID: incident.id) {
-                markdown = stored.markdown
-            } else {
-                markdown = try await PostmortemGenerator(templatePath: nil).markdown(for: incident.id, store: store)
             }
-            // Action items live in the store: the published text shows them all, added before or after the draft.
-            let merged = Publication.settingStatus(
-                status.rawValue.replacingOccurrences(of: "_", with: " "),
-                in: Publication.mergingActionItems(try await store.actionItems(incidentID: incident.id), into: markdown)
-            )
-            let unfinished = Publication.unfinishedSections(in: merged)
-            if status == .published, !unfinished.isEmpty {
-                guard force else {
-                    throw ValidationError(
-                        "\(incident.id)'s post-mortem still has TODO placeholders in: \(unfinished.joined(separator: ", ")); "
-                            + "fill them in\(file.map { " (\($0))" } ?? ""), or publish anyway with --force (recorded on the timeline)"
-                    )
-                }
+            let todos: Int
+            do {
+                todos = try await PostmortemEditing.save(
+                    markdown, status: status, force: force, incidentID: incident.id, by: actor.actor, at: Date(),
+                    store: store
+                ).todos
+            } catch let error as PostmortemEditing.UnfinishedError {
+                throw ValidationError(
+                    error.message(
+                        fix:
+                            "fill them in\(file.map { " (\($0))" } ?? ""), or publish anyway with --force (recorded on the timeline)"
+                    ))
             }
-            try await store.savePostmortem(
-                incidentID: incident.id, markdown: merged, status: status, by: actor.actor, at: Date(),
-                forcedOver: status == .published ? unfinished : [])
-            let todos = merged.components(separatedBy: "_TODO").count - 1
             print(
                 "\(incident.id)'s post-mortem is \(status.rawValue.replacingOccurrences(of: "_", with: " "))"
                     + (todos > 0 ? " (\(todos) TODO placeholder(s) left)" : ""))
