@@ -3,8 +3,9 @@ SWIFT ?= swift
 BIN_DEBUG := .build/debug/firebreak
 BIN_RELEASE := .build/release/firebreak
 # System packages: Discount and SQLite headers to build; a real Prometheus Alertmanager for the end-to-end alert
-# test; python3 (pseudo-terminal and slow-client tests) and curl (end-to-end HTTP tests) for the tests.
-APT_PACKAGES := libmarkdown2-dev libsqlite3-dev pkg-config prometheus-alertmanager
+# test; python3 (pseudo-terminal and slow-client tests) and curl (end-to-end HTTP tests) for the tests; Debian's
+# Chromium and its driver for the console's browser tests.
+APT_PACKAGES := libmarkdown2-dev libsqlite3-dev pkg-config prometheus-alertmanager chromium chromium-driver
 BENCH_PACKAGES := discount hyperfine wrk
 
 .PHONY: deps bench-deps build release run tour test lint bench clean format
@@ -19,6 +20,9 @@ deps:
 	@# aiosmtpd: the real SMTP server (STARTTLS and TLS) the email tests send to; icalendar parses the .ics feed.
 	@python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore "aiosmtpd==1.4.6"
 	@python3 -c "import icalendar" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore "icalendar==7.3.2"
+	@# selenium drives Debian's chromium through chromium-driver in the console's browser tests (4.52 and later
+	@# need a certifi newer than PyPI's mirror here has).
+	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore "selenium==4.50.0"
 
 bench-deps: deps
 	@scripts/ensure-packages.sh $(BENCH_PACKAGES)

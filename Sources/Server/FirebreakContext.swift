@@ -14,6 +14,9 @@ public struct FirebreakContext: RequestContext {
     public var tokenName: String? { caller?.name }
     /// The console session that signed the request in (console pages only).
     public var session: SessionRecord?
+    /// The store's change sequence when the request arrived: a page rendered from what it read then asks its
+    /// event stream for every change after it, so a commit between the read and the stream is not missed.
+    public var changeSequence: UInt64 = 0
     /// The fields of a console form posted with the request, parsed by ``ConsoleMiddleware``.
     public var form: [String: String] = [:]
     /// The peer's address, for rate limiting requests without a valid token.

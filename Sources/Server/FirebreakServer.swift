@@ -140,11 +140,15 @@ public struct FirebreakServer: Sendable {
         .register(
             open: ConsoleGroup(
                 group: router.group().add(middleware: OpenAccessMiddleware(limiter: openLimiter))
-                    .add(middleware: ConsoleMiddleware(sessions: sessions, renderer: renderer, requireSession: false)),
+                    .add(
+                        middleware: ConsoleMiddleware(
+                            sessions: sessions, renderer: renderer, feed: store.changes, requireSession: false)),
                 table: consoleRoutes, guarded: false),
             guarded: ConsoleGroup(
                 group: router.group().add(middleware: OpenAccessMiddleware(limiter: limiter))
-                    .add(middleware: ConsoleMiddleware(sessions: sessions, renderer: renderer, requireSession: true)),
+                    .add(
+                        middleware: ConsoleMiddleware(
+                            sessions: sessions, renderer: renderer, feed: store.changes, requireSession: true)),
                 table: consoleRoutes, guarded: true))
         let verdicts = TokenVerdictCache(authority: tokens)
         WebhookRoutes(
@@ -205,6 +209,7 @@ public struct FirebreakServer: Sendable {
                     .init(service: silences),
                     .init(service: launcher),
                     .init(service: LoopService { await health.run() }),
+                    .init(service: LoopService { await Self.watchForeignCommits(store) }),
                     // Without schedules or canaries it returns at once; that must not stop the group.
                     .init(service: LoopService { await modules.run() }, successTerminationBehavior: .ignore),
                     .init(service: makeHTTPApplication(host: host, port: port, onRunning: onRunning)),
@@ -219,6 +224,14 @@ public struct FirebreakServer: Sendable {
 extension FirebreakServer {
     /// Where links in pages point: `server.public_url`, else the address the server listens on.
     var linkBase: String { config.server.publicURL ?? "http://\(config.server.host):\(config.server.port)" }
+
+    /// Once a second, lets the console's live pages hear of what a terminal committed.
+    static func watchForeignCommits(_ store: any Storage) async {
+        while !Task.isCancelled {
+            await store.announceForeignCommits()
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
 
     /// When every contact method of a paged person failed: the incident moves on to its next level at once.
     static func pageFailed(store: any Storage, engine: IncidentEngine, logger: Logger)

@@ -55,6 +55,9 @@ public final class ChangeFeed: Sendable {
         return (stream, cancel)
     }
 
+    /// The number of the last change published (0 before the first).
+    public var sequence: UInt64 { state.withLock { $0.sequence } }
+
     /// How many listen now.
     public var listenerCount: Int { state.withLock { $0.listeners.count } }
 

@@ -25,6 +25,10 @@ public protocol Storage: IncidentStorage, AlertStorage, RunStorage, OutboxStorag
 
     /// What each commit changed, for the console's live pages.
     var changes: ChangeFeed { get }
+
+    /// Publishes on ``changes`` what other processes committed since the last call (a terminal's command on the
+    /// same database); the server calls it once a second.
+    func announceForeignCommits() async
 }
 
 /// Incidents and their timelines.

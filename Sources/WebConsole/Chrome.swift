@@ -16,6 +16,8 @@ public struct Chrome: Sendable {
     public var title: String
     /// The ``StoreChange/Topic`` names the page refreshes on, comma-separated (`""`: not live).
     public var topics: String
+    /// The change sequence the page was read at: its event stream reports every change after it.
+    public var since: UInt64 = 0
     /// An event stream of live output for the page, if any.
     public var stream: String?
     public var signedIn: Bool
@@ -31,9 +33,10 @@ public struct Chrome: Sendable {
 
     public init(
         title: String, session: SessionRecord?, topics: [StoreChange.Topic] = [], stream: String? = nil,
-        csrf: String? = nil
+        csrf: String? = nil, since: UInt64 = 0
     ) {
         self.title = title
+        self.since = since
         self.topics = topics.map(\.rawValue).joined(separator: ",")
         self.stream = stream
         signedIn = session != nil

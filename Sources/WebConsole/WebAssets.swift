@@ -111,7 +111,8 @@ enum WebAssets {
 
           var topics = body.getAttribute("data-topics");
           if (topics && window.EventSource) {
-            var events = new EventSource("/events?topics=" + encodeURIComponent(topics));
+            var since = body.getAttribute("data-since") || "0";
+            var events = new EventSource("/events?topics=" + encodeURIComponent(topics) + "&since=" + encodeURIComponent(since));
             events.addEventListener("change", refresh);
             events.addEventListener("open", function () { say("Live"); });
             events.addEventListener("error", function () { say("Reconnecting…"); });
@@ -157,7 +158,7 @@ enum WebAssets {
         <link rel="stylesheet" href="/static/console.css">
         <script src="/static/console.js" defer></script>
         </head>
-        <body data-topics="{{chrome.topics}}" data-stream="{{chrome.stream}}">
+        <body data-topics="{{chrome.topics}}" data-since="{{chrome.since}}" data-stream="{{chrome.stream}}">
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
         <nav aria-label="Main">

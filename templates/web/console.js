@@ -27,7 +27,8 @@
 
   var topics = body.getAttribute("data-topics");
   if (topics && window.EventSource) {
-    var events = new EventSource("/events?topics=" + encodeURIComponent(topics));
+    var since = body.getAttribute("data-since") || "0";
+    var events = new EventSource("/events?topics=" + encodeURIComponent(topics) + "&since=" + encodeURIComponent(since));
     events.addEventListener("change", refresh);
     events.addEventListener("open", function () { say("Live"); });
     events.addEventListener("error", function () { say("Reconnecting…"); });

@@ -11,6 +11,7 @@ struct ConsoleMiddleware: RouterMiddleware {
     typealias Context = FirebreakContext
     let sessions: SessionAuthority
     let renderer: PageRenderer
+    let feed: ChangeFeed
     /// Whether pages need a session (sign-in pages and assets do not).
     let requireSession: Bool
 
@@ -31,6 +32,7 @@ struct ConsoleMiddleware: RouterMiddleware {
         -> Response
     {
         var context = context
+        context.changeSequence = feed.sequence
         var response: Response
         do {
             if let cookie = request.cookies[Self.sessionCookie]?.value {

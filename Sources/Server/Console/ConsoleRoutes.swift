@@ -71,6 +71,6 @@ struct ConsoleRoutes {
 
     /// A chrome for `title`, for the signed-in session.
     func chrome(_ title: String, _ context: FirebreakContext, topics: [StoreChange.Topic] = []) -> Chrome {
-        Chrome(title: title, session: context.session, topics: topics)
+        Chrome(title: title, session: context.session, topics: topics, since: context.changeSequence)
     }
 }

@@ -34,12 +34,22 @@ struct EventRoutes {
                 .badRequest, "invalid_query",
                 "topics must name some of \(StoreChange.Topic.all.map(\.rawValue).sorted().joined(separator: ", "))")
         }
+        // Changes after the page was read: from `since` (the page's), or `Last-Event-ID` when the browser
+        // reconnects. Listening starts before the sequence is compared, so nothing falls between them.
+        let since =
+            request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { UInt64($0) }
+            ?? request.uri.queryParameters["since"].flatMap { UInt64(String($0)) }
         let (changes, cancel) = feed.listen()
+        let current = feed.sequence
+        let topics = wanted.map { "\"\($0.rawValue)\"" }.sorted().joined(separator: ",")
+        let missed =
+            since.map { current > $0 } == true
+            ? ["event: change\nid: \(current)\ndata: {\"topics\":[\(topics)]}\n\n"] : []
         let items = changes.filter { !$0.topics.isDisjoint(with: wanted) }.map { change in
             let topics = change.topics.intersection(wanted).map { "\"\($0.rawValue)\"" }.sorted()
             return "event: change\nid: \(change.sequence)\ndata: {\"topics\":[\(topics.joined(separator: ","))]}\n\n"
         }
-        return stream(items, onEnd: cancel)
+        return stream(items, first: missed, onEnd: cancel)
     }
 
     @Sendable func output(_ request: Request, context: FirebreakContext) async throws -> Response {
@@ -62,13 +72,15 @@ struct EventRoutes {
 
     /// The response: `retry`, then each item and a heartbeat comment, until the client leaves, the lifetime
     /// ends or the server shuts down. The producers are child tasks of the body's writer, ended with it.
-    func stream<Items: AsyncSequence & Sendable>(_ items: Items, onEnd: @escaping @Sendable () -> Void) -> Response
+    func stream<Items: AsyncSequence & Sendable>(
+        _ items: Items, first: [String] = [], onEnd: @escaping @Sendable () -> Void
+    ) -> Response
     where Items.Element == String {
         let heartbeat = self.heartbeat
         let lifetime = self.lifetime
         let body = ResponseBody { writer in
             let (merged, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingNewest(64))
-            try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
+            try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n" + first.joined()))
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask {
                     do {
