@@ -320,7 +320,7 @@ public protocol TokenStorage: Sendable {
     func tokens() async throws -> [TokenRecord]
     /// Tokens whose prefix matches, active or not.
     func tokens(prefix: String) async throws -> [TokenRecord]
-    /// Revokes a token by name.
+    /// Revokes a token by name; console sessions signed in with the token end with it.
     /// - Throws: ``StoreError`` `.notFound`, `.conflict` when it is already revoked.
     func revokeToken(name: String, at time: Date) async throws
 }

@@ -24,6 +24,7 @@ struct Firebreak: AsyncParsableCommand {
         subcommands: [
             LintCommand.self, RunbooksCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self,
             ApproveCommand.self, RunsCommand.self, IncidentCommand.self, ServeCommand.self, TokenCommand.self,
+            SessionCommand.self,
             DLQCommand.self, AlertsCommand.self, BackupCommand.self, RestoreCommand.self, DrillCommand.self,
             HealthCommand.self, PostmortemCommand.self, StatusCommand.self, OnCallCommand.self, AuditCommand.self,
             SilenceCommand.self,

@@ -81,7 +81,7 @@ extension SQLiteStore {
         }
     }
 
-    /// Revokes a token by name.
+    /// Revokes a token by name, and the console sessions signed in with it, in one transaction.
     /// - Throws: ``StoreError`` `.notFound` for an unknown name, `.conflict` when it is already revoked.
     public func revokeToken(name: String, at time: Date) async throws {
         try await write { db in
@@ -96,6 +96,9 @@ extension SQLiteStore {
             }
             try db.execute(
                 sql: "UPDATE api_tokens SET revoked_at = ? WHERE name = ?",
+                arguments: [time.timeIntervalSince1970, name])
+            try db.execute(
+                sql: "UPDATE console_sessions SET revoked_at = ? WHERE token_name = ? AND revoked_at IS NULL",
                 arguments: [time.timeIntervalSince1970, name])
         }
     }
