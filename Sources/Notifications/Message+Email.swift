@@ -26,8 +26,8 @@ extension Message {
         if let link = links["acknowledge"] {
             lines += ["", "Acknowledge (single use): \(link)"]
         }
-        if let link = links["incident"] { lines.append("Incident: \(link)") }
-        if let link = links["timeline"] { lines.append("Timeline: \(link)") }
+        // People open the console's page; the JSON links stay in webhook payloads for programs.
+        if let link = links["console"] { lines.append("Open the incident: \(link)") }
         lines += ["", "Notification \(notificationID), sent by Firebreak."]
         return lines.joined(separator: "\n") + "\n"
     }
@@ -58,8 +58,8 @@ extension Message {
 
                 """
         }
-        for (name, key) in [("Incident", "incident"), ("Timeline", "timeline")] {
-            if let link = links[key] { html += "<p>\(name): <a href=\"\(escape(link))\">\(escape(link))</a></p>\n" }
+        if let link = links["console"] {
+            html += "<p><a href=\"\(escape(link))\">Open the incident in the console</a></p>\n"
         }
         html += "<p style=\"color: #555555\">Notification \(notificationID), sent by Firebreak.</p>\n</body></html>\n"
         return html

@@ -47,6 +47,7 @@ public struct Message: Sendable, Encodable {
         var links: [String: String] = [:]
         if let publicURL {
             let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+            links["console"] = "\(base)/incidents/\(incident.id)"
             links["incident"] = "\(base)/api/v1/incidents/\(incident.id)"
             links["timeline"] = "\(base)/api/v1/incidents/\(incident.id)/timeline"
         }

@@ -34,6 +34,7 @@ struct PagingProcessTests {
         directory.write(
             "firebreak.yml",
             """
+            server: {public_url: "https://firebreak.example.com"}
             smtp: {host: 127.0.0.1, port: \(smtpPort), security: none, from: firebreak@example.com, timeout: 5s}
             users:
               alice: {name: Alice, time_zone: Europe/Berlin, contact: [{email: alice@example.com}]}
@@ -91,6 +92,9 @@ struct PagingProcessTests {
         #expect(text.contains("Paged: Alice (alice)"), "the name from users:, with the handle")
         let link = try #require(text.components(separatedBy: "\n").first { $0.hasPrefix("Acknowledge (single use): ") })
         let path = try #require(link.range(of: "/ack/").map { String(link[$0.lowerBound...]) })
+        #expect(text.contains("Open the incident: "), "a person gets the console's page, not the JSON API")
+        #expect(text.contains("Open the incident: https://firebreak.example.com/incidents/\(id)\n"), "\(text)")
+        #expect(!text.contains("/api/v1/"))
 
         let (shown, page) = try await Self.fetch("GET", server.baseURL + path)
         #expect(shown == 200)
