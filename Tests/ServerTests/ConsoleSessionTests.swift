@@ -20,6 +20,16 @@ struct ConsoleSessionTests {
         """
     }
 
+    /// Opens the sign-in page and asks for a link to `address`, as a person would.
+    static func askForLink(_ client: some TestClientProtocol, _ browser: inout ConsoleBrowser, address: String)
+        async throws -> TestResponse
+    {
+        let page = try await browser.get(client, "/sign-in")
+        #expect(page.text.contains("id=\"send-link\""), "the form is offered when smtp: is set")
+        return try await browser.post(
+            client, "/sign-in/email", ["_csrf": ConsoleBrowser.csrf(in: page.text), "email": address])
+    }
+
     /// The text part of an email, decoded from its base64.
     static func text(of mail: SMTPSink.Mail) -> String {
         guard let start = mail.raw.range(of: "Content-Transfer-Encoding: base64\r\n\r\n"),
@@ -45,10 +55,7 @@ struct ConsoleSessionTests {
         let test = try await TestServer(Self.config(smtpPort: sink.port))
         try await test.application().test(.router) { client in
             var browser = ConsoleBrowser()
-            let page = try await browser.get(client, "/sign-in")
-            #expect(page.text.contains("id=\"send-link\""))
-            let sent = try await browser.post(
-                client, "/sign-in/email", ["_csrf": ConsoleBrowser.csrf(in: page.text), "email": "Alice@Example.com"])
+            let sent = try await Self.askForLink(client, &browser, address: "Alice@Example.com")
             #expect(sent.status == .ok)
             #expect(sent.text.contains("a sign-in link is on its way"))
             let mail = try #require(await sink.wait(for: 1).first)
@@ -82,9 +89,7 @@ struct ConsoleSessionTests {
         let test = try await TestServer(Self.config(smtpPort: sink.port))
         try await test.application().test(.router) { client in
             var browser = ConsoleBrowser()
-            let page = try await browser.get(client, "/sign-in")
-            let answer = try await browser.post(
-                client, "/sign-in/email", ["_csrf": ConsoleBrowser.csrf(in: page.text), "email": "mallory@example.com"])
+            let answer = try await Self.askForLink(client, &browser, address: "mallory@example.com")
             #expect(answer.status == .ok)
             #expect(answer.text.contains("a sign-in link is on its way"))
         }
