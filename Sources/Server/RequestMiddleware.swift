@@ -80,14 +80,20 @@ struct RequestMiddleware: RouterMiddleware {
             dimensions: [("route", route), ("method", request.method.rawValue)]
         )
         .recordNanoseconds(nanoseconds)
-        // An acknowledge link's path is its credential: the log names the route, never the token.
-        let path = request.uri.path.hasPrefix("/ack/") ? "/ack/<redacted>" : request.uri.path
+        let path = loggedPath(request.uri.path)
         context.logger.info(
             "\(request.method.rawValue) \(path) \(status)",
             metadata: [
                 "http.status": .string(status), "http.route": .string(route),
                 "duration_ms": .string(String(format: "%.1f", Double(nanoseconds) / 1e6)),
             ])
+    }
+
+    /// The path as the access log writes it: an acknowledge or sign-in link's path is its credential, so the log
+    /// names the route, never the token.
+    static func loggedPath(_ path: String) -> String {
+        for prefix in ["/ack/", "/sign-in/link/"] where path.hasPrefix(prefix) { return prefix + "<redacted>" }
+        return path
     }
 
     static func tooLarge(_ limit: Int) -> APIError {

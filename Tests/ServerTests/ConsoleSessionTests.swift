@@ -82,6 +82,13 @@ struct ConsoleSessionTests {
         #expect(sessions.first?.method == "email")
     }
 
+    @Test("the access log never holds a link's token")
+    func linksAreRedacted() {
+        #expect(RequestMiddleware.loggedPath("/sign-in/link/fbl_abc") == "/sign-in/link/<redacted>")
+        #expect(RequestMiddleware.loggedPath("/ack/1.2.abc") == "/ack/<redacted>")
+        #expect(RequestMiddleware.loggedPath("/incidents/INC-1") == "/incidents/INC-1")
+    }
+
     @Test("an unknown address gets the same answer and no email, so the form does not reveal who the users are")
     func unknownAddress() async throws {
         let sink = try await SMTPSink.start(.plain)

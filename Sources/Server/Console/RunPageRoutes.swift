@@ -71,6 +71,11 @@ struct RunPageRoutes {
         }
         return try await perform(choice, context) { runID, actor in
             let detail = try await console.store.runDetail(id: runID)
+            guard detail.run.mode == "interactive" else {
+                throw APIError(
+                    .conflict, "not_guided",
+                    "\(detail.run.displayID) is not stepped through by a person; approve its waiting step instead.")
+            }
             let step = context.form["step"] ?? ""
             guard detail.steps.contains(where: { $0.name == step && $0.status == .waiting }) else {
                 throw APIError(
