@@ -57,7 +57,10 @@ public struct IncidentPage: Sendable {
         public var count: Int
         public var firstSeen: String
         public var lastSeen: String
+        /// The sender's link to the alert (Alertmanager's `generatorURL`, the generic `url`).
         public var url: String?
+        /// A dashboard from the annotations (`dashboard`, `dashboard_url`, `dashboardURL`, Grafana's `panelURL`).
+        public var dashboard: String?
         public var labels: [Pair]
     }
 
@@ -195,14 +198,13 @@ extension IncidentPage {
 
     static func row(_ record: AlertRecord) -> AlertRow {
         let alert = record.alert
-        let link =
-            ConsoleFormat.safeLink(alert.url)
-            ?? ["dashboard", "dashboard_url", "dashboardURL"].lazy.compactMap {
-                ConsoleFormat.safeLink(alert.annotations[$0])
-            }.first
+        let dashboard = ["dashboard", "dashboard_url", "dashboardURL", "panelURL", "dashboardUrl"].lazy.compactMap {
+            ConsoleFormat.safeLink(alert.annotations[$0])
+        }.first
         return AlertRow(
             name: alert.name, source: alert.source, summary: alert.summary ?? "", status: alert.status.rawValue,
             count: record.fireCount, firstSeen: ConsoleFormat.time(record.firstSeen),
-            lastSeen: ConsoleFormat.time(record.lastSeen), url: link, labels: Pair.sorted(alert.labels))
+            lastSeen: ConsoleFormat.time(record.lastSeen), url: ConsoleFormat.safeLink(alert.url), dashboard: dashboard,
+            labels: Pair.sorted(alert.labels))
     }
 }

@@ -241,7 +241,7 @@ enum WebAssets {
         <tbody>
         {{#alerts}}
         <tr class="alert-row">
-        <td>{{#url}}<a href="{{url}}" rel="noopener noreferrer">{{name}}</a>{{/url}}{{^url}}{{name}}{{/url}}<div class="muted">{{source}} · {{summary}}</div></td>
+        <td>{{#url}}<a href="{{url}}" rel="noopener noreferrer">{{name}}</a>{{/url}}{{^url}}{{name}}{{/url}}{{#dashboard}} · <a href="{{dashboard}}" rel="noopener noreferrer">dashboard</a>{{/dashboard}}<div class="muted">{{source}} · {{summary}}</div></td>
         <td class="status status-{{status}}">{{status}}</td>
         <td>{{count}}</td>
         <td class="optional">{{firstSeen}}</td>
