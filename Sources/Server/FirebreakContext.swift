@@ -33,6 +33,12 @@ public struct FirebreakContext: RequestContext {
     /// Bodies are limited by ``RequestMiddleware`` with the configured size; decoding never sees more.
     public var maxUploadSize: Int { Int.max }
 
+    /// The person signed in to the console (the session's user, else `token:<name>`).
+    var consoleActor: String { session?.actor ?? "anonymous" }
+
+    /// Whether the console session may act (the responder role or above).
+    var canAct: Bool { session?.role.allows(.responder) ?? false }
+
     /// The actor of the request: the token's user, else `token:<name>`.
     var actor: String { caller?.actor ?? "anonymous" }
 

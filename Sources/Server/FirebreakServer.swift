@@ -49,6 +49,8 @@ public struct FirebreakServer: Sendable {
     let renderer: PageRenderer
     /// Running steps' output, for the console.
     let live = LiveOutput()
+    /// Sends the console's sign-in links in the background.
+    let mailer: SignInMailer
 
     /// Wires the parts together. Metrics are bootstrapped here, once per process.
     /// - Throws: ``ConfigError`` when the SNS certificates configured cannot be loaded.
@@ -78,6 +80,7 @@ public struct FirebreakServer: Sendable {
             limit: config.server.concurrentRuns, logger: logger, modules: config.modules, live: live)
         tokens = TokenAuthority(store: store)
         sessions = SessionAuthority(store: store)
+        mailer = SignInMailer(smtp: config.smtp, logger: logger)
         do {
             renderer = try PageRenderer()
         } catch let error as ConsoleTemplateError {
@@ -135,21 +138,23 @@ public struct FirebreakServer: Sendable {
         ConsoleRoutes(
             store: store, engine: engine, config: config, directory: directory, tokens: tokens, sessions: sessions,
             renderer: renderer, audit: audit, launcher: launcher, runsDirectory: runsDirectory, live: live,
-            linkBase: linkBase
+            linkBase: linkBase, mailer: mailer
         )
         .register(
             open: ConsoleGroup(
                 group: router.group().add(middleware: OpenAccessMiddleware(limiter: openLimiter))
                     .add(
                         middleware: ConsoleMiddleware(
-                            sessions: sessions, renderer: renderer, feed: store.changes, requireSession: false)),
-                table: consoleRoutes, guarded: false),
+                            sessions: sessions, renderer: renderer, feed: store.changes, audit: audit,
+                            requireSession: false)),
+                table: consoleRoutes, guarded: false, audit: audit),
             guarded: ConsoleGroup(
                 group: router.group().add(middleware: OpenAccessMiddleware(limiter: limiter))
                     .add(
                         middleware: ConsoleMiddleware(
-                            sessions: sessions, renderer: renderer, feed: store.changes, requireSession: true)),
-                table: consoleRoutes, guarded: true))
+                            sessions: sessions, renderer: renderer, feed: store.changes, audit: audit,
+                            requireSession: true)),
+                table: consoleRoutes, guarded: true, audit: audit))
         let verdicts = TokenVerdictCache(authority: tokens)
         WebhookRoutes(
             pipeline: pipeline, store: store, settings: config.webhooks, sns: sns, tokens: verdicts, logger: logger
@@ -169,7 +174,7 @@ public struct FirebreakServer: Sendable {
         -> some ApplicationProtocol
     {
         var app = makeHTTPApplication(host: host, port: port, onRunning: onRunning)
-        app.addServices(pipeline, launcher)
+        app.addServices(pipeline, launcher, mailer)
         return app
     }
 
@@ -207,6 +212,7 @@ public struct FirebreakServer: Sendable {
                     .init(service: dispatcher),
                     .init(service: scheduler),
                     .init(service: silences),
+                    .init(service: mailer),
                     .init(service: launcher),
                     .init(service: LoopService { await health.run() }),
                     .init(service: LoopService { await Self.watchForeignCommits(store) }),

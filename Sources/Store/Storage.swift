@@ -63,6 +63,10 @@ public protocol IncidentStorage: Sendable {
     func timeline(incidentID: String, kind: TimelineKind?, beforeID: Int64?, limit: Int) async throws
         -> [IncidentEvent]
 
+    /// The incidents in any of `statuses`: open ones first, then the most severe, then the newest.
+    func incidents(in statuses: [IncidentStatus], severity: Severity?, limit: Int, offset: Int) async throws
+        -> [Incident]
+
     /// The kinds of event an incident's timeline holds, sorted.
     func timelineKinds(incidentID: String) async throws -> [TimelineKind]
 

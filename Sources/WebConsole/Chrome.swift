@@ -18,6 +18,9 @@ public struct Chrome: Sendable {
     public var topics: String
     /// The change sequence the page was read at: its event stream reports every change after it.
     public var since: UInt64 = 0
+    /// The page's own address, when it was rendered as the answer to a refused form: live updates and reloads
+    /// then fetch this page, not the form's address.
+    public var page: String?
     /// An event stream of live output for the page, if any.
     public var stream: String?
     public var signedIn: Bool

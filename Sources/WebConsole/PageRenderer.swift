@@ -3,7 +3,7 @@ import Mustache
 
 /// Renders the console's pages from Mustache templates: `templates/web/` in the working directory when it exists
 /// (a team's own copy), else the built-in copies. Mustache escapes every `{{value}}` for HTML, quotes included;
-/// the templates never use triple mustaches.
+/// the only unescaped value is `{{{documentHTML}}}`, Markdown rendered by Discount with raw HTML off.
 public struct PageRenderer: Sendable {
     let library: MustacheLibrary
     let assets: [String: String]

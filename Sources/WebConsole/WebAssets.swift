@@ -91,6 +91,10 @@ enum WebAssets {
           var state = document.getElementById("live-state");
           function say(text) { if (state) { state.textContent = text; } }
 
+          // After a refused form the page was answered at the form's address: show and refresh the page's own.
+          var page = body.getAttribute("data-page");
+          if (page && window.history && window.history.replaceState) { window.history.replaceState(null, "", page); }
+
           var refreshing = false, again = false;
           function refresh() {
             if (refreshing) { again = true; return; }
@@ -158,7 +162,7 @@ enum WebAssets {
         <link rel="stylesheet" href="/static/console.css">
         <script src="/static/console.js" defer></script>
         </head>
-        <body data-topics="{{chrome.topics}}" data-since="{{chrome.since}}" data-stream="{{chrome.stream}}">
+        <body data-topics="{{chrome.topics}}" data-since="{{chrome.since}}" data-stream="{{chrome.stream}}" data-page="{{chrome.page}}">
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
         <nav aria-label="Main">

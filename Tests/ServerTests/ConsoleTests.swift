@@ -144,6 +144,7 @@ struct ConsoleTests {
             audit.contains {
                 $0.via == "console" && $0.action == "POST /incidents/\(incident)/ack" && $0.actor == "alice"
             })
+        #expect(audit.filter { $0.via == "console" && $0.result == "403 csrf" }.count == 4, "each refusal is audited")
     }
 
     @Test("a viewer sees the incident but no actions, and a viewer's post is refused naming the role")
@@ -216,5 +217,51 @@ struct ConsoleTests {
         return try await test.store.openIncident(at: now) { id in
             engine.open(id: id, title: title, severity: .p1, summary: nil, by: "alice", at: now)
         }.incident.id
+    }
+}
+
+@Suite("console lists and items")
+struct ConsoleListTests {
+    @Test("more open incidents than a page: the next page has the oldest, and the open filter is done by the store")
+    func openIncidentsPage() async throws {
+        let test = try await TestServer()
+        for number in 1...52 { _ = try await ConsoleTests.openIncident(test, title: "Incident number \(number)") }
+        let engine = IncidentEngine(policy: test.server.config.policy)
+        _ = try await test.store.updateIncident(id: "INC-52", at: Date()) {
+            try engine.apply(.resolve, to: $0, by: "alice", at: Date())
+        }
+        try await test.application().test(.router) { client in
+            var browser = ConsoleBrowser()
+            _ = try await browser.signIn(client, token: test.token)
+            let first = try await browser.get(client, "/incidents").text
+            #expect(first.components(separatedBy: "<tr data-incident=").count - 1 == 50)
+            #expect(!first.contains(">INC-52<"), "resolved is not open")
+            #expect(first.contains("offset=50"))
+            let second = try await browser.get(client, "/incidents?status=open&severity=&offset=50").text
+            #expect(second.components(separatedBy: "<tr data-incident=").count - 1 == 1)
+            #expect(second.contains(">INC-1<"), "the oldest open incident is on the second page")
+        }
+    }
+
+    @Test("an action item is marked done only under its own incident")
+    func actionItemBelongsToIncident() async throws {
+        let test = try await TestServer()
+        let first = try await ConsoleTests.openIncident(test)
+        let second = try await ConsoleTests.openIncident(test, title: "Another")
+        let item = try await test.store.addActionItem(
+            ActionItem(incidentID: first, type: .prevent, owner: "bob", text: "Add an alert", createdAt: Date()))
+        try await test.application().test(.router) { client in
+            var browser = ConsoleBrowser()
+            _ = try await browser.signIn(client, token: test.token)
+            let secret = ConsoleBrowser.csrf(in: try await browser.get(client, "/incidents").text)
+            let wrong = try await browser.post(
+                client, "/incidents/\(second)/postmortem/actions/\(item.id)/done", ["_csrf": secret])
+            #expect(wrong.status == .notFound)
+            #expect(try await test.store.actionItems(incidentID: first).first?.status == "open")
+            let right = try await browser.post(
+                client, "/incidents/\(first)/postmortem/actions/\(item.id)/done", ["_csrf": secret])
+            #expect(right.status == .seeOther)
+        }
+        #expect(try await test.store.actionItems(incidentID: first).first?.status == "done")
     }
 }

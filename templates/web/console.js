@@ -7,6 +7,10 @@
   var state = document.getElementById("live-state");
   function say(text) { if (state) { state.textContent = text; } }
 
+  // After a refused form the page was answered at the form's address: show and refresh the page's own.
+  var page = body.getAttribute("data-page");
+  if (page && window.history && window.history.replaceState) { window.history.replaceState(null, "", page); }
+
   var refreshing = false, again = false;
   function refresh() {
     if (refreshing) { again = true; return; }

@@ -28,8 +28,10 @@ public final class ConsoleRouteTable: Sendable {
 struct ConsoleGroup {
     let group: RouterGroup<FirebreakContext>
     let table: ConsoleRouteTable
-    /// `nil` for the open group (no session needed).
+    /// `false` for the open group (no session needed).
     let guarded: Bool
+    /// Where refusals and failed forms are recorded.
+    let audit: AuditLog
 
     typealias Handler = @Sendable (Request, FirebreakContext) async throws -> Response
 
@@ -49,14 +51,29 @@ struct ConsoleGroup {
             group.on(RouterPath(path), method: method, use: handler)
             return
         }
+        let audit = self.audit
         group.on(RouterPath(path), method: method) { request, context in
+            let action = "\(method.rawValue) \(request.uri.path)"
             guard let session = context.session, session.role.allows(role) else {
+                await audit.record(
+                    action: action, context: context, result: "403 forbidden (needs \(role.rawValue))",
+                    actor: context.consoleActor, via: "console")
                 throw APIError(
                     .forbidden, "forbidden",
                     "This needs the role \(role.rawValue), and you are signed in as \(context.session?.role.rawValue ?? "nobody"). Ask an admin for a token with that role, then sign in with it."
                 )
             }
-            return try await handler(request, context)
+            guard method == .post else { return try await handler(request, context) }
+            do {
+                return try await handler(request, context)
+            } catch {
+                // Handlers record what they did and the refusals they show; a thrown error is recorded here.
+                let answer = APIError.from(error)
+                await audit.record(
+                    action: action, context: context, result: "\(answer.status.code) \(answer.error)",
+                    actor: context.consoleActor, via: "console")
+                throw error
+            }
         }
     }
 }

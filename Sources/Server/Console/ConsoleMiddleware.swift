@@ -12,6 +12,8 @@ struct ConsoleMiddleware: RouterMiddleware {
     let sessions: SessionAuthority
     let renderer: PageRenderer
     let feed: ChangeFeed
+    /// Where refused forms are recorded.
+    var audit: AuditLog?
     /// Whether pages need a session (sign-in pages and assets do not).
     let requireSession: Bool
 
@@ -54,6 +56,14 @@ struct ConsoleMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             response = errorPage(error, context: context)
+            if request.method == .post, response.status == .forbidden, let audit {
+                let answer = APIError.from(error)
+                await audit.record(
+                    AuditRecord(
+                        at: Date(), actor: context.consoleActor,
+                        action: "POST \(request.uri.path)", target: nil, via: "console", requestID: context.requestID,
+                        result: "403 \(answer.error)"))
+            }
         }
         for field in Self.securityHeaders { response.headers[field.name] = field.value }
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
@@ -106,11 +116,19 @@ struct ConsoleMiddleware: RouterMiddleware {
         return parseForm(String(buffer: buffer))
     }
 
+    /// Parsed by hand: Foundation's `URLComponents.percentEncodedQuery` stops the process on text that is not
+    /// valid percent-encoding (a bare space, `%zz`), and a body is whatever a client sends. A field whose
+    /// encoding is broken keeps its raw text.
     static func parseForm(_ text: String) -> [String: String] {
-        var components = URLComponents()
-        components.percentEncodedQuery = text.replacingOccurrences(of: "+", with: "%20")
+        func decode(_ part: Substring) -> String {
+            let spaced = part.replacingOccurrences(of: "+", with: " ")
+            return spaced.removingPercentEncoding ?? spaced
+        }
         var fields: [String: String] = [:]
-        for item in components.queryItems ?? [] { fields[item.name] = item.value ?? "" }
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            fields[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+        }
         return fields
     }
 
@@ -125,9 +143,14 @@ struct ConsoleMiddleware: RouterMiddleware {
         case 400..<500: heading = "That did not work"
         default: heading = "Something went wrong"
         }
+        let serverSide = apiError.status.code >= 500
+        if serverSide {
+            context.logger.error("console request failed: \(String(reflecting: error))")
+        }
+        // A server-side failure's detail (a database error, SQL) is for the log, not the page.
         let text =
-            apiError.status == .internalServerError
-            ? "The server could not finish this (request \(context.requestID)); the server log has the details."
+            serverSide
+            ? "The server could not finish this (request \(context.requestID)); the server log has the details. Try again in a moment."
             : apiError.detail
         let page = MessagePage(
             chrome: Chrome(title: heading, session: context.session), heading: heading, text: text, problem: true,

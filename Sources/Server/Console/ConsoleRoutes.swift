@@ -25,6 +25,7 @@ struct ConsoleRoutes {
     let runsDirectory: URL
     let live: LiveOutput
     let linkBase: String
+    let mailer: SignInMailer
 
     typealias Handler = @Sendable (Request, FirebreakContext) async throws -> Response
 
@@ -65,7 +66,7 @@ struct ConsoleRoutes {
     func record(_ action: String, target: String?, result: String, context: FirebreakContext) async {
         await audit.record(
             AuditRecord(
-                at: Date(), actor: context.session?.actor ?? "anonymous", action: action, target: target,
+                at: Date(), actor: context.consoleActor, action: action, target: target,
                 via: "console", requestID: context.requestID, result: result))
     }
 

@@ -35,15 +35,17 @@ struct EventRoutes {
                 "topics must name some of \(StoreChange.Topic.all.map(\.rawValue).sorted().joined(separator: ", "))")
         }
         // Changes after the page was read: from `since` (the page's), or `Last-Event-ID` when the browser
-        // reconnects. Listening starts before the sequence is compared, so nothing falls between them.
+        // reconnects. Listening starts before the sequence is read, so nothing falls between them.
         let since =
             request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { UInt64($0) }
             ?? request.uri.queryParameters["since"].flatMap { UInt64(String($0)) }
         let (changes, cancel) = feed.listen()
         let current = feed.sequence
         let topics = wanted.map { "\"\($0.rawValue)\"" }.sorted().joined(separator: ",")
+        // Any other number than the current one is a change the page has not seen, one from before a restart
+        // (the sequence starts again at 0) too.
         let missed =
-            since.map { current > $0 } == true
+            since.map { current != $0 } == true
             ? ["event: change\nid: \(current)\ndata: {\"topics\":[\(topics)]}\n\n"] : []
         let items = changes.filter { !$0.topics.isDisjoint(with: wanted) }.map { change in
             let topics = change.topics.intersection(wanted).map { "\"\($0.rawValue)\"" }.sorted()

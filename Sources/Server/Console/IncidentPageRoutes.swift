@@ -37,13 +37,19 @@ struct IncidentPageRoutes {
         let offset = try IncidentRoutes.integer(
             query["offset"].map(String.init), name: "offset", default: 0, range: 0...Int(Int32.max))
         let store = console.store
-        var incidents = try await store.incidents(
-            status: IncidentStatus(rawValue: statusText), severity: severity, limit: 500, offset: 0)
-        if statusText == "open" { incidents = incidents.filter(\.isOpen) }
-        let page = Array(incidents.dropFirst(offset).prefix(Self.pageSize))
+        let statuses: [IncidentStatus] =
+            switch statusText {
+            case "open": [.triggered, .acknowledged, .mitigated]
+            case "all": IncidentStatus.allCases
+            default: IncidentStatus(rawValue: statusText).map { [$0] } ?? []
+            }
+        // One more than a page says whether there is another.
+        let found = try await store.incidents(
+            in: statuses, severity: severity, limit: Self.pageSize + 1, offset: offset)
+        let page = Array(found.prefix(Self.pageSize))
         let counts = try await store.alertCounts(incidentIDs: page.map(\.id))
         var more: String?
-        if incidents.count > offset + Self.pageSize {
+        if found.count > Self.pageSize {
             more =
                 "/incidents?status=\(statusText)&severity=\(severity?.rawValue ?? "")&offset=\(offset + Self.pageSize)"
         }
@@ -91,12 +97,13 @@ struct IncidentPageRoutes {
         input.escalation = try await nextEscalation(incident)
         input.postmortemState = try await store.postmortem(incidentID: incident.id)?.status.rawValue ?? "not started"
         input.people = console.config.users.keys.sorted()
-        input.canAct = context.session?.role.allows(.responder) ?? false
+        input.canAct = context.canAct
         var chrome = console.chrome(
             "\(incident.id) \(incident.title)", context,
             topics: [.incidents, .timeline, .alerts, .runs, .notifications, .postmortems])
         chrome.nav.incidents = true
         chrome.problem = problem
+        if status != .ok { chrome.page = "/incidents/\(incident.id)" }
         chrome.flash = query["done"].flatMap { Self.confirmations[String($0)] }
         return console.page("incident", IncidentPage(chrome: chrome, input, now: Date()), status: status)
     }
@@ -172,7 +179,7 @@ struct IncidentPageRoutes {
         -> Response
     {
         let id = try context.parameters.require("id")
-        let actor = context.session?.actor ?? "anonymous"
+        let actor = context.consoleActor
         let now = Date()
         let engine = console.engine
         let label = "POST /incidents/\(id)/\(name)"
@@ -184,8 +191,8 @@ struct IncidentPageRoutes {
             return ConsolePage.redirect("/incidents/\(transition.incident.id)?done=\(name)")
         } catch {
             let answer = APIError.from(error)
-            await console.record(label, target: id, result: "\(answer.status.code) \(answer.error)", context: context)
             guard answer.status.code == 409 || answer.status.code == 400 else { throw error }
+            await console.record(label, target: id, result: "\(answer.status.code) \(answer.error)", context: context)
             return try await render(request, context, problem: answer.detail, status: answer.status)
         }
     }

@@ -38,11 +38,12 @@ struct PostmortemPageRoutes {
         var chrome = console.chrome("Post-mortem \(incident.id)", context, topics: [.postmortems])
         chrome.nav.incidents = true
         chrome.problem = problem
+        if status != .ok { chrome.page = "/incidents/\(incident.id)/postmortem" }
         let page = PostmortemPage(
             chrome: chrome, incident: incident.id, title: incident.title, record: record, markdown: markdown,
             documentHTML: HTMLRenderer.safeFragment(record?.markdown ?? markdown),
             items: try await store.actionItems(incidentID: incident.id),
-            canAct: context.session?.role.allows(.responder) ?? false)
+            canAct: context.canAct)
         return console.page("postmortem", page, status: status)
     }
 
@@ -60,7 +61,7 @@ struct PostmortemPageRoutes {
         do {
             _ = try await PostmortemEditing.save(
                 text, status: status, force: context.form["force"] == "true", incidentID: incident.id,
-                by: context.session?.actor ?? "anonymous", at: Date(), store: console.store)
+                by: context.consoleActor, at: Date(), store: console.store)
             await console.record(label, target: incident.id, result: "ok", context: context)
             return ConsolePage.redirect("/incidents/\(incident.id)/postmortem")
         } catch let error as PostmortemEditing.UnfinishedError {
@@ -102,8 +103,11 @@ struct PostmortemPageRoutes {
         guard let itemID = Int64(text) else {
             throw APIError(.badRequest, "invalid_id", "'\(text)' is not an action item id.")
         }
+        guard try await console.store.actionItems(incidentID: incident.id).contains(where: { $0.id == itemID }) else {
+            throw APIError(.notFound, "not_found", "\(incident.id) has no action item \(itemID).")
+        }
         _ = try await console.store.setActionItemStatus(
-            id: itemID, status: "done", by: context.session?.actor ?? "anonymous", at: Date())
+            id: itemID, status: "done", by: context.consoleActor, at: Date())
         await console.record(
             "POST /incidents/\(incident.id)/postmortem/actions/\(itemID)/done", target: text, result: "ok",
             context: context)

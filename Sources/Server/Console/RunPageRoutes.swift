@@ -42,10 +42,13 @@ struct RunPageRoutes {
             "\(detail.run.displayID) \(detail.run.title)", context, topics: [.runs])
         chrome.nav.runs = true
         chrome.problem = problem
+        if status != .ok { chrome.page = "/runs/\(detail.run.displayID)" }
         chrome.flash = flash.flatMap { Self.confirmations[$0] }
-        if !detail.run.status.isFinal { chrome.stream = "/runs/\(detail.run.displayID)/output" }
+        if detail.run.status == .running || detail.run.status == .pending {
+            chrome.stream = "/runs/\(detail.run.displayID)/output"
+        }
         let page = RunPage(
-            chrome: chrome, detail: detail, canAct: context.session?.role.allows(.responder) ?? false,
+            chrome: chrome, detail: detail, canAct: context.canAct,
             interrupted: interrupted, now: Date())
         return console.page("run", page, status: status)
     }
@@ -125,15 +128,15 @@ struct RunPageRoutes {
         let runID = try RunRoutes.runID(context)
         let label = "POST /runs/\(RunRecord.displayID(runID))/\(name)"
         do {
-            try await body(runID, context.session?.actor ?? "anonymous")
+            try await body(runID, context.consoleActor)
             await console.record(label, target: RunRecord.displayID(runID), result: "ok", context: context)
             return ConsolePage.redirect("/runs/\(RunRecord.displayID(runID))?done=\(name)")
         } catch {
             let answer = APIError.from(error)
+            guard (400..<500).contains(answer.status.code), answer.status != .notFound else { throw error }
             await console.record(
                 label, target: RunRecord.displayID(runID), result: "\(answer.status.code) \(answer.error)",
                 context: context)
-            guard (400..<500).contains(answer.status.code), answer.status != .notFound else { throw error }
             return try await render(context, problem: answer.detail, status: answer.status)
         }
     }

@@ -29,7 +29,8 @@ struct RunbookPageRoutes {
                 let last = runs.first { $0.runbookID == loaded.runbook.id }
                 rows.append(.init(runbook: loaded.runbook, lastRun: last?.displayID, lastStatus: last?.status.rawValue))
             } catch {
-                problems.append("\(path): \(error)")
+                let name = URL(fileURLWithPath: path).lastPathComponent
+                problems.append("\(name): \((error as? RunbookError)?.message ?? "cannot be read")")
             }
         }
         var chrome = console.chrome("Runbooks", context)
@@ -57,9 +58,10 @@ struct RunbookPageRoutes {
         var chrome = console.chrome(runbook.title, context)
         chrome.nav.runbooks = true
         chrome.problem = problem
+        if status != .ok { chrome.page = "/runbooks/\(runbook.id)" }
         let page = RunbookPage(
             chrome: chrome, runbook: runbook, path: loaded.path,
-            canAct: context.session?.role.allows(.responder) ?? false,
+            canAct: context.canAct,
             fields: runbook.params.map {
                 RunbookPage.Field(param: $0, submitted: submitted[$0.name], error: errors[$0.name])
             },
@@ -91,7 +93,7 @@ struct RunbookPageRoutes {
                 errors[param.name] = "Required."
             }
         }
-        let actor = context.session?.actor ?? "anonymous"
+        let actor = context.consoleActor
         guard errors.isEmpty else {
             await console.record(
                 "POST /runbooks/\(reference)/runs", target: reference, result: "400 invalid params", context: context)

@@ -96,7 +96,7 @@ struct SignInRoutes {
     @Sendable func sendLink(_ request: Request, context: FirebreakContext) async throws -> Response {
         try checkPreSession(request, context)
         let address = (context.form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-        guard let smtp = console.config.smtp else {
+        guard console.config.smtp != nil else {
             return signInPage(
                 next: "/incidents", problem: "Email is not set up (smtp: in firebreak.yml); sign in with a token.",
                 status: .badRequest)
@@ -106,16 +106,12 @@ struct SignInRoutes {
         }
         if let user {
             let token = try await console.sessions.createLink(for: user.handle, at: Date())
-            let link = "\(console.linkBase)/sign-in/link/\(token)"
-            do {
-                try await SignInMail.send(
-                    to: address, name: user.name, link: link, minutes: Int(console.sessions.linkLifetime / 60),
-                    smtp: smtp)
-                await console.record("sign-in link sent", target: user.handle, result: "ok", context: context)
-            } catch {
-                await console.record(
-                    "sign-in link sent", target: user.handle, result: "failed: \(error)", context: context)
-            }
+            console.mailer.enqueue(
+                .init(
+                    address: address, name: user.name, handle: user.handle,
+                    link: "\(console.linkBase)/sign-in/link/\(token)", minutes: Int(console.sessions.linkLifetime / 60))
+            )
+            await console.record("sign-in link queued", target: user.handle, result: "ok", context: context)
         }
         return signInPage(
             next: "/incidents", problem: nil, status: .ok,
@@ -149,7 +145,11 @@ struct SignInRoutes {
         let token = try context.parameters.require("token")
         switch try await console.sessions.user(forLink: token, consume: true, at: Date()) {
         case .success(let handle):
-            let role = console.config.users[handle].flatMap { TokenRole(rawValue: $0.role) } ?? .responder
+            guard let user = console.config.users[handle] else {
+                throw APIError(
+                    .forbidden, "unknown_user", "This link is for '\(handle)', who is no longer a user; ask an admin.")
+            }
+            let role = TokenRole(rawValue: user.role) ?? .responder
             return try await startSession(
                 TokenAuthority.Caller(name: "email", user: handle, role: role), method: "email", next: "/incidents",
                 context: context)
@@ -179,8 +179,13 @@ struct SignInRoutes {
     }
 
     /// Where to go after signing in: a path of this console only, never another site.
+    /// Browsers drop tabs and line breaks from URLs, so `/<tab>/evil.example` would become `//evil.example`:
+    /// any control character, space or backslash refuses the value, and what is left must parse as a bare path.
     static func next(_ value: Substring?) -> String {
-        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains("\\") else {
+        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"),
+            value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && $0 != "\\" }),
+            let components = URLComponents(string: String(value)), components.scheme == nil, components.host == nil
+        else {
             return "/incidents"
         }
         return String(value)

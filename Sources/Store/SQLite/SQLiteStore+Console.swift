@@ -27,6 +27,26 @@ extension SQLiteStore {
         }
     }
 
+    public func incidents(in statuses: [IncidentStatus], severity: Severity?, limit: Int, offset: Int)
+        async throws -> [Incident]
+    {
+        guard !statuses.isEmpty else { return [] }
+        return try await read { db in
+            var sql =
+                "SELECT \(Self.selection) FROM incidents WHERE status IN ("
+                + Array(repeating: "?", count: statuses.count).joined(separator: ", ") + ")"
+            var arguments = StatementArguments(statuses.map(\.rawValue))
+            if let severity {
+                sql += " AND severity = ?"
+                arguments += [severity.rawValue]
+            }
+            // Open incidents first, then the most severe ('P0' < 'P1' as text), then the newest.
+            sql += " ORDER BY status IN ('resolved', 'closed'), severity, seq DESC LIMIT ? OFFSET ?"
+            arguments += [limit, offset]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.incident(from:))
+        }
+    }
+
     public func timelineKinds(incidentID: String) async throws -> [TimelineKind] {
         try await read { db in
             try String.fetchAll(
