@@ -21,6 +21,8 @@ public struct Chrome: Sendable {
     /// The page's own address, when it was rendered as the answer to a refused form: live updates and reloads
     /// then fetch this page, not the form's address.
     public var page: String?
+    /// Where the page sends the browser at once (a same-site navigation, which carries the session cookie).
+    public var refresh: String?
     /// An event stream of live output for the page, if any.
     public var stream: String?
     public var signedIn: Bool

@@ -159,6 +159,7 @@ enum WebAssets {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{chrome.title}} · Firebreak</title>
+        {{#chrome.refresh}}<meta http-equiv="refresh" content="0; url={{chrome.refresh}}">{{/chrome.refresh}}
         <link rel="stylesheet" href="/static/console.css">
         <script src="/static/console.js" defer></script>
         </head>

@@ -18,6 +18,19 @@ struct ConsoleTests {
                 #expect(response.status == .seeOther)
                 #expect(response.headers[.location] == "/sign-in?next=/incidents?status%3Dall")
             }
+            // A link followed from another site arrives without the SameSite=Strict cookie: the page opens the
+            // address again from this site instead of asking to sign in.
+            try await client.execute(
+                uri: "/incidents/INC-7", method: .get, headers: [HTTPField.Name("Sec-Fetch-Site")!: "cross-site"]
+            ) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.contains(#"<meta http-equiv="refresh" content="0; url=/incidents/INC-7">"#))
+            }
+            try await client.execute(
+                uri: "/incidents/INC-7", method: .get, headers: [HTTPField.Name("Sec-Fetch-Site")!: "same-origin"]
+            ) { response in
+                #expect(response.status == .seeOther)
+            }
             try await client.execute(uri: "/incidents/INC-1/ack", method: .post, body: ByteBuffer(string: "_csrf=x")) {
                 response in
                 #expect(response.status == .forbidden)

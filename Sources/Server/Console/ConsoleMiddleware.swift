@@ -71,12 +71,27 @@ struct ConsoleMiddleware: RouterMiddleware {
     }
 
     /// Without a session: a page sends the browser to sign in and come back; a form post is refused.
+    ///
+    /// A `SameSite=Strict` cookie is not sent when the navigation started on another site (a link in an email or
+    /// a chat). Such a request gets a page that opens the same address again from this site, which carries the
+    /// cookie; only a browser that is really signed out then lands on the sign-in page.
     func signInFirst(_ request: Request) throws -> Response {
         guard request.method == .get || request.method == .head else {
             throw APIError(
                 .forbidden, "signed_out", "Your session has ended; sign in again, then repeat what you were doing.")
         }
         let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        // Only a path of this console (`//host` would leave it).
+        if request.headers[HTTPField.Name("Sec-Fetch-Site")!] == "cross-site",
+            SignInRoutes.next(Substring(target)) == target
+        {
+            var chrome = Chrome(title: "Opening", session: nil)
+            chrome.refresh = target
+            let page = MessagePage(
+                chrome: chrome, heading: "Opening the console…", text: "If nothing happens, follow the link below.",
+                problem: false, back: target)
+            return ConsolePage.html(renderer.render("message", page))
+        }
         var components = URLComponents()
         components.path = "/sign-in"
         if target != "/" { components.queryItems = [URLQueryItem(name: "next", value: target)] }
