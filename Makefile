@@ -67,10 +67,14 @@ tour: release
 		$(BIN_RELEASE) run runbooks/getting-started.md --yes || test $$? -eq 3; \
 	fi
 
+# Each script measures its peer in the same run and prints the ratio: alert ingest against Prometheus
+# Alertmanager, lint against Discount, steps against bash; then post-mortems and the console's pages and streams.
 bench: bench-deps release
+	scripts/bench/ingest.sh
 	scripts/bench/parse.sh
 	scripts/bench/step-overhead.sh
 	scripts/bench/postmortem.sh
+	scripts/bench/console.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
