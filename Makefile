@@ -53,7 +53,7 @@ run tour: export FIREBREAK_DATA := $(CURDIR)/.firebreak
 run: release
 	$(BIN_RELEASE) lint runbooks/
 	@$(BIN_RELEASE) token list --json | grep -q '"local"' || { \
-		echo "API token (shown once; use it as 'Authorization: Bearer <token>'):"; \
+		echo "API token (shown once; paste it at http://127.0.0.1:8080/ to sign in to the console, or send it as 'Authorization: Bearer <token>'):"; \
 		$(BIN_RELEASE) token create local --role admin; }
 	$(BIN_RELEASE) serve --log-format text
 
