@@ -119,7 +119,7 @@ let package = Package(
         .target(
             name: "WebConsole",
             dependencies: [
-                "Basics", "Incidents", "Store", "Views", "OnCall", "Runbooks",
+                "Basics", "Incidents", "Store", "Views", "OnCall", "Runbooks", "Workflows",
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: swiftSettings

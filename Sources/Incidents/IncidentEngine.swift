@@ -85,6 +85,16 @@ public enum IncidentAction: Sendable, Equatable {
         case .assignRole: "role"
         }
     }
+
+    /// The action as a verb phrase before the incident's id: "cannot change the severity of INC-3".
+    var phrase: String {
+        switch self {
+        case .changeSeverity: "change the severity of"
+        case .addNote: "add a note to"
+        case .assignRole: "assign a role on"
+        default: name
+        }
+    }
 }
 
 /// Applies the incident state machine and the escalation plan. Pure: same input, same output.
@@ -168,7 +178,7 @@ public struct IncidentEngine: Sendable {
         func refusal() -> IncidentError {
             IncidentError(
                 .invalidTransition,
-                "cannot \(action.name) \(incident.id): it is \(incident.status.rawValue); allowed: \(IncidentEngine.allowedActions(in: incident.status).joined(separator: ", "))"
+                "cannot \(action.phrase) \(incident.id): it is \(incident.status.rawValue); allowed: \(IncidentEngine.allowedActions(in: incident.status).joined(separator: ", "))"
             )
         }
 

@@ -50,7 +50,10 @@ struct RequestMiddleware: RouterMiddleware {
             if apiError.status == .internalServerError {
                 context.logger.error("request failed: \(String(reflecting: error))")
             }
-            response = try apiError.response(from: request, context: context)
+            response =
+                ConsoleMiddleware.wantsPage(request)
+                ? ConsoleMiddleware.plainPage(apiError)
+                : try apiError.response(from: request, context: context)
         }
         response.headers[Self.requestIDField] = requestID
         if isHead, let length = response.body.contentLength, length > 0 {

@@ -89,6 +89,8 @@ public struct IncidentPage: Sendable {
     public var chrome: Chrome
     public var incident: Header
     public var canAct: Bool
+    /// Severity and roles can change until the incident is closed.
+    public var canChange: Bool
     public var actions: [Action]
     public var severityOptions: [Option]
     public var people: [String]
@@ -141,6 +143,7 @@ extension IncidentPage {
             roles: incident.roles.map { Role(label: $0.role.rawValue.capitalized, person: $0.person) },
             escalation: incident.isOpen ? input.escalation : nil, postmortemState: input.postmortemState)
         canAct = input.canAct
+        canChange = incident.status != .closed
         actions = Self.actions(for: incident.status)
         severityOptions = Severity.allCases.map { Option(value: $0.rawValue, selected: $0 == incident.severity) }
         people = input.people

@@ -2,6 +2,7 @@ import Foundation
 import Incidents
 import Runbooks
 import Store
+import Workflows
 
 /// The runs list.
 public struct RunsPage: Sendable {
@@ -80,6 +81,9 @@ public struct RunPage: Sendable {
     public var steps: [StepRow]
     public var waiting: Waiting?
     public var canAct: Bool
+    /// The runbook's secret params: never stored, so the forms that continue the run may ask for them again
+    /// (after a restart the server no longer has them).
+    public var secrets: [String]
     public var canResume: Bool
     public var canRetry: Bool
     public var canCancel: Bool
@@ -90,10 +94,10 @@ public struct RunPage: Sendable {
         let run = detail.run
         self.chrome = chrome
         let parsed = RunbookParser.parse(run.source, defaultID: run.runbookID).runbook
-        let secrets = Set(parsed.params.filter(\.isSecret).map(\.name))
+        let secretNames = Set(parsed.params.filter(\.isSecret).map(\.name))
         let stored = (try? JSONDecoder().decode([String: String].self, from: Data(run.params.utf8))) ?? [:]
         var params = stored.mapValues { $0 }
-        for name in secrets { params[name] = "•••••• (secret, never stored)" }
+        for name in secretNames { params[name] = "•••••• (secret, never stored)" }
         self.run = Header(
             id: run.displayID, title: run.title, runbook: run.runbookID,
             status: interrupted ? "interrupted" : run.status.rawValue, trigger: Self.trigger(run),
@@ -126,8 +130,11 @@ public struct RunPage: Sendable {
                 isManual = true
             case nil: break
             }
+            let reason =
+                guided && step.reason == GateReason.ordinary.waitingReason
+                ? "Waiting for your choice: run this step or skip it." : step.reason ?? "waiting"
             return Waiting(
-                name: step.name, reason: step.reason ?? "waiting",
+                name: step.name, reason: reason,
                 prose: definition?.prose.isEmpty == false
                     ? definition?.prose : nil,
                 command: command, guided: guided,
@@ -135,6 +142,7 @@ public struct RunPage: Sendable {
                 canAct: canAct)
         }
         self.canAct = canAct
+        secrets = parsed.params.filter(\.isSecret).map(\.name)
         canResume = interrupted || (run.status == .waiting && waiting == nil) || run.status == .pending && interrupted
         canRetry = run.status == .failed
         canCancel = !run.status.isFinal

@@ -214,6 +214,7 @@ enum WebAssets {
         <button type="submit" id="action-{{name}}"{{#danger}} class="danger"{{/danger}}>{{label}}</button>
         </form>
         {{/actions}}
+        {{#canChange}}
         <form method="post" action="/incidents/{{incident.id}}/severity">
         <input type="hidden" name="_csrf" value="{{chrome.csrf}}">
         <div><label for="new-severity">Severity</label>
@@ -228,6 +229,7 @@ enum WebAssets {
         <datalist id="people">{{#people}}<option value="{{.}}">{{/people}}</datalist>
         <button type="submit" class="secondary" id="assign-role">Assign</button>
         </form>
+        {{/canChange}}
         </div>
         <form method="post" action="/incidents/{{incident.id}}/notes" class="field">
         <input type="hidden" name="_csrf" value="{{chrome.csrf}}">
@@ -466,11 +468,11 @@ enum WebAssets {
         {{#canAct}}
         <div class="actions">
         {{#guided}}
-        <form method="post" action="/runs/{{run.id}}/decide"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><input type="hidden" name="step" value="{{name}}"><input type="hidden" name="decision" value="run"><button type="submit" id="decide-run">{{runLabel}}</button></form>
+        <form method="post" action="/runs/{{run.id}}/decide"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><input type="hidden" name="step" value="{{name}}"><input type="hidden" name="decision" value="run">{{> secrets}}<button type="submit" id="decide-run">{{runLabel}}</button></form>
         <form method="post" action="/runs/{{run.id}}/decide"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><input type="hidden" name="step" value="{{name}}"><input type="hidden" name="decision" value="skip"><button type="submit" class="secondary" id="decide-skip">Skip</button></form>
         {{/guided}}
         {{^guided}}
-        <form method="post" action="/runs/{{run.id}}/approve"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><input type="hidden" name="step" value="{{name}}"><button type="submit" id="approve">{{runLabel}}</button></form>
+        <form method="post" action="/runs/{{run.id}}/approve"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><input type="hidden" name="step" value="{{name}}">{{> secrets}}<button type="submit" id="approve">{{runLabel}}</button></form>
         {{/guided}}
         <form method="post" action="/runs/{{run.id}}/cancel"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><button type="submit" class="danger" id="abort">Abort the run</button></form>
         </div>
@@ -479,13 +481,13 @@ enum WebAssets {
         {{/waiting}}
         {{#canAct}}
         <div class="actions">
-        {{#canResume}}<form method="post" action="/runs/{{run.id}}/resume"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><button type="submit" id="resume">Resume</button></form>{{/canResume}}
-        {{#canRetry}}<form method="post" action="/runs/{{run.id}}/retry"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><button type="submit" id="retry">Retry from the failed step</button></form>{{/canRetry}}
+        {{#canResume}}<form method="post" action="/runs/{{run.id}}/resume"><input type="hidden" name="_csrf" value="{{chrome.csrf}}">{{> secrets}}<button type="submit" id="resume">Resume</button></form>{{/canResume}}
+        {{#canRetry}}<form method="post" action="/runs/{{run.id}}/retry"><input type="hidden" name="_csrf" value="{{chrome.csrf}}">{{> secrets}}<button type="submit" id="retry">Retry from the failed step</button></form>{{/canRetry}}
         {{#canCancel}}{{^waiting}}<form method="post" action="/runs/{{run.id}}/cancel"><input type="hidden" name="_csrf" value="{{chrome.csrf}}"><button type="submit" class="danger" id="cancel">Cancel</button></form>{{/waiting}}{{/canCancel}}
         </div>
         {{/canAct}}
         </section>
-        <h2>Live output</h2>
+        {{#chrome.stream}}<h2>Live output</h2>{{/chrome.stream}}
         <pre id="live-output" hidden></pre>
         <section id="run-steps" data-live>
         <h2>Steps</h2>
@@ -571,6 +573,9 @@ enum WebAssets {
         </section>
         {{> footer}}
         """#,
+        "secrets.mustache": #"""
+        {{#secrets}}<label class="secret">{{.}} <input type="password" name="param.{{.}}" autocomplete="off" placeholder="only if asked"></label>{{/secrets}}
+        """#,
         "sign-in.mustache": #"""
         {{> header}}
         <h1>Sign in to Firebreak</h1>
@@ -583,7 +588,7 @@ enum WebAssets {
         <div class="field">
         <label for="token">Token</label>
         <input type="password" id="token" name="token" autocomplete="off" required size="40" placeholder="fbk_…">
-        <p class="hint">Create one with <code>firebreak token create NAME --user HANDLE --role responder</code>.</p>
+        <p class="hint">Create one with <code>firebreak token create NAME --role responder</code> (add <code>--user HANDLE</code> for a person under <code>users:</code>).</p>
         </div>
         <button type="submit" id="sign-in">Sign in</button>
         </form>

@@ -93,7 +93,7 @@ struct IncidentEngineTests {
             (.resolved, .resolve, "cannot resolve INC-1: it is resolved; allowed: reopen, close, note"),
             (.closed, .reopen, "cannot reopen INC-1: it is closed; allowed: note"),
             (.closed, .assign("x"), "cannot assign INC-1: it is closed"),
-            (.resolved, .changeSeverity(.p0), "cannot severity INC-1: it is resolved"),
+            (.resolved, .changeSeverity(.p0), "cannot change the severity of INC-1: it is resolved"),
         ])
     func refusals(status: IncidentStatus, action: IncidentAction, message: String) {
         var incident = opened()

@@ -278,3 +278,47 @@ struct ConsoleListTests {
         #expect(try await test.store.actionItems(incidentID: first).first?.status == "done")
     }
 }
+
+@Suite("console answers for people")
+struct ConsoleAnswerTests {
+    @Test("an unknown path is an HTML page for a browser and JSON for a program")
+    func unknownPath() async throws {
+        let test = try await TestServer()
+        try await test.application().test(.router) { client in
+            let page = try await client.execute(uri: "/nope", method: .get, headers: [.accept: "text/html,*/*"])
+            #expect(page.status == .notFound)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
+            let program = try await client.execute(uri: "/nope", method: .get, headers: [.accept: "application/json"])
+            #expect(program.headers[.contentType]?.hasPrefix("application/json") == true)
+            let api = try await client.execute(uri: "/api/v1/nope", method: .get, headers: [.accept: "text/html"])
+            #expect(api.headers[.contentType]?.hasPrefix("application/json") == true, "the API always answers JSON")
+        }
+    }
+
+    @Test("a finished run cannot be retried or resumed, and says why; a missing record names itself, not the API")
+    func finishedRun() async throws {
+        let test = try await TestServer()
+        test.directory.write("runbooks/quick.md", "# Quick\n\n```sh {name=hello}\necho hello\n```\n")
+        try await test.application().test(.router) { client in
+            var browser = ConsoleBrowser()
+            _ = try await browser.signIn(client, token: test.token)
+            let form = try await browser.get(client, "/runbooks/quick")
+            let started = try await browser.post(
+                client, "/runbooks/quick/runs", ["_csrf": ConsoleBrowser.csrf(in: form.text), "incident": ""])
+            #expect(started.headers[.location] == "/runs/RUN-1")
+            await test.server.launcher.waitForIdle()
+            #expect(try await test.store.runDetail(id: 1).run.status == .succeeded)
+            let secret = ConsoleBrowser.csrf(in: form.text)
+            for action in ["retry", "resume"] {
+                let refused = try await browser.post(client, "/runs/RUN-1/\(action)", ["_csrf": secret])
+                #expect(refused.status == .conflict, "\(action)")
+                #expect(refused.text.contains("RUN-1 succeeded"), "\(action)")
+            }
+            let missing = try await browser.get(client, "/incidents/INC-999")
+            #expect(missing.text.contains("no incident INC-999."))
+            #expect(!missing.text.contains("/api/v1"))
+            #expect(try await browser.get(client, "/runs/RUN-999/output").status == .notFound)
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -163,14 +164,50 @@ struct ConsoleMiddleware: RouterMiddleware {
             context.logger.error("console request failed: \(String(reflecting: error))")
         }
         // A server-side failure's detail (a database error, SQL) is for the log, not the page.
+        // A store's "not found" names the record; its API hint (GET /api/v1/…) is for programs.
+        let detail =
+            (error as? StoreError).map { $0.code == .notFound ? $0.message + "." : apiError.detail } ?? apiError.detail
         let text =
             serverSide
             ? "The server could not finish this (request \(context.requestID)); the server log has the details. Try again in a moment."
-            : apiError.detail
+            : detail
         let page = MessagePage(
             chrome: Chrome(title: heading, session: context.session), heading: heading, text: text, problem: true,
-            back: context.session == nil ? "/sign-in" : "/incidents")
+            back: context.session == nil ? "/sign-in" : Self.section(of: context))
         return ConsolePage.html(renderer.render("message", page), status: apiError.status)
+    }
+}
+
+extension ConsoleMiddleware {
+    /// Whether an error outside the console's routes (an unknown path) should be a page: a browser asks for
+    /// HTML, and the path is not one of the API's, whose callers always get JSON.
+    static func wantsPage(_ request: Request) -> Bool {
+        let path = request.uri.path
+        guard (request.headers[.accept] ?? "").contains("text/html") else { return false }
+        return !["/api/", "/webhooks", "/v2/", "/health", "/metrics", "/ack/"].contains { path.hasPrefix($0) }
+    }
+
+    /// A small page for such an error, with the console's security headers.
+    static func plainPage(_ error: APIError) -> Response {
+        let text =
+            error.status.code >= 500
+            ? "The server could not finish this; the server log has the details." : error.detail
+        var headers = securityHeaders
+        headers[.cacheControl] = "no-store"
+        let heading = error.status.code == 404 ? "Not found" : "That did not work"
+        let page =
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Firebreak</title>"
+            + "<link rel=\"stylesheet\" href=\"/static/console.css\"></head><body><main>"
+            + "<h1>\(heading)</h1><p class=\"problem\">\(HTML.escape(text))</p>"
+            + "<p><a href=\"/\">Open the console</a></p></main></body></html>\n"
+        return ConsolePage.html(page, status: error.status, headers: headers)
+    }
+
+    /// The list page of the part of the console a request was in: where an error page's "Back" goes.
+    static func section(of context: FirebreakContext) -> String {
+        let path = context.endpointPath ?? "/incidents"
+        for section in ["/runs", "/runbooks", "/oncall", "/overview"] where path.hasPrefix(section) { return section }
+        return "/incidents"
     }
 }
 

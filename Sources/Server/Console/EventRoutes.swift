@@ -10,6 +10,7 @@ import Store
 struct EventRoutes {
     let feed: ChangeFeed
     let live: LiveOutput
+    let store: any Storage
     /// A comment is sent this often, so a closed tab is noticed and proxies keep the connection.
     var heartbeat: Duration = .seconds(15)
     /// A stream ends after this long; the browser reconnects at once (`retry`), which spreads long-lived
@@ -56,6 +57,7 @@ struct EventRoutes {
 
     @Sendable func output(_ request: Request, context: FirebreakContext) async throws -> Response {
         let runID = try RunRoutes.runID(context)
+        _ = try await store.runDetail(id: runID)  // 404 for a run that does not exist
         let events = live.listen(runID: runID)
         let items = events.map { event in
             switch event {

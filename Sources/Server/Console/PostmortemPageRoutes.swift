@@ -18,12 +18,13 @@ struct PostmortemPageRoutes {
     }
 
     @Sendable func show(_ request: Request, context: FirebreakContext) async throws -> Response {
-        try await render(context, edited: nil, problem: nil, status: .ok)
+        try await render(
+            context, edited: nil, problem: nil, status: .ok, done: request.uri.queryParameters["done"].map(String.init))
     }
 
-    func render(_ context: FirebreakContext, edited: String?, problem: String?, status: HTTPResponse.Status)
-        async throws -> Response
-    {
+    func render(
+        _ context: FirebreakContext, edited: String?, problem: String?, status: HTTPResponse.Status, done: String? = nil
+    ) async throws -> Response {
         let store = console.store
         let incident = try await store.incident(id: try context.parameters.require("id"))
         let record = try await store.postmortem(incidentID: incident.id)
@@ -38,6 +39,7 @@ struct PostmortemPageRoutes {
         var chrome = console.chrome("Post-mortem \(incident.id)", context, topics: [.postmortems])
         chrome.nav.incidents = true
         chrome.problem = problem
+        chrome.flash = done.flatMap { ["published": "Published.", "in_review": "Saved for review."][$0] }
         if status != .ok { chrome.page = "/incidents/\(incident.id)/postmortem" }
         let page = PostmortemPage(
             chrome: chrome, incident: incident.id, title: incident.title, record: record, markdown: markdown,
@@ -63,7 +65,7 @@ struct PostmortemPageRoutes {
                 text, status: status, force: context.form["force"] == "true", incidentID: incident.id,
                 by: context.consoleActor, at: Date(), store: console.store)
             await console.record(label, target: incident.id, result: "ok", context: context)
-            return ConsolePage.redirect("/incidents/\(incident.id)/postmortem")
+            return ConsolePage.redirect("/incidents/\(incident.id)/postmortem?done=\(status.rawValue)")
         } catch let error as PostmortemEditing.UnfinishedError {
             await console.record(label, target: incident.id, result: "409 unfinished", context: context)
             return try await render(

@@ -62,7 +62,7 @@ struct RunPageRoutes {
         try await perform("approve", context) { runID, actor in
             let step = context.form["step"] ?? ""
             _ = try await console.store.approve(runID: runID, stepName: step, by: actor, at: Date())
-            try await console.launcher.resume(runID: runID)
+            try await console.launcher.resume(runID: runID, supplied: Self.supplied(context))
         }
     }
 
@@ -72,7 +72,7 @@ struct RunPageRoutes {
         guard let decision = GateDecision(rawValue: choice), decision == .run || decision == .skip else {
             throw APIError(.badRequest, "invalid_field", "The choice must be run or skip, not '\(choice)'.")
         }
-        return try await perform(choice, context) { runID, actor in
+        return try await perform(choice, route: "decide", context) { runID, actor in
             let detail = try await console.store.runDetail(id: runID)
             guard detail.run.mode == "interactive" else {
                 throw APIError(
@@ -80,24 +80,32 @@ struct RunPageRoutes {
                     "\(detail.run.displayID) is not stepped through by a person; approve its waiting step instead.")
             }
             let step = context.form["step"] ?? ""
+            guard !step.isEmpty else { throw APIError(.badRequest, "missing_field", "Name the step to run or skip.") }
             guard detail.steps.contains(where: { $0.name == step && $0.status == .waiting }) else {
                 throw APIError(
                     .conflict, "not_waiting",
                     "The run is not waiting at '\(step)' any more; the page shows where it is now.")
             }
-            try await console.launcher.decide(runID: runID, step: step, decision: decision, by: actor, supplied: [:])
+            try await console.launcher.decide(
+                runID: runID, step: step, decision: decision, by: actor, supplied: Self.supplied(context))
         }
     }
 
     @Sendable func resume(_ request: Request, context: FirebreakContext) async throws -> Response {
         try await perform("resume", context) { runID, actor in
             let detail = try await console.store.runDetail(id: runID)
+            guard !detail.run.status.isFinal else {
+                throw APIError(
+                    .conflict, "run_ended",
+                    "\(detail.run.displayID) \(detail.run.status.rawValue); there is nothing to resume. Start a new run."
+                )
+            }
             if detail.run.mode == "interactive", let step = detail.steps.first(where: { !$0.status.isFinal }) {
                 // A guided run continues guided: it stops before its next step again.
                 try await console.launcher.decide(
-                    runID: runID, step: step.name, decision: .pause, by: actor, supplied: [:])
+                    runID: runID, step: step.name, decision: .pause, by: actor, supplied: Self.supplied(context))
             } else {
-                try await console.launcher.resume(runID: runID)
+                try await console.launcher.resume(runID: runID, supplied: Self.supplied(context))
             }
         }
     }
@@ -114,19 +122,36 @@ struct RunPageRoutes {
     @Sendable func retry(_ request: Request, context: FirebreakContext) async throws -> Response {
         try await perform("retry", context) { runID, actor in
             let record = try await console.store.runDetail(id: runID).run
-            _ = try await console.launcher.params(for: record, supplied: [:])
+            guard record.status == .failed else {
+                throw APIError(
+                    .conflict, "not_failed",
+                    "\(record.displayID) \(record.status.rawValue); only a failed run can be retried.")
+            }
+            let supplied = Self.supplied(context)
+            _ = try await console.launcher.params(for: record, supplied: supplied)
             _ = try await console.store.prepareRetry(runID: runID, by: actor, at: Date())
-            try await console.launcher.resume(runID: runID)
+            try await console.launcher.resume(runID: runID, supplied: supplied)
         }
     }
 
+    /// Secret params typed into a form that continues a run (empty fields are left out).
+    static func supplied(_ context: FirebreakContext) -> [String: String] {
+        var values: [String: String] = [:]
+        for (key, value) in context.form where key.hasPrefix("param.") && !value.isEmpty {
+            values[String(key.dropFirst("param.".count))] = value
+        }
+        return values
+    }
+
     /// Does `body` as the signed-in person and answers with the run page: after success by redirect, after a
-    /// refusal (a secret nobody has, a run that moved on) with the reason on top.
+    /// refusal (a secret nobody has, a run that moved on) with the reason on top. `route` is the form's last
+    /// path segment when it differs from `name` (the choice).
     func perform(
-        _ name: String, _ context: FirebreakContext, _ body: (Int64, String) async throws -> Void
+        _ name: String, route: String? = nil, _ context: FirebreakContext,
+        _ body: (Int64, String) async throws -> Void
     ) async throws -> Response {
         let runID = try RunRoutes.runID(context)
-        let label = "POST /runs/\(RunRecord.displayID(runID))/\(name)"
+        let label = "POST /runs/\(RunRecord.displayID(runID))/\(route ?? name)" + (route == nil ? "" : " (\(name))")
         do {
             try await body(runID, context.consoleActor)
             await console.record(label, target: RunRecord.displayID(runID), result: "ok", context: context)

@@ -24,7 +24,10 @@ struct SignInRoutes {
     /// The sign-in page, with a fresh pre-session secret in a cookie and in its forms (login CSRF).
     @Sendable func form(_ request: Request, context: FirebreakContext) async throws -> Response {
         if context.session != nil { return ConsolePage.redirect(Self.next(request.uri.queryParameters["next"])) }
-        return signInPage(next: Self.next(request.uri.queryParameters["next"]), problem: nil, status: .ok)
+        let signedOut = request.uri.queryParameters["signed_out"] != nil
+        return signInPage(
+            next: Self.next(request.uri.queryParameters["next"]), problem: nil, status: .ok,
+            flash: signedOut ? "You are signed out." : nil)
     }
 
     func signInPage(next: String, problem: String?, status: HTTPResponse.Status, flash: String? = nil) -> Response {
@@ -55,6 +58,9 @@ struct SignInRoutes {
         try checkPreSession(request, context)
         let next = Self.next(context.form["next"].map { Substring($0) })
         let token = (context.form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else {
+            return signInPage(next: next, problem: "Paste a token first.", status: .badRequest)
+        }
         let problem: String
         switch try await console.tokens.verify(token) {
         case .valid(let caller) where caller.role >= .viewer:
