@@ -12,6 +12,7 @@ struct AlertsCommand: ParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List alerts, most recently seen first, with how many times each fired.")
         @OptionGroup var global: GlobalOptions
         @Option(help: ArgumentHelp("Only the alerts of this incident.", valueName: "INC-n")) var incident: String?
@@ -56,6 +57,7 @@ struct AlertsCommand: ParsableCommand {
 
     struct Subscriptions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "subscriptions",
             abstract: "SNS subscription confirmations received on /webhooks/cloudwatch, with the URL to confirm them.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print JSON.") var json = false

@@ -21,7 +21,8 @@ struct BackupCommand: AsyncParsableCommand {
         var auditAction: String { "backup create" }
         var auditTarget: String? { source }
 
-        static let configuration = CommandConfiguration(abstract: "Back up a source and record it in the catalog.")
+        static let configuration = CommandConfiguration(
+            commandName: "create", abstract: "Back up a source and record it in the catalog.")
         @OptionGroup var options: ModuleOptions
         @Argument(help: ArgumentHelp("sqlite:PATH, dir:PATH, file:PATH or command:NAME.", valueName: "source"))
         var source: String
@@ -53,7 +54,7 @@ struct BackupCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List backups, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List backups, newest first.")
         @OptionGroup var options: ModuleOptions
         @Option(help: ArgumentHelp("Only backups of this source.", valueName: "source")) var source: String?
         @Flag(help: "Print JSON.") var json = false
@@ -82,6 +83,7 @@ struct BackupCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Re-checksum backups; restore SQLite ones to a scratch file and check integrity and row counts.",
             discussion: "Exit 0 when every backup passed, 1 when any failed (it is then marked corrupt).")
         @OptionGroup var options: ModuleOptions
@@ -130,6 +132,7 @@ struct BackupCommand: AsyncParsableCommand {
         var auditTarget: String? { source }
 
         static let configuration = CommandConfiguration(
+            commandName: "prune",
             abstract: "Delete expired backups (files and catalog rows); never the newest good backup of a source.")
         @OptionGroup var options: ModuleOptions
         @Option(help: ArgumentHelp("Only this source.", valueName: "source")) var source: String?

@@ -11,7 +11,8 @@ struct DLQCommand: ParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List dead letters with their last error.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List dead letters with their last error.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -45,6 +46,7 @@ struct DLQCommand: ParsableCommand {
         var auditTarget: String? { id.map(String.init) ?? "all" }
 
         static let configuration = CommandConfiguration(
+            commandName: "replay",
             abstract: "Re-queue dead letters for delivery by the running server, with a fresh count of attempts.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The dead letter's id (from 'firebreak dlq list').") var id: Int64?

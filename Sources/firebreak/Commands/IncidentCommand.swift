@@ -26,7 +26,7 @@ struct IncidentCommand: ParsableCommand {
     struct Open: AuditedCommand {
         var auditAction: String { "incident open" }
         var auditTarget: String? { nil }
-        static let configuration = CommandConfiguration(abstract: "Open an incident.")
+        static let configuration = CommandConfiguration(commandName: "open", abstract: "Open an incident.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var actor: ActorOptions
         @Option(help: "One-line title.") var title: String
@@ -56,7 +56,7 @@ struct IncidentCommand: ParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List incidents, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List incidents, newest first.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this status: triggered, acknowledged, mitigated, resolved, closed.") var status: String?
         @Option(help: "Only this severity.") var severity: String?
@@ -103,7 +103,8 @@ struct IncidentCommand: ParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an incident with its timeline.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show an incident with its timeline.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The incident id, e.g. INC-3.") var id: String
         @Flag(help: "Print JSON.") var json = false
@@ -161,7 +162,7 @@ struct IncidentCommand: ParsableCommand {
         var global: GlobalOptions { action.global }
         var auditAction: String { "incident mitigate" }
         var auditTarget: String? { action.id.uppercased() }
-        static let configuration = CommandConfiguration(abstract: "Mark the impact mitigated.")
+        static let configuration = CommandConfiguration(commandName: "mitigate", abstract: "Mark the impact mitigated.")
         @OptionGroup var action: ActionOptions
         func run() async throws { try await action.apply(.mitigate, verb: "mitigated") }
     }
@@ -170,7 +171,7 @@ struct IncidentCommand: ParsableCommand {
         var global: GlobalOptions { action.global }
         var auditAction: String { "incident resolve" }
         var auditTarget: String? { action.id.uppercased() }
-        static let configuration = CommandConfiguration(abstract: "Resolve the incident.")
+        static let configuration = CommandConfiguration(commandName: "resolve", abstract: "Resolve the incident.")
         @OptionGroup var action: ActionOptions
         func run() async throws { try await action.apply(.resolve, verb: "resolved") }
     }
@@ -179,7 +180,8 @@ struct IncidentCommand: ParsableCommand {
         var global: GlobalOptions { action.global }
         var auditAction: String { "incident reopen" }
         var auditTarget: String? { action.id.uppercased() }
-        static let configuration = CommandConfiguration(abstract: "Reopen a resolved incident (back to triggered).")
+        static let configuration = CommandConfiguration(
+            commandName: "reopen", abstract: "Reopen a resolved incident (back to triggered).")
         @OptionGroup var action: ActionOptions
         func run() async throws { try await action.apply(.reopen, verb: "reopened") }
     }
@@ -189,6 +191,7 @@ struct IncidentCommand: ParsableCommand {
         var auditAction: String { "incident close" }
         var auditTarget: String? { action.id.uppercased() }
         static let configuration = CommandConfiguration(
+            commandName: "close",
             abstract: "Close a resolved incident (P0/P1 need a published post-mortem, unless --force --reason).")
         @OptionGroup var action: ActionOptions
         @Flag(help: "Close past the post-mortem gate; needs --reason, which the timeline keeps.") var force = false
@@ -231,7 +234,7 @@ struct IncidentCommand: ParsableCommand {
     struct Note: AuditedCommand {
         var auditAction: String { "incident note" }
         var auditTarget: String? { id.uppercased() }
-        static let configuration = CommandConfiguration(abstract: "Add a note to the timeline.")
+        static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to the timeline.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var actor: ActorOptions
         @Argument(help: "The incident id.") var id: String
@@ -248,7 +251,8 @@ struct IncidentCommand: ParsableCommand {
     struct Assign: AuditedCommand {
         var auditAction: String { "incident assign" }
         var auditTarget: String? { id.uppercased() }
-        static let configuration = CommandConfiguration(abstract: "Assign the incident to someone.")
+        static let configuration = CommandConfiguration(
+            commandName: "assign", abstract: "Assign the incident to someone.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var actor: ActorOptions
         @Argument(help: "The incident id.") var id: String

@@ -18,6 +18,7 @@ struct OverrideCommand: AsyncParsableCommand {
 extension OverrideCommand {
     struct Add: AuditedCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract:
                 "Have a user cover a schedule (the default: 'oncall override SCHEDULE …' is 'oncall override add SCHEDULE …')."
         )
@@ -72,6 +73,7 @@ extension OverrideCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List overrides that have not ended (--all: every one).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Only this schedule's.") var schedule: String?
@@ -100,7 +102,8 @@ extension OverrideCommand {
     }
 
     struct Delete: AuditedCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete an override; the layers apply again.")
+        static let configuration = CommandConfiguration(
+            commandName: "delete", abstract: "Delete an override; the layers apply again.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The override's id (from 'firebreak oncall override list').") var id: Int64
         @Flag(help: "Print JSON.") var json = false

@@ -16,6 +16,7 @@ struct PostmortemCommand: ParsableCommand {
 
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "generate",
             abstract: "Build the post-mortem from the timeline, runs, alerts and module results.",
             discussion:
                 "It is saved as the draft unless a version in review or published exists; it is printed (or written to --out) either way."
@@ -91,7 +92,8 @@ struct PostmortemCommand: ParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the stored post-mortem, or its history.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Print the stored post-mortem, or its history.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The incident id.") var id: String
         @Flag(help: "List every saved version instead.") var history = false
@@ -195,6 +197,7 @@ struct PostmortemCommand: ParsableCommand {
         var auditTarget: String? { options.id.uppercased() }
 
         static let configuration = CommandConfiguration(
+            commandName: "review",
             abstract: "Store the edited text and mark the post-mortem in review.")
         @OptionGroup var options: SaveOptions
         func run() async throws { try await options.save(.inReview) }
@@ -206,6 +209,7 @@ struct PostmortemCommand: ParsableCommand {
         var auditTarget: String? { options.id.uppercased() }
 
         static let configuration = CommandConfiguration(
+            commandName: "publish",
             abstract: "Store the edited text and mark the post-mortem published (P0/P1 incidents can then close).")
         @OptionGroup var options: SaveOptions
         @Flag(help: "Publish even with TODO placeholders left; recorded on the incident's timeline.") var force = false
@@ -214,6 +218,7 @@ struct PostmortemCommand: ParsableCommand {
 
     struct Action: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "action",
             abstract: "Action items of a post-mortem.", subcommands: [Add.self, List.self, Done.self])
 
         struct Done: AuditedCommand {
@@ -221,6 +226,7 @@ struct PostmortemCommand: ParsableCommand {
             var auditTarget: String? { String(itemID) }
 
             static let configuration = CommandConfiguration(
+                commandName: "done",
                 abstract: "Mark an action item done (--reopen: open again).")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var actor: IncidentCommand.ActorOptions
@@ -241,7 +247,7 @@ struct PostmortemCommand: ParsableCommand {
             var auditAction: String { "postmortem action add" }
             var auditTarget: String? { id.uppercased() }
 
-            static let configuration = CommandConfiguration(abstract: "Add an action item.")
+            static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an action item.")
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The incident id.") var id: String
             @Option(help: "mitigate, prevent, process or other.") var type: String
@@ -265,7 +271,8 @@ struct PostmortemCommand: ParsableCommand {
         }
 
         struct List: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List an incident's action items.")
+            static let configuration = CommandConfiguration(
+                commandName: "list", abstract: "List an incident's action items.")
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The incident id.") var id: String
             @Flag(help: "Print JSON.") var json = false

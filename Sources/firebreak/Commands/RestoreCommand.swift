@@ -93,6 +93,7 @@ struct DrillCommand: AsyncParsableCommand {
 
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "restore",
             abstract: "Drill a source: RTO is the restore and verification time, RPO the age of the backup used.",
             discussion: "Exit 0 when the drill passed, 1 when it failed (the failure is recorded too).")
         @OptionGroup var options: ModuleOptions
@@ -123,7 +124,8 @@ struct DrillCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List drills, newest first, with RTO and RPO.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List drills, newest first, with RTO and RPO.")
         @OptionGroup var options: ModuleOptions
         @Option(help: ArgumentHelp("Only drills of this source.", valueName: "source")) var source: String?
         @Flag(help: "Print JSON.") var json = false

@@ -12,7 +12,7 @@ struct RunsCommand: ParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List runs, newest first.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -54,7 +54,8 @@ struct RunsCommand: ParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a run with its steps and attempts.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show a run with its steps and attempts.")
 
         @OptionGroup var global: GlobalOptions
 

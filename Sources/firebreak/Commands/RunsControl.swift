@@ -11,6 +11,7 @@ extension RunsCommand {
         var auditTarget: String? { runReference }
 
         static let configuration = CommandConfiguration(
+            commandName: "cancel",
             abstract: "Cancel a run that has not ended: its step in flight is stopped and the rest skipped.",
             discussion: """
                 The step's whole process group gets SIGTERM, then SIGKILL after 5 seconds, whichever process \
@@ -59,6 +60,7 @@ extension RunsCommand {
         var auditTarget: String? { runReference }
 
         static let configuration = CommandConfiguration(
+            commandName: "retry",
             abstract: "Run a failed run again from its failed step; the steps that succeeded stay done.",
             discussion: "Secret params must be given again, as with 'firebreak resume'.")
 

@@ -31,7 +31,8 @@ struct SessionCommand: ParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the sessions that are signed in now.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the sessions that are signed in now.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -57,6 +58,7 @@ struct SessionCommand: ParsableCommand {
 
     struct Revoke: AuditedCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revoke",
             abstract:
                 "Sign a session out (by id), or every session of a user (--user); their next page asks to sign in.")
         @OptionGroup var global: GlobalOptions

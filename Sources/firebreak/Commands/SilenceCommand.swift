@@ -22,7 +22,7 @@ struct SilenceCommand: AsyncParsableCommand {
     )
 
     struct Add: AuditedCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a silence.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a silence.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "KEY=VALUE matchers (alertname, source, severity, or a label); all must match.")
         var matchers: [String] = []
@@ -92,6 +92,7 @@ struct SilenceCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List silences that have not ended (--all: every one), and the alerts they hold back.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Include silences that have ended.") var all = false
@@ -132,7 +133,7 @@ struct SilenceCommand: AsyncParsableCommand {
     }
 
     struct Expire: AuditedCommand {
-        static let configuration = CommandConfiguration(abstract: "End a silence now.")
+        static let configuration = CommandConfiguration(commandName: "expire", abstract: "End a silence now.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The silence's id (from 'firebreak silence list').") var id: Int64
         @Flag(help: "Print JSON.") var json = false

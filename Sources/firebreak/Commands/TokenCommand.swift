@@ -13,6 +13,7 @@ struct TokenCommand: ParsableCommand {
 
     struct Create: AuditedCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a token and print it once; only its hash is stored.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "A name for the token (letters, digits, '-', '_', '.').") var name: String
@@ -50,7 +51,8 @@ struct TokenCommand: ParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tokens (never the tokens themselves).")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List tokens (never the tokens themselves).")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -94,7 +96,8 @@ struct TokenCommand: ParsableCommand {
     }
 
     struct Revoke: AuditedCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token; requests with it get 403 at once.")
+        static let configuration = CommandConfiguration(
+            commandName: "revoke", abstract: "Revoke a token; requests with it get 403 at once.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The token's name.") var name: String
 
