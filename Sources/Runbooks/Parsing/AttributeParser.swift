@@ -82,42 +82,17 @@ enum AttributeParser {
     }
 
     /// A value of a JSON attribute object, as text: a string, a whole or decimal number, or a bool.
-    private struct JSONScalar: Decodable {
-        var text: String
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let bool = try? container.decode(Bool.self) {
-                text = String(bool)
-            } else if let whole = try? container.decode(Int64.self) {
-                text = String(whole)
-            } else if let number = try? container.decode(Double.self) {
-                text = String(number)
-            } else if let string = try? container.decode(String.self) {
-                text = string
-            } else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a string, number or bool")
-            }
-        }
-    }
-
-    /// Parses a flat JSON object whose values are strings, numbers or bools (Runme style), with Foundation's JSON
-    /// parser, so every escape (`\u00e9`, `\r`, `\b`, surrogate pairs) means what JSON says. Attributes keep the
-    /// order of their keys in the text. Not a hot path: few blocks use JSON attributes.
+    /// Parses a flat JSON object whose values are strings, numbers or bools (Runme style), in one pass
+    /// (``FlatJSON``). Attributes keep the order of their keys in the text.
     private static func parseJSON(_ text: Substring, line: Int, offset: Int) -> ([RawAttribute], [Diagnostic]) {
-        let values: [String: JSONScalar]
         do {
-            values = try JSONDecoder().decode([String: JSONScalar].self, from: Data(text.utf8))
-        } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
-            let key = context.codingPath.first?.stringValue ?? "?"
+            let members = try FlatJSON.parse(text)
             return (
-                [],
-                [
-                    Diagnostic(
-                        line: line, column: offset,
-                        message: "invalid JSON attributes: value of \"\(key)\" must be a string, number or bool")
-                ]
+                members.map { RawAttribute(key: $0.key, value: $0.value, column: offset + $0.offset, line: line) }, []
             )
+        } catch .notScalar(let key) {
+            let message = "invalid JSON attributes: value of \"\(key)\" must be a string, number or bool"
+            return ([], [Diagnostic(line: line, column: offset, message: message)])
         } catch {
             return (
                 [],
@@ -130,16 +105,6 @@ enum AttributeParser {
                 ]
             )
         }
-        let source = String(text)
-        func position(of key: String) -> Int {
-            let quoted = (try? JSONEncoder().encode(key)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\(key)\""
-            guard let range = source.range(of: quoted) else { return source.utf8.count }
-            return source.utf8.distance(from: source.startIndex, to: range.lowerBound)
-        }
-        let attributes = values.map { key, value in
-            RawAttribute(key: key, value: value.text, column: offset + position(of: key), line: line)
-        }
-        return (attributes.sorted { $0.column < $1.column }, [])
     }
 
     /// Splits leading `#| key: value` lines off a block's content.
