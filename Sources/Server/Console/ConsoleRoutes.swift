@@ -39,7 +39,7 @@ struct ConsoleRoutes {
         RunbookPageRoutes(console: self).register(on: guarded)
         PostmortemPageRoutes(console: self).register(on: guarded)
         OverviewPageRoutes(console: self).register(on: guarded)
-        EventRoutes(feed: store.changes, live: live, store: store).register(on: guarded)
+        EventRoutes(feed: store.changes, live: live, store: store, sessions: sessions).register(on: guarded)
     }
 
     @Sendable func root(_ request: Request, context: FirebreakContext) async throws -> Response {

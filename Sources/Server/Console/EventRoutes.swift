@@ -11,6 +11,7 @@ struct EventRoutes {
     let feed: ChangeFeed
     let live: LiveOutput
     let store: any Storage
+    let sessions: SessionAuthority
     /// A comment is sent this often, so a closed tab is noticed and proxies keep the connection.
     var heartbeat: Duration = .seconds(15)
     /// A stream ends after this long; the browser reconnects at once (`retry`), which spreads long-lived
@@ -52,7 +53,7 @@ struct EventRoutes {
             let topics = change.topics.intersection(wanted).map { "\"\($0.rawValue)\"" }.sorted()
             return "event: change\nid: \(change.sequence)\ndata: {\"topics\":[\(topics.joined(separator: ","))]}\n\n"
         }
-        return stream(items, first: missed, onEnd: cancel)
+        return stream(items, first: missed, signedIn: signedIn(request), onEnd: cancel)
     }
 
     @Sendable func output(_ request: Request, context: FirebreakContext) async throws -> Response {
@@ -66,7 +67,14 @@ struct EventRoutes {
             case .runEnded: "event: end\ndata: \n\n"
             }
         }
-        return stream(items, onEnd: {})
+        return stream(items, signedIn: signedIn(request), onEnd: {})
+    }
+
+    /// Whether the request's session is still live (not signed out, revoked or expired).
+    func signedIn(_ request: Request) -> @Sendable () async -> Bool {
+        let cookie = request.cookies[ConsoleMiddleware.sessionCookie]?.value ?? ""
+        let sessions = self.sessions
+        return { (try? await sessions.session(cookie: cookie, at: Date())) != nil }
     }
 
     /// An SSE line may not hold a line break; a carriage return would end it too.
@@ -75,9 +83,11 @@ struct EventRoutes {
     }
 
     /// The response: `retry`, then each item and a heartbeat comment, until the client leaves, the lifetime
-    /// ends or the server shuts down. The producers are child tasks of the body's writer, ended with it.
+    /// ends, the session ends (checked at each heartbeat: a revoked session hears nothing more within one
+    /// heartbeat) or the server shuts down. The producers are child tasks of the body's writer, ended with it.
     func stream<Items: AsyncSequence & Sendable>(
-        _ items: Items, first: [String] = [], onEnd: @escaping @Sendable () -> Void
+        _ items: Items, first: [String] = [], signedIn: @escaping @Sendable () async -> Bool,
+        onEnd: @escaping @Sendable () -> Void
     ) -> Response
     where Items.Element == String {
         let heartbeat = self.heartbeat
@@ -104,7 +114,9 @@ struct EventRoutes {
                     for await item in merged {
                         switch item {
                         case .event(let text): try await writer.write(ByteBuffer(string: text))
-                        case .heartbeat: try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                        case .heartbeat:
+                            guard await signedIn() else { return }
+                            try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
                         }
                     }
                 } onCancelOrGracefulShutdown: {
