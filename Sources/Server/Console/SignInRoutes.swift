@@ -21,6 +21,15 @@ struct SignInRoutes {
 
     var secure: Bool { console.linkBase.lowercased().hasPrefix("https://") }
 
+    /// A console cookie: HttpOnly, SameSite=Strict, Secure with an https `public_url`; the session cookie for the
+    /// whole console, the sign-in secret for the sign-in pages only. `maxAge: 0` deletes it.
+    func cookie(_ name: String, _ value: String, maxAge: Int) -> Cookie {
+        Cookie(
+            name: name, value: value, maxAge: maxAge,
+            path: name == ConsoleMiddleware.sessionCookie ? "/" : "/sign-in", secure: secure, httpOnly: true,
+            sameSite: .strict)
+    }
+
     /// The sign-in page, with a fresh pre-session secret in a cookie and in its forms (login CSRF).
     @Sendable func form(_ request: Request, context: FirebreakContext) async throws -> Response {
         if context.session != nil { return ConsolePage.redirect(Self.next(request.uri.queryParameters["next"])) }
@@ -39,10 +48,7 @@ struct SignInRoutes {
             chrome: chrome, csrf: secret, next: next, email: console.config.smtp != nil,
             linkMinutes: Int(console.sessions.linkLifetime / 60))
         var response = console.page("sign-in", page, status: status)
-        response.setCookie(
-            Cookie(
-                name: ConsoleMiddleware.signInCookie, value: secret, maxAge: 3_600, path: "/sign-in", secure: secure,
-                httpOnly: true, sameSite: .strict))
+        response.setCookie(cookie(ConsoleMiddleware.signInCookie, secret, maxAge: 3_600))
         return response
     }
 
@@ -86,14 +92,8 @@ struct SignInRoutes {
         signed.session = session
         await console.record("sign in (\(method))", target: nil, result: "ok", context: signed)
         var response = ConsolePage.redirect(next)
-        response.setCookie(
-            Cookie(
-                name: ConsoleMiddleware.sessionCookie, value: cookie, maxAge: Int(console.sessions.lifetime),
-                path: "/", secure: secure, httpOnly: true, sameSite: .strict))
-        response.setCookie(
-            Cookie(
-                name: ConsoleMiddleware.signInCookie, value: "", maxAge: 0, path: "/sign-in", secure: secure,
-                httpOnly: true, sameSite: .strict))
+        response.setCookie(self.cookie(ConsoleMiddleware.sessionCookie, cookie, maxAge: Int(console.sessions.lifetime)))
+        response.setCookie(self.cookie(ConsoleMiddleware.signInCookie, "", maxAge: 0))
         return response
     }
 
@@ -135,10 +135,7 @@ struct SignInRoutes {
                 text: "This link signs you in to the console once.", problem: false,
                 form: .init(action: "/sign-in/link/\(token)", button: "Sign in", csrf: secret))
             var response = console.page("message", page)
-            response.setCookie(
-                Cookie(
-                    name: ConsoleMiddleware.signInCookie, value: secret, maxAge: 3_600, path: "/sign-in",
-                    secure: secure, httpOnly: true, sameSite: .strict))
+            response.setCookie(cookie(ConsoleMiddleware.signInCookie, secret, maxAge: 3_600))
             return response
         case .failure(let problem):
             throw Self.linkError(problem)
@@ -177,10 +174,7 @@ struct SignInRoutes {
         if let session = context.session { _ = try await console.store.revokeSession(id: session.id, at: Date()) }
         await console.record("sign out", target: nil, result: "ok", context: context)
         var response = ConsolePage.redirect("/sign-in?signed_out=1")
-        response.setCookie(
-            Cookie(
-                name: ConsoleMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true,
-                sameSite: .strict))
+        response.setCookie(cookie(ConsoleMiddleware.sessionCookie, "", maxAge: 0))
         return response
     }
 
